@@ -1,0 +1,28 @@
+import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
+import type { CoreRequest, CoreResponse, GuestbookHandler } from '../core/guestbook.js';
+import type { ThreadedWorkerData } from './threaded-task.js';
+
+export interface ThreadPool {
+  handle: GuestbookHandler;
+  threads: number;
+  close(): Promise<void>;
+}
+
+/** The threaded model's pool: the main thread accepts and parses, these threads run the core. */
+export function startThreadPool(threads: number, data: ThreadedWorkerData): ThreadPool {
+  const pool = new Piscina<CoreRequest, CoreResponse>({
+    filename: fileURLToPath(new URL('./threaded-task.js', import.meta.url)),
+    minThreads: threads,
+    maxThreads: threads,
+    // Requests queue rather than fail when every thread is busy, as a thread pool server's would.
+    maxQueue: Infinity,
+    idleTimeout: Infinity,
+    workerData: data,
+  });
+  return {
+    handle: (req) => pool.run(req),
+    threads,
+    close: () => pool.destroy(),
+  };
+}

@@ -1,0 +1,16 @@
+import type { ListenAddress } from './listen.js';
+import type { VariantSpec } from './variants.js';
+
+export interface ServeOptions {
+  variant: VariantSpec;
+  listen: ListenAddress;
+  databaseUrl: string;
+  /** Processes for the prefork model. */
+  workers: number;
+  /** worker_threads for the threaded model. */
+  threads: number;
+  /** mysql2 pool connections per process (prefork) or per thread (threaded). */
+  dbPool: number;
+  /** listen(2) backlog. */
+  backlog: number;
+}

@@ -1,0 +1,97 @@
+// The result format that `benchlab load` writes and the report reads (DESIGN §6).
+// All times are microseconds; every histogram is also shipped encoded so shards merge exactly.
+
+export interface TimeSummary {
+  count: number;
+  min: number;
+  mean: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  p999: number;
+  max: number;
+  /** hdr-histogram-js `encodeIntoCompressedBase64` of the whole histogram. */
+  histogram: string;
+}
+
+export type StepName = 'get' | 'post' | 'redirect';
+
+export interface TimelineSecond {
+  /** Seconds since the first scheduled arrival. */
+  second: number;
+  arrivals: number;
+  completions: number;
+  errors: number;
+}
+
+export interface LoadResult {
+  target: string;
+  /** Label of what was measured (the variant name, or the target when run alone). */
+  variant: string;
+  startedAt: string;
+  durationSeconds: number;
+  options: {
+    users: number;
+    rampSeconds: number;
+    timeoutMs: number;
+    arrival: 'uniform' | 'poisson';
+  };
+  users: {
+    scheduled: number;
+    ok: number;
+    failed: number;
+    /** Users whose start time never came (the run was interrupted). ok + failed + notStarted = scheduled. */
+    notStarted: number;
+  };
+  /** Error class -> number of users that failed with it (a user fails once, with its first error). */
+  errors: Record<string, number>;
+  sessionTimeUs: TimeSummary;
+  stepTimeUs: Record<StepName, TimeSummary>;
+  /** How late the client started each user, actual minus scheduled start. */
+  latenessUs: TimeSummary;
+  requests: {
+    total: number;
+    /** HTTP status (or error class for requests without one) -> count. */
+    byStatus: Record<string, number>;
+  };
+  posts: {
+    /** POSTs answered 302. */
+    accepted: number;
+    /** POSTs sent whose answer never came (timeout, reset): the row may or may not exist. */
+    indeterminate: number;
+    /** Body texts of the accepted posts' markers, to audit the table exactly. */
+    acceptedMarkers: string[];
+  };
+  /** X-Backend value -> responses; X-Worker value -> responses. */
+  backends: Record<string, number>;
+  workers: Record<string, number>;
+  timeline: TimelineSecond[];
+}
+
+export interface ResourceSummary {
+  cpuSeconds: number;
+  rssPeakBytes: number;
+  rssMeanBytes: number;
+  samples: number;
+  processes: number;
+}
+
+export interface VariantResult extends LoadResult {
+  integrity: {
+    postsAccepted: number;
+    postsIndeterminate: number;
+    rows: number;
+    missing: number;
+    duplicated: number;
+    ok: boolean;
+  };
+  server: ResourceSummary;
+  nginx: ResourceSummary;
+  database: ResourceSummary | null;
+  setup: {
+    /** Milliseconds from starting the variant until it answered /healthz through nginx. */
+    startMs: number;
+    workers: number;
+    contractCheck: 'pass' | 'fail';
+  };
+}

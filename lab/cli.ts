@@ -1,0 +1,109 @@
+#!/usr/bin/env node
+import { Command, CommanderError, Option } from 'commander';
+import { LabError } from './errors.js';
+import { RUN_DEFAULTS } from './defaults.js';
+
+// The CLI only parses arguments and calls the same functions that programs and tests call.
+
+function fail(err: unknown): never {
+  if (err instanceof LabError) {
+    console.error(`benchlab: ${err.message}`);
+    process.exit(err.exitCode);
+  }
+  if (err instanceof CommanderError) {
+    process.exit(err.exitCode === 0 ? 0 : 2);
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  console.error(`benchlab: unexpected error: ${message}`);
+  if (process.env['BENCHLAB_DEBUG'] && err instanceof Error) console.error(err.stack);
+  process.exit(1);
+}
+
+function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
+  return (...args: A) => fn(...args).catch(fail);
+}
+
+const program = new Command('benchlab')
+  .description('Compare ways of running a Node.js app server behind nginx and MySQL, as the classic experiment did.')
+  .exitOverride()
+  .configureOutput({ outputError: (text, write) => write(`benchlab: ${text.replace(/^error: /, '')}`) })
+  .showHelpAfterError('(run benchlab --help for usage)');
+
+program
+  .command('serve')
+  .description('run one app server variant in the foreground (what the lab and the containers start)')
+  .requiredOption('--variant <name>', 'variant to run (see `benchlab variants`)')
+  .requiredOption('--listen <address>', 'HOST:PORT or unix:/path')
+  .option('--database <url>', 'mysql://user[:pass]@host[:port]/db (default: $DATABASE_URL)')
+  .option('--workers <n>', 'processes for prefork variants (default: 2 × cores + 1)')
+  .option('--threads <n>', 'worker threads for threaded variants (default: 2 × cores + 1)')
+  .option('--db-pool <n>', `database connections per process or thread (default: ${RUN_DEFAULTS.dbPool})`)
+  .option('--backlog <n>', `listen backlog (default: ${RUN_DEFAULTS.backlog})`)
+  .action(
+    action(async (raw) => {
+      const { serveOptionsFrom } = await import('./serve-command.js');
+      const { serve } = await import('../apps/serve.js');
+      await serve(serveOptionsFrom(raw));
+    }),
+  );
+
+program
+  .command('load')
+  .description('replay the three-request scenario against a running target (nginx in front of a variant)')
+  .requiredOption('--target <url>', 'base URL, e.g. http://127.0.0.1:8080')
+  .option('--users <n>', `users to start (default: ${RUN_DEFAULTS.users})`)
+  .option('--ramp <seconds>', `seconds over which users arrive (default: ${RUN_DEFAULTS.rampSeconds})`)
+  .option('--timeout <ms>', `per-request timeout in ms (default: ${RUN_DEFAULTS.timeoutMs})`)
+  .addOption(new Option('--arrival <model>', 'arrival schedule').choices(['uniform', 'poisson']))
+  .option('--seed <n>', 'seed for the poisson schedule')
+  .option('--expect-backend <name>', 'count answers with another X-Backend as errors')
+  .option('--no-check-own-post', 'do not check that the last page shows the user\'s own post')
+  .option('--label <name>', 'name of what is measured, written into the result')
+  .option('--out <file>', 'write the result JSON to this file')
+  .option('--json', 'print the result JSON instead of the table')
+  .action(
+    action(async (raw) => {
+      const { loadCommand } = await import('./load-command.js');
+      await loadCommand(raw);
+    }),
+  );
+
+program
+  .command('run')
+  .description('start db, each variant and nginx in turn, load them, and write the comparison')
+  .option('--variants <list>', `variants and sets, comma separated (default: ${RUN_DEFAULTS.variants})`)
+  .option('--users <n>', `users per variant (default: ${RUN_DEFAULTS.users})`)
+  .option('--ramp <seconds>', `seconds over which they arrive (default: ${RUN_DEFAULTS.rampSeconds})`)
+  .option('--timeout <ms>', `per-request timeout in ms (default: ${RUN_DEFAULTS.timeoutMs})`)
+  .addOption(new Option('--arrival <model>', 'arrival schedule').choices(['uniform', 'poisson']))
+  .option('--warmup-users <n>', `uncounted users before each measurement (default: ${RUN_DEFAULTS.warmupUsers})`)
+  .option('--database <url>', 'use this MySQL/MariaDB (default: $DATABASE_URL, else 127.0.0.1:3306 if it answers, else a private server)')
+  .option('--private-db', 'always start a private mariadbd/mysqld in a temp dir')
+  .option('--workers <n>', 'processes per prefork variant (default: 2 × server cores + 1)')
+  .option('--threads <n>', 'threads per threaded variant (default: 2 × server cores + 1)')
+  .option('--db-pool <n>', `database connections per process or thread (default: ${RUN_DEFAULTS.dbPool})`)
+  .option('--server-cpus <list>', 'CPUs for db, app and nginx (default: all but the last when there are 2+)')
+  .option('--client-cpus <list>', 'CPUs for the client (default: the last one when there are 2+)')
+  .option('--no-pin', 'do not pin server and client to separate CPUs')
+  .option('--out <dir>', 'write results exactly here')
+  .option('--label <name>', 'label in the results directory name (default: the variants)')
+  .option('--results <dir>', `parent of timestamped result dirs (default: ${RUN_DEFAULTS.resultsDir})`)
+  .option('--json', 'print the results as JSON instead of the table')
+  .action(
+    action(async (raw) => {
+      const { runCommand } = await import('./run-command.js');
+      await runCommand(raw);
+    }),
+  );
+
+program
+  .command('variants')
+  .description('list the app server variants and named sets')
+  .action(
+    action(async () => {
+      const { variantsTable } = await import('./variants-command.js');
+      process.stdout.write(variantsTable());
+    }),
+  );
+
+program.parseAsync(process.argv).catch(fail);

@@ -1,0 +1,25 @@
+// Every default of the lab in one place, with its unit.
+
+export const RUN_DEFAULTS = {
+  variants: 'design',
+  users: 1500, // users in the measured window, like the original's 500 per client machine × 3
+  rampSeconds: 10, // seconds over which they arrive (the original: 500 over 10 s per machine)
+  timeoutMs: 10_000, // per request
+  arrival: 'uniform' as const,
+  warmupUsers: 100, // not counted; primes JIT, pools and nginx's keepalive connections
+  warmupRampSeconds: 2,
+  dbPool: 4, // mysql2 connections per worker process or thread
+  backlog: 511, // listen(2) backlog, Node's default
+  nginxWorkers: 1,
+  upstreamKeepalive: 32, // idle connections nginx keeps per worker to the app
+  startTimeoutMs: 30_000, // until a started service must answer
+  resultsDir: 'results',
+};
+
+export const SERVE_DEFAULTS = {
+  dbPool: RUN_DEFAULTS.dbPool,
+  backlog: RUN_DEFAULTS.backlog,
+};
+
+/** The local database URL tried when neither --database nor DATABASE_URL is given. */
+export const LOCAL_DATABASE_URL = 'mysql://root@127.0.0.1:3306/benchlab';
