@@ -1,0 +1,56 @@
+// Columns of the secondary tables (per step, setup and neighbours, the original), shared by every renderer.
+import type { ResourceSummary, StepName, VariantResult } from '../client/result.js';
+import type { Column } from './columns.js';
+import { variantColumn } from './columns.js';
+import { formatCpuSeconds, formatMegabytes, formatTimeField, MISSING } from './format.js';
+import type { PublishedUserTimes } from './original.js';
+import { errorsFraction } from './user-times-block.js';
+
+const STEP_NAMES: readonly StepName[] = ['get', 'post', 'redirect'];
+const STEP_FIELDS = ['p50', 'p99', 'max'] as const;
+
+/** get/post/redirect × p50/p99/max in ms, then how late the client itself started users. */
+export const stepColumns: readonly Column<VariantResult>[] = [
+  variantColumn,
+  ...STEP_NAMES.flatMap((step) =>
+    STEP_FIELDS.map(
+      (field): Column<VariantResult> => ({
+        header: `${step} ${field}`,
+        align: 'right',
+        cell: (r) => formatTimeField(r.stepTimeUs[step], field),
+      }),
+    ),
+  ),
+  { header: 'client lateness p99', align: 'right', cell: (r) => formatTimeField(r.latenessUs, 'p99') },
+  { header: 'client lateness max', align: 'right', cell: (r) => formatTimeField(r.latenessUs, 'max') },
+];
+
+function resourceColumns(
+  name: string,
+  pick: (r: VariantResult) => ResourceSummary | null,
+): Column<VariantResult>[] {
+  return [
+    { header: `${name} CPU s`, align: 'right', cell: (r) => formatCpuSeconds(pick(r)?.cpuSeconds ?? null) },
+    { header: `${name} peak RSS MB`, align: 'right', cell: (r) => formatMegabytes(pick(r)?.rssPeakBytes ?? null) },
+    { header: `${name} mean RSS MB`, align: 'right', cell: (r) => formatMegabytes(pick(r)?.rssMeanBytes ?? null) },
+  ];
+}
+
+/** How each variant started, then what nginx and the database cost while it ran. */
+export const setupAndNeighbourColumns: readonly Column<VariantResult>[] = [
+  variantColumn,
+  { header: 'workers', align: 'right', cell: (r) => String(r.setup.workers) },
+  { header: 'start ms', align: 'right', cell: (r) => (Number.isFinite(r.setup.startMs) ? String(Math.round(r.setup.startMs)) : MISSING) },
+  { header: 'contract', align: 'left', cell: (r) => r.setup.contractCheck },
+  ...resourceColumns('nginx', (r) => r.nginx),
+  ...resourceColumns('database', (r) => r.database),
+];
+
+/** The published figures keep their published two decimals. */
+export const originalColumns: readonly Column<PublishedUserTimes>[] = [
+  { header: 'server', align: 'left', cell: (o) => o.server },
+  { header: 'min s', align: 'right', cell: (o) => o.minSeconds.toFixed(2) },
+  { header: 'max s', align: 'right', cell: (o) => o.maxSeconds.toFixed(2) },
+  { header: 'average s', align: 'right', cell: (o) => o.averageSeconds.toFixed(2) },
+  { header: 'errors', align: 'left', cell: (o) => errorsFraction(o.failedUsers, o.users) },
+];

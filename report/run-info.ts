@@ -1,0 +1,28 @@
+// The shape of run.json (DESIGN §6), declared here because the summaries print its environment.
+
+export interface RunEnvironment {
+  node: string;
+  nginx: string;
+  database: string;
+  os: string;
+  cpuModel: string;
+  cores: number;
+  /** null when the lab does not run from a git checkout. */
+  gitCommit: string | null;
+  /** CPU list the app server, nginx and database were pinned to (taskset syntax, e.g. "0-3"); null when not pinned. */
+  serverCpus: string | null;
+  /** CPU list the load client was pinned to; null when not pinned. */
+  clientCpus: string | null;
+  pinned: boolean;
+}
+
+export interface RunInfo {
+  label: string;
+  /** ISO 8601 timestamps. */
+  startedAt: string;
+  finishedAt: string;
+  options: Record<string, unknown>;
+  environment: RunEnvironment;
+  /** Variant names in the order they ran. */
+  variants: string[];
+}

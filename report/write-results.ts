@@ -1,0 +1,21 @@
+// Writes the comparison files of a results directory (DESIGN §6); rendering stays in the pure formatters.
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { VariantResult } from '../client/result.js';
+import type { RunInfo } from './run-info.js';
+import { summaryCsv } from './summary-csv.js';
+import { summaryMarkdown } from './summary-markdown.js';
+
+export interface SummaryPaths {
+  markdownPath: string;
+  csvPath: string;
+}
+
+export async function writeSummaries(dir: string, run: RunInfo, results: VariantResult[]): Promise<SummaryPaths> {
+  await mkdir(dir, { recursive: true });
+  const markdownPath = path.join(dir, 'summary.md');
+  const csvPath = path.join(dir, 'summary.csv');
+  await writeFile(markdownPath, summaryMarkdown(run, results), 'utf8');
+  await writeFile(csvPath, summaryCsv(results), 'utf8');
+  return { markdownPath, csvPath };
+}
