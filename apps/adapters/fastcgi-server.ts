@@ -15,6 +15,10 @@ const fcgi = require('node-fastcgi') as {
 export function createFastcgiServer(handler: (req: IncomingMessage, res: ServerResponse) => void): Server {
   const busy = new Map<Socket, number>();
   const server = fcgi.createServer((req, res) => {
+    // nginx's fastcgi_params always sends CONTENT_TYPE and CONTENT_LENGTH, empty on a GET or DELETE;
+    // an empty header would make the request look like it carries a body of no known type.
+    if (req.headers['content-type'] === '') delete req.headers['content-type'];
+    if (req.headers['content-length'] === '') delete req.headers['content-length'];
     // node-fastcgi's req.socket is a per-request stand-in; _conn is the real connection.
     const conn = (req.socket as unknown as { _conn: Socket })._conn;
     busy.set(conn, (busy.get(conn) ?? 0) + 1);
