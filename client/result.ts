@@ -59,6 +59,11 @@ export interface LoadResult {
     accepted: number;
     /** POSTs sent whose answer never came (timeout, reset): the row may or may not exist. */
     indeterminate: number;
+    /**
+     * Accepted posts missing from the page after the redirect because 20 newer entries filled it;
+     * their users still count as ok (the database audit catches lost writes).
+     */
+    pushedOut?: number;
     /** Body texts of the accepted posts' markers, to audit the table exactly. */
     acceptedMarkers: string[];
   };

@@ -1,0 +1,57 @@
+// HDR histograms of microseconds: one shape everywhere, so shards from any client merge exactly.
+import { build, decodeFromCompressedBase64, encodeIntoCompressedBase64 } from 'hdr-histogram-js';
+import type { Histogram } from 'hdr-histogram-js';
+import type { TimeSummary } from './result.js';
+
+/** One hour in microseconds: the longest time a histogram tracks before it has to resize. */
+const HIGHEST_TRACKABLE_US = 3_600_000_000;
+const BIT_BUCKET_SIZE = 64;
+
+export type TimeHistogram = Histogram;
+
+export function newTimeHistogram(): TimeHistogram {
+  return build({
+    bitBucketSize: BIT_BUCKET_SIZE,
+    autoResize: true,
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: HIGHEST_TRACKABLE_US,
+    numberOfSignificantValueDigits: 3,
+  });
+}
+
+/**
+ * The figures the report prints. Min and max come from the buckets, not from the exact values seen,
+ * so a summary of a decoded or merged histogram equals the summary of the original.
+ */
+export function summarise(histogram: TimeHistogram): TimeSummary {
+  const encoded = encodeIntoCompressedBase64(histogram);
+  if (histogram.totalCount === 0) {
+    return { count: 0, min: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0, histogram: encoded };
+  }
+  return {
+    count: histogram.totalCount,
+    min: histogram.getValueAtPercentile(0),
+    mean: Math.round(histogram.mean),
+    p50: histogram.getValueAtPercentile(50),
+    p90: histogram.getValueAtPercentile(90),
+    p99: histogram.getValueAtPercentile(99),
+    p999: histogram.getValueAtPercentile(99.9),
+    max: histogram.getValueAtPercentile(100),
+    histogram: encoded,
+  };
+}
+
+export function decodeTimeHistogram(encoded: string): TimeHistogram {
+  return decodeFromCompressedBase64(encoded, BIT_BUCKET_SIZE);
+}
+
+/** Adds the counts of every encoded histogram: percentiles of shards are never averaged. */
+export function mergeEncoded(encoded: readonly string[]): TimeHistogram {
+  const merged = newTimeHistogram();
+  for (const one of encoded) {
+    const decoded = decodeTimeHistogram(one);
+    merged.add(decoded);
+    decoded.destroy();
+  }
+  return merged;
+}

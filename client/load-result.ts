@@ -1,0 +1,50 @@
+// Turns a finished run's tally into the result file's shape (client/result.ts).
+import { summarise } from './histogram.js';
+import type { LoadOptions } from './load-options.js';
+import type { LoadTally } from './load-tally.js';
+import type { LoadResult } from './result.js';
+
+export interface RunFacts {
+  startedAt: Date;
+  durationSeconds: number;
+  scheduled: number;
+}
+
+export function loadResult(options: LoadOptions, tally: LoadTally, facts: RunFacts): LoadResult {
+  return {
+    target: options.target,
+    variant: options.variant ?? options.target,
+    startedAt: facts.startedAt.toISOString(),
+    durationSeconds: facts.durationSeconds,
+    options: {
+      users: options.users,
+      rampSeconds: options.rampSeconds,
+      timeoutMs: options.timeoutMs,
+      arrival: options.arrival,
+    },
+    users: {
+      scheduled: facts.scheduled,
+      ok: tally.ok,
+      failed: tally.failed,
+      notStarted: facts.scheduled - tally.started,
+    },
+    errors: Object.fromEntries(tally.errors),
+    sessionTimeUs: summarise(tally.userTime),
+    stepTimeUs: {
+      get: summarise(tally.stepTime.get),
+      post: summarise(tally.stepTime.post),
+      redirect: summarise(tally.stepTime.redirect),
+    },
+    latenessUs: summarise(tally.lateness),
+    requests: { total: tally.requests, byStatus: tally.byStatus() },
+    posts: {
+      accepted: tally.postsAccepted,
+      indeterminate: tally.postsIndeterminate,
+      pushedOut: tally.postsPushedOut,
+      acceptedMarkers: tally.acceptedMarkers,
+    },
+    backends: Object.fromEntries(tally.backends),
+    workers: Object.fromEntries(tally.workers),
+    timeline: tally.timeline(),
+  };
+}

@@ -1,0 +1,121 @@
+// Everything a run counts while it runs: plain counters and histograms, no allocation per request.
+import { newTimeHistogram } from './histogram.js';
+import type { TimeHistogram } from './histogram.js';
+import type { ErrorClass } from './error-class.js';
+import type { StepName, TimelineSecond } from './result.js';
+
+const US_PER_MS = 1_000;
+const MS_PER_SECOND = 1_000;
+const STATUS_CODES = 1_000;
+
+export class LoadTally {
+  /** Whole-user time of ok users, scheduled start to the end of the last step. */
+  readonly userTime = newTimeHistogram();
+  readonly stepTime: Readonly<Record<StepName, TimeHistogram>> = {
+    get: newTimeHistogram(),
+    post: newTimeHistogram(),
+    redirect: newTimeHistogram(),
+  };
+  readonly lateness = newTimeHistogram();
+
+  started = 0;
+  ok = 0;
+  failed = 0;
+  /** User failures by class. */
+  readonly errors = new Map<ErrorClass, number>();
+
+  requests = 0;
+  private readonly statusCounts = new Uint32Array(STATUS_CODES);
+  /** Requests that ended without a status, by class. */
+  private readonly unansweredRequests = new Map<ErrorClass, number>();
+
+  readonly backends = new Map<string, number>();
+  readonly workers = new Map<string, number>();
+
+  postsAccepted = 0;
+  postsIndeterminate = 0;
+  postsPushedOut = 0;
+  readonly acceptedMarkers: string[] = [];
+
+  private readonly arrivalsBySecond: number[] = [];
+  private readonly completionsBySecond: number[] = [];
+  private readonly errorsBySecond: number[] = [];
+
+  /** @param originMs performance.now() of the first scheduled arrival, second 0 of the timeline. */
+  constructor(private readonly originMs: number) {}
+
+  userStarted(nowMs: number, scheduledMs: number): void {
+    this.started++;
+    this.lateness.recordValue(Math.round((nowMs - scheduledMs) * US_PER_MS));
+    bump(this.arrivalsBySecond, this.secondOf(nowMs));
+  }
+
+  stepDone(step: StepName, fromMs: number, toMs: number): void {
+    this.stepTime[step].recordValue(Math.round((toMs - fromMs) * US_PER_MS));
+  }
+
+  userOk(nowMs: number, scheduledMs: number): void {
+    this.ok++;
+    this.userTime.recordValue(Math.round((nowMs - scheduledMs) * US_PER_MS));
+    bump(this.completionsBySecond, this.secondOf(nowMs));
+  }
+
+  userFailed(nowMs: number, errorClass: ErrorClass): void {
+    this.failed++;
+    this.errors.set(errorClass, (this.errors.get(errorClass) ?? 0) + 1);
+    bump(this.errorsBySecond, this.secondOf(nowMs));
+  }
+
+  responseStatus(status: number): void {
+    this.requests++;
+    if (status >= 0 && status < STATUS_CODES) this.statusCounts[status]++;
+  }
+
+  requestUnanswered(errorClass: ErrorClass): void {
+    this.requests++;
+    this.unansweredRequests.set(errorClass, (this.unansweredRequests.get(errorClass) ?? 0) + 1);
+  }
+
+  responseFrom(backend: string | undefined, worker: string | undefined): void {
+    if (backend !== undefined) this.backends.set(backend, (this.backends.get(backend) ?? 0) + 1);
+    if (worker !== undefined) this.workers.set(worker, (this.workers.get(worker) ?? 0) + 1);
+  }
+
+  postAccepted(marker: string): void {
+    this.postsAccepted++;
+    this.acceptedMarkers.push(marker);
+  }
+
+  byStatus(): Record<string, number> {
+    const counts: Record<string, number> = {};
+    this.statusCounts.forEach((count, status) => {
+      if (count > 0) counts[String(status)] = count;
+    });
+    for (const [errorClass, count] of this.unansweredRequests) counts[errorClass] = count;
+    return counts;
+  }
+
+  timeline(): TimelineSecond[] {
+    const seconds = Math.max(this.arrivalsBySecond.length, this.completionsBySecond.length, this.errorsBySecond.length);
+    const timeline: TimelineSecond[] = [];
+    for (let second = 0; second < seconds; second++) {
+      timeline.push({
+        second,
+        arrivals: this.arrivalsBySecond[second] ?? 0,
+        completions: this.completionsBySecond[second] ?? 0,
+        errors: this.errorsBySecond[second] ?? 0,
+      });
+    }
+    return timeline;
+  }
+
+  private secondOf(nowMs: number): number {
+    return Math.max(0, Math.floor((nowMs - this.originMs) / MS_PER_SECOND));
+  }
+}
+
+function bump(countsBySecond: number[], second: number): void {
+  // Fill the gap so the array stays dense (holes would make it a slow dictionary).
+  while (countsBySecond.length <= second) countsBySecond.push(0);
+  countsBySecond[second]++;
+}
