@@ -59,8 +59,10 @@ program
   .option('--expect-backend <name>', 'count answers with another X-Backend as errors')
   .option('--no-check-own-post', 'do not check that the last page shows the user\'s own post')
   .option('--label <name>', 'name of what is measured, written into the result')
+  .option('--run-tag <tag>', 'makes every posted text unique to this run (default: random)')
   .option('--out <file>', 'write the result JSON to this file')
   .option('--json', 'print the result JSON instead of the table')
+  .option('--quiet', 'print nothing (use with --out)')
   .action(
     action(async (raw) => {
       const { loadCommand } = await import('./load-command.js');

@@ -1,0 +1,109 @@
+import os from 'node:os';
+import { optionError } from './errors.js';
+import { RUN_DEFAULTS } from './defaults.js';
+import { oneOf, parseCpuList, parseInteger, parseSeconds } from './option-parsers.js';
+import { selectVariants } from './variant-selection.js';
+import { defaultWorkers, type VariantSpec } from '../apps/variants.js';
+import { parseDatabaseUrl } from './database.js';
+
+export interface RawRunOptions {
+  variants?: string;
+  users?: string;
+  ramp?: string;
+  timeout?: string;
+  arrival?: string;
+  warmupUsers?: string;
+  database?: string;
+  privateDb?: boolean;
+  workers?: string;
+  threads?: string;
+  dbPool?: string;
+  serverCpus?: string;
+  clientCpus?: string;
+  pin?: boolean;
+  out?: string;
+  label?: string;
+  results?: string;
+  json?: boolean;
+}
+
+export interface RunOptions {
+  variants: VariantSpec[];
+  users: number;
+  rampSeconds: number;
+  timeoutMs: number;
+  arrival: 'uniform' | 'poisson';
+  warmupUsers: number;
+  /** undefined: try the local server, else start a private one. */
+  databaseUrl: string | undefined;
+  privateDatabase: boolean;
+  workers: number;
+  threads: number;
+  dbPool: number;
+  /** taskset lists, or undefined when not pinned. */
+  serverCpus: string | undefined;
+  clientCpus: string | undefined;
+  outDir: string | undefined;
+  label: string;
+  resultsDir: string;
+  json: boolean;
+}
+
+function cpuListText(cpus: number[]): string {
+  return cpus.join(',');
+}
+
+/** Pins server and client apart by default when there are 2+ cores: the client takes the last one. */
+function pinning(raw: RawRunOptions, cores: number): { server?: number[]; client?: number[] } {
+  if (raw.pin === false) {
+    if (raw.serverCpus || raw.clientCpus) throw optionError('--no-pin', 'cannot be combined with --server-cpus or --client-cpus');
+    return {};
+  }
+  const server = raw.serverCpus ? parseCpuList('--server-cpus', raw.serverCpus, cores) : undefined;
+  const client = raw.clientCpus ? parseCpuList('--client-cpus', raw.clientCpus, cores) : undefined;
+  if (server && client && server.some((c) => client.includes(c))) {
+    throw optionError('--client-cpus', `shares CPUs with --server-cpus (${raw.clientCpus} and ${raw.serverCpus})`);
+  }
+  if (server || client) {
+    const all = [...Array(cores).keys()];
+    return {
+      server: server ?? all.filter((c) => !client!.includes(c)),
+      client: client ?? all.filter((c) => !server!.includes(c)),
+    };
+  }
+  if (cores < 2) return {};
+  return { server: [...Array(cores - 1).keys()], client: [cores - 1] };
+}
+
+export function runOptionsFrom(raw: RawRunOptions, env: NodeJS.ProcessEnv = process.env, cores = os.availableParallelism()): RunOptions {
+  const variants = selectVariants(raw.variants ?? RUN_DEFAULTS.variants);
+  const pins = pinning(raw, cores);
+  if (pins.client?.length === 0) throw optionError('--server-cpus', 'leaves no CPU for the client');
+  if (pins.server?.length === 0) throw optionError('--client-cpus', 'leaves no CPU for the servers');
+  const serverCores = pins.server?.length ?? cores;
+  const databaseUrl = raw.database ?? env['DATABASE_URL'];
+  if (databaseUrl !== undefined) parseDatabaseUrl(databaseUrl);
+  if (raw.privateDb && raw.database) throw optionError('--private-db', 'cannot be combined with --database');
+  const label = raw.label ?? variants.map((v) => v.name).join('-');
+  if (!/^[\w.-]{1,80}$/.test(label)) throw optionError('--label', `may hold only letters, digits, . _ - (got "${label}")`);
+
+  return {
+    variants,
+    users: raw.users ? parseInteger('--users', raw.users, 1, 1_000_000) : RUN_DEFAULTS.users,
+    rampSeconds: raw.ramp ? parseSeconds('--ramp', raw.ramp, 0, 3600) : RUN_DEFAULTS.rampSeconds,
+    timeoutMs: raw.timeout ? parseInteger('--timeout', raw.timeout, 1, 600_000) : RUN_DEFAULTS.timeoutMs,
+    arrival: raw.arrival ? oneOf('--arrival', raw.arrival, ['uniform', 'poisson'] as const) : RUN_DEFAULTS.arrival,
+    warmupUsers: raw.warmupUsers !== undefined ? parseInteger('--warmup-users', raw.warmupUsers, 0, 100_000) : RUN_DEFAULTS.warmupUsers,
+    databaseUrl: raw.privateDb ? undefined : databaseUrl,
+    privateDatabase: raw.privateDb === true,
+    workers: raw.workers ? parseInteger('--workers', raw.workers, 1, 256) : defaultWorkers(serverCores),
+    threads: raw.threads ? parseInteger('--threads', raw.threads, 1, 256) : defaultWorkers(serverCores),
+    dbPool: raw.dbPool ? parseInteger('--db-pool', raw.dbPool, 1, 1000) : RUN_DEFAULTS.dbPool,
+    serverCpus: pins.server ? cpuListText(pins.server) : undefined,
+    clientCpus: pins.client ? cpuListText(pins.client) : undefined,
+    outDir: raw.out,
+    label,
+    resultsDir: raw.results ?? RUN_DEFAULTS.resultsDir,
+    json: raw.json === true,
+  };
+}

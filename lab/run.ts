@@ -1,0 +1,102 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { LabError } from './errors.js';
+import { LOCAL_DATABASE_URL } from './defaults.js';
+import { connectExternal, startPrivateDatabase, type Database } from './database.js';
+import { findNginx, nginxVersion } from './nginx.js';
+import { runEnvironment } from './environment.js';
+import { runVariant } from './variant-run.js';
+import type { RunOptions } from './run-options.js';
+import type { RunInfo } from '../report/run-info.js';
+import type { VariantResult } from '../client/result.js';
+import { writeSummaries } from '../report/write-results.js';
+
+export interface LabRun {
+  outDir: string;
+  run: RunInfo;
+  results: VariantResult[];
+}
+
+export interface LabHooks {
+  log(line: string): void;
+  signal: AbortSignal;
+  showProgress: boolean;
+}
+
+function timestamp(date: Date): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}${p(date.getMonth() + 1)}${p(date.getDate())}-${p(date.getHours())}${p(date.getMinutes())}${p(date.getSeconds())}`;
+}
+
+/** The database for the whole run: the one named, else the local one if it answers, else a private one. */
+async function openDatabase(options: RunOptions, log: (line: string) => void): Promise<Database> {
+  if (options.databaseUrl !== undefined) return connectExternal(options.databaseUrl);
+  if (!options.privateDatabase) {
+    try {
+      const db = await connectExternal(LOCAL_DATABASE_URL);
+      log(`database: ${db.version} at 127.0.0.1:3306 (database benchlab)`);
+      return db;
+    } catch (error) {
+      if (!(error instanceof LabError) || error.code !== 'BL_ERR_DATABASE') throw error;
+    }
+  }
+  log('database: starting a private server in a temp dir');
+  return startPrivateDatabase(options.serverCpus !== undefined ? { cpus: options.serverCpus } : {});
+}
+
+function pointLatest(resultsDir: string, outDir: string): void {
+  const link = path.join(resultsDir, 'latest');
+  try {
+    fs.rmSync(link, { force: true });
+    fs.symlinkSync(path.relative(resultsDir, outDir), link);
+  } catch {
+    // A results folder on a filesystem without symlinks still holds every result.
+  }
+}
+
+/** `benchlab run`: every chosen variant in turn, never two at once, then the comparison. */
+export async function runLab(options: RunOptions, hooks: LabHooks): Promise<LabRun> {
+  findNginx();
+  const startedAt = new Date();
+  const outDir = path.resolve(options.outDir ?? path.join(options.resultsDir, `${timestamp(startedAt)}-${options.label}`));
+  fs.mkdirSync(outDir, { recursive: true });
+  const workDir = path.join(outDir, 'logs');
+  fs.mkdirSync(workDir, { recursive: true });
+
+  const database = await openDatabase(options, hooks.log);
+  const results: VariantResult[] = [];
+  try {
+    await database.ensureSchema();
+    const environment = await runEnvironment(
+      { nginx: await nginxVersion(), database: database.version },
+      { serverCpus: options.serverCpus, clientCpus: options.clientCpus },
+    );
+    const runTag = randomBytes(3).toString('hex');
+    const run: RunInfo = {
+      label: options.label,
+      startedAt: startedAt.toISOString(),
+      finishedAt: startedAt.toISOString(),
+      options: {
+        ...options,
+        variants: options.variants.map((v) => v.name),
+        database: database.kind === 'private' ? 'private' : database.url.replace(/\/\/[^@]*@/, '//'),
+      },
+      environment,
+      variants: options.variants.map((v) => v.name),
+    };
+    for (const variant of options.variants) {
+      if (hooks.signal.aborted) break;
+      const result = await runVariant(variant, { options, database, workDir, runTag, log: hooks.log, signal: hooks.signal, showProgress: hooks.showProgress });
+      results.push(result);
+      fs.writeFileSync(path.join(outDir, `${variant.name}.json`), `${JSON.stringify(result, null, 2)}\n`);
+    }
+    run.finishedAt = new Date().toISOString();
+    fs.writeFileSync(path.join(outDir, 'run.json'), `${JSON.stringify(run, null, 2)}\n`);
+    await writeSummaries(outDir, run, results);
+    if (options.outDir === undefined) pointLatest(path.resolve(options.resultsDir), outDir);
+    return { outDir, run, results };
+  } finally {
+    await database.stop();
+  }
+}

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs the system parts the lab and its tests need (Debian/Ubuntu, as root):
+# nginx, cgi-fcgi (a plain FastCGI client for tests), and MariaDB only when no server answers on
+# 127.0.0.1:3306. Safe to run again. `npm run setup` runs it.
+set -euo pipefail
+
+need=()
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
+command -v cgi-fcgi >/dev/null 2>&1 || need+=(libfcgi-bin)
+command -v taskset >/dev/null 2>&1 || need+=(util-linux)
+if [ "${BENCHLAB_SETUP_BENCH:-0}" = 1 ]; then
+  command -v ab >/dev/null 2>&1 || need+=(apache2-utils)
+  command -v wrk >/dev/null 2>&1 || need+=(wrk)
+fi
+
+db_answers() { (exec 3<>/dev/tcp/127.0.0.1/3306) 2>/dev/null; }
+if ! db_answers && ! command -v mariadbd >/dev/null 2>&1 && ! [ -x /usr/sbin/mariadbd ] && ! [ -x /usr/sbin/mysqld ]; then
+  need+=(mariadb-server)
+fi
+
+if [ "${#need[@]}" -gt 0 ]; then
+  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "benchlab setup: please install: ${need[*]} (needs root and apt-get)" >&2
+    exit 2
+  fi
+  echo "benchlab setup: installing ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# A test run wants a MariaDB on 127.0.0.1:3306; start the system's when it is installed but stopped.
+if [ "${BENCHLAB_SETUP_START_DB:-0}" = 1 ] && ! db_answers; then
+  echo "benchlab setup: starting mariadbd"
+  mkdir -p /run/mysqld && chown mysql:mysql /run/mysqld 2>/dev/null || true
+  start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd -- --user=mysql --bind-address=127.0.0.1
+  for _ in $(seq 1 60); do db_answers && break; sleep 0.5; done
+  db_answers || { echo "benchlab setup: mariadbd did not come up on 127.0.0.1:3306" >&2; exit 1; }
+  # Debian's root uses unix_socket auth; the lab connects over TCP as root without a password.
+  mariadb -uroot -e "ALTER USER 'root'@'localhost' IDENTIFIED VIA mysql_native_password USING PASSWORD('') OR unix_socket" 2>/dev/null || true
+fi
+echo "benchlab setup: nginx $(nginx -v 2>&1 | sed 's/.*\///'), database on 3306: $(db_answers && echo answers || echo 'none (the lab will start a private one)')"
