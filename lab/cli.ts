@@ -43,7 +43,10 @@ program
     action(async (raw) => {
       const { serveOptionsFrom } = await import('./serve-command.js');
       const { serve } = await import('../apps/serve.js');
-      await serve(serveOptionsFrom(raw));
+      const { assertPortFree } = await import('./ports.js');
+      const options = serveOptionsFrom(raw);
+      if ('port' in options.listen && options.listen.port !== 0) await assertPortFree(options.listen.host, options.listen.port, '--listen');
+      await serve(options);
     }),
   );
 

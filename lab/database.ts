@@ -5,17 +5,12 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
 import { LabError, optionError } from './errors.js';
+import { findExecutable } from './executables.js';
+import { ENTRIES_TABLE_SQL } from '../apps/core/entry-store.js';
 import { assertPortFree, freePort } from './ports.js';
 import { startProcess, waitFor, type ManagedProcess } from './service.js';
 
 const execFileAsync = promisify(execFile);
-
-/** The one table of the scenario app (DESIGN §3); the app core runs the same statement. */
-export const schemaSql = `CREATE TABLE IF NOT EXISTS entries (
-  id BIGINT AUTO_INCREMENT PRIMARY KEY,
-  body VARCHAR(1000) NOT NULL,
-  created_at DATETIME(3) NOT NULL
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`;
 
 export interface DatabaseAddress {
   user: string;
@@ -151,7 +146,7 @@ function handleFor(
       }
     },
     async ensureSchema() {
-      await pool.query(schemaSql);
+      await pool.query(ENTRIES_TABLE_SQL);
     },
     async resetTable() {
       await pool.query('TRUNCATE TABLE entries');
@@ -212,22 +207,6 @@ interface ServerFlavor {
   server: string;
   /** mariadb-install-db for MariaDB; MySQL initializes with the server binary itself. */
   installer?: string;
-}
-
-const sbinFolders = ['/usr/sbin', '/usr/local/sbin', '/usr/local/mysql/bin', '/usr/bin', '/usr/local/bin'];
-
-function findExecutable(name: string): string | undefined {
-  for (const folder of [...(process.env.PATH ?? '').split(path.delimiter), ...sbinFolders]) {
-    if (folder === '') continue;
-    const candidate = path.join(folder, name);
-    try {
-      fs.accessSync(candidate, fs.constants.X_OK);
-      if (fs.statSync(candidate).isFile()) return candidate;
-    } catch {
-      // not in this folder
-    }
-  }
-  return undefined;
 }
 
 async function findServer(): Promise<ServerFlavor> {

@@ -2,7 +2,7 @@
 
 export const RUN_DEFAULTS = {
   variants: 'design',
-  users: 1500, // users in the measured window, like the original's 500 per client machine × 3
+  users: 4000, // users in the measured window: 400 arriving per second, enough to set the three models apart on 2 cores
   rampSeconds: 10, // seconds over which they arrive (the original: 500 over 10 s per machine)
   timeoutMs: 10_000, // per request
   arrival: 'uniform' as const,

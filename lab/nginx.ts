@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { LabError } from './errors.js';
+import { findExecutable, isExecutableFile } from './executables.js';
 import { nginxTemplateDir } from './paths.js';
 import { assertPortFree, urlHost } from './ports.js';
 import { selfAndChildren } from './sampler.js';
@@ -99,20 +100,16 @@ export function nginxConfigFor(options: NginxConfigOptions): NginxConfig {
 
 const nginxInstallHint = 'nginx not found: install it with `apt-get install -y nginx` or run `npm run setup`';
 
-/** The nginx binary on PATH or in the usual sbin folders (which a non-root PATH often lacks). */
+/** The nginx binary: BENCHLAB_NGINX, else on PATH or in the usual sbin folders. */
 export function findNginx(): string {
-  const folders = [...(process.env.PATH ?? '').split(path.delimiter), '/usr/sbin', '/usr/local/sbin', '/usr/local/nginx/sbin'];
-  for (const folder of folders) {
-    if (folder === '') continue;
-    const candidate = path.join(folder, 'nginx');
-    try {
-      fs.accessSync(candidate, fs.constants.X_OK);
-      if (fs.statSync(candidate).isFile()) return candidate;
-    } catch {
-      // not here; try the next folder
-    }
+  const chosen = process.env['BENCHLAB_NGINX'];
+  if (chosen !== undefined && chosen !== '') {
+    if (isExecutableFile(chosen)) return chosen;
+    throw new LabError('BL_ERR_MISSING_TOOL', `nginx not found at ${chosen} (from BENCHLAB_NGINX): install it with \`apt-get install -y nginx\` or point BENCHLAB_NGINX at it`);
   }
-  throw new LabError('BL_ERR_MISSING_TOOL', nginxInstallHint);
+  const found = findExecutable('nginx');
+  if (found === undefined) throw new LabError('BL_ERR_MISSING_TOOL', nginxInstallHint);
+  return found;
 }
 
 /** The version number, e.g. "1.22.1". */

@@ -6,6 +6,7 @@ import { LOCAL_DATABASE_URL } from './defaults.js';
 import { connectExternal, startPrivateDatabase, type Database } from './database.js';
 import { findNginx, nginxVersion } from './nginx.js';
 import { runEnvironment } from './environment.js';
+import { withInstalledTool } from './preflight.js';
 import { runVariant } from './variant-run.js';
 import type { RunOptions } from './run-options.js';
 import type { RunInfo } from '../report/run-info.js';
@@ -42,7 +43,7 @@ async function openDatabase(options: RunOptions, log: (line: string) => void): P
     }
   }
   log('database: starting a private server in a temp dir');
-  return startPrivateDatabase(options.serverCpus !== undefined ? { cpus: options.serverCpus } : {});
+  return withInstalledTool(() => startPrivateDatabase(options.serverCpus !== undefined ? { cpus: options.serverCpus } : {}), log);
 }
 
 function pointLatest(resultsDir: string, outDir: string): void {
@@ -57,16 +58,16 @@ function pointLatest(resultsDir: string, outDir: string): void {
 
 /** `benchlab run`: every chosen variant in turn, never two at once, then the comparison. */
 export async function runLab(options: RunOptions, hooks: LabHooks): Promise<LabRun> {
-  findNginx();
+  await withInstalledTool(findNginx, hooks.log, process.env['BENCHLAB_NGINX'] !== undefined);
   const startedAt = new Date();
   const outDir = path.resolve(options.outDir ?? path.join(options.resultsDir, `${timestamp(startedAt)}-${options.label}`));
-  fs.mkdirSync(outDir, { recursive: true });
   const workDir = path.join(outDir, 'logs');
-  fs.mkdirSync(workDir, { recursive: true });
 
   const database = await openDatabase(options, hooks.log);
   const results: VariantResult[] = [];
   try {
+    // Made only once the parts are there, so a failed preflight leaves no empty result folder.
+    fs.mkdirSync(workDir, { recursive: true });
     await database.ensureSchema();
     const environment = await runEnvironment(
       { nginx: await nginxVersion(), database: database.version },
