@@ -45,7 +45,11 @@ program
       const { serve } = await import('../apps/serve.js');
       const { assertPortFree } = await import('./ports.js');
       const options = serveOptionsFrom(raw);
-      if ('port' in options.listen && options.listen.port !== 0) await assertPortFree(options.listen.host, options.listen.port, '--listen');
+      // Cluster workers rerun this command; the port is their primary's by then.
+      const { default: cluster } = await import('node:cluster');
+      if (cluster.isPrimary && 'port' in options.listen && options.listen.port !== 0) {
+        await assertPortFree(options.listen.host, options.listen.port, '--listen');
+      }
       await serve(options);
     }),
   );

@@ -58,8 +58,16 @@ export async function runPrefork(options: PreforkOptions): Promise<void> {
   const stop = (): void => {
     if (stopping) return;
     stopping = true;
-    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
-    cluster.disconnect(() => process.exit(0));
+    const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && !w.isDead());
+    if (workers.length === 0) process.exit(0);
+    // Workers close their servers on SIGTERM and exit; the primary follows the last one.
+    let left = workers.length;
+    for (const w of workers) {
+      w.once('exit', () => {
+        if (--left === 0) process.exit(0);
+      });
+      w.process.kill('SIGTERM');
+    }
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
