@@ -3,10 +3,9 @@ import path from 'node:path';
 import { LabError } from './errors.js';
 import { RUN_DEFAULTS } from './defaults.js';
 import { cliPath } from './paths.js';
-import { freePort } from './ports.js';
-import { startNginx, type NginxServer } from './nginx.js';
-import { startProcess, waitFor, type ManagedProcess } from './service.js';
+import { startProcess } from './service.js';
 import { startSampler } from './sampler.js';
+import { startVariantStack, type VariantStack } from './variant-stack.js';
 import type { Database } from './database.js';
 import type { RunOptions } from './run-options.js';
 import { runLoad } from '../client/load.js';
@@ -25,141 +24,111 @@ export interface VariantRunContext {
   showProgress: boolean;
 }
 
-async function healthy(url: string): Promise<boolean> {
-  const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) });
-  await res.arrayBuffer();
-  return res.status === 200;
-}
-
-function serveArgs(variant: VariantSpec, listen: string, ctx: VariantRunContext): string[] {
-  const o = ctx.options;
-  return [
-    cliPath, 'serve',
-    '--variant', variant.name,
-    '--listen', listen,
-    '--database', ctx.database.url,
-    '--workers', String(o.workers),
-    '--threads', String(o.threads),
-    '--db-pool', String(o.dbPool),
-  ];
+/** The load of one measurement; the run's options give the defaults. */
+export interface MeasuredLoad {
+  users: number;
+  rampSeconds: number;
+  /** Distinguishes several measurements of one variant in file names and posted markers. */
+  label: string;
 }
 
 /** The measured load runs in its own `benchlab load` process, pinned to the client CPUs. */
-async function measuredLoad(variant: VariantSpec, target: string, ctx: VariantRunContext): Promise<LoadResult> {
+async function clientProcess(stack: VariantStack, load: MeasuredLoad, ctx: VariantRunContext): Promise<LoadResult> {
   const o = ctx.options;
-  const out = path.join(ctx.workDir, `${variant.name}.load.json`);
+  const name = stack.variant.name;
+  const out = path.join(ctx.workDir, `${load.label}.load.json`);
   const client = await startProcess({
     name: 'client',
     command: process.execPath,
     args: [
       cliPath, 'load',
-      '--target', target,
-      '--users', String(o.users),
-      '--ramp', String(o.rampSeconds),
+      '--target', stack.target,
+      '--users', String(load.users),
+      '--ramp', String(load.rampSeconds),
       '--timeout', String(o.timeoutMs),
       '--arrival', o.arrival,
-      '--label', variant.name,
-      '--expect-backend', variant.name,
-      '--run-tag', ctx.runTag,
+      '--label', name,
+      '--expect-backend', name,
+      '--run-tag', `${ctx.runTag}${load.label.replace(/[^A-Za-z0-9]/g, '')}`.slice(0, 32),
       '--out', out,
       '--quiet',
     ],
     ...(o.clientCpus !== undefined ? { cpus: o.clientCpus } : {}),
-    logFile: path.join(ctx.workDir, `${variant.name}.client.log`),
+    logFile: path.join(ctx.workDir, `${load.label}.client.log`),
     inheritOutput: ctx.showProgress,
   });
   const exit = await client.exited;
   if (exit.code !== 0 || !fs.existsSync(out)) {
-    throw new LabError('BL_ERR_START', `the client for ${variant.name} failed (${exit.signal ?? `code ${exit.code}`}); see ${client.logFile}`);
+    throw new LabError('BL_ERR_START', `the client for ${name} failed (${exit.signal ?? `code ${exit.code}`}); see ${client.logFile}`);
   }
   return JSON.parse(fs.readFileSync(out, 'utf8')) as LoadResult;
 }
 
+/** One user through GET, POST+302, GET, then uncounted warm-up users. */
+export async function checkAndWarm(stack: VariantStack, ctx: VariantRunContext): Promise<void> {
+  const o = ctx.options;
+  const name = stack.variant.name;
+  const base = { target: stack.target, variant: name, timeoutMs: o.timeoutMs, arrival: 'uniform' as const, expectBackend: name, checkOwnPost: true };
+  const check = await runLoad({ ...base, users: 1, rampSeconds: 0, runTag: `${ctx.runTag}c` }, { signal: ctx.signal });
+  if (check.users.ok !== 1) {
+    throw new LabError('BL_ERR_START', `${name} failed the contract check (GET, POST+302, GET): ${Object.keys(check.errors).join(', ')}`);
+  }
+  if (o.warmupUsers > 0) {
+    await runLoad({ ...base, users: o.warmupUsers, rampSeconds: RUN_DEFAULTS.warmupRampSeconds, runTag: `${ctx.runTag}w` }, { signal: ctx.signal });
+  }
+}
+
+/** Empties the table, loads the running stack while sampling its processes, and audits every write. */
+export async function measureStack(stack: VariantStack, load: MeasuredLoad, ctx: VariantRunContext): Promise<VariantResult> {
+  // Only the measured users' posts may be in the table when it is audited.
+  await ctx.database.resetTable();
+  const sampler = startSampler({
+    server: () => [stack.app.pid],
+    nginx: () => stack.nginx.pids(),
+    database: () => ctx.database.pids(),
+  });
+  let result: LoadResult;
+  let resources: Record<string, ResourceSummary>;
+  try {
+    ctx.log(`${stack.variant.name}: ${load.users} users over ${load.rampSeconds} s`);
+    result = await clientProcess(stack, load, ctx);
+  } finally {
+    resources = sampler.stop();
+  }
+  const audit = await ctx.database.auditMarkers(result.posts.acceptedMarkers);
+  const { accepted, indeterminate } = result.posts;
+  return {
+    ...result,
+    integrity: {
+      postsAccepted: accepted,
+      postsIndeterminate: indeterminate,
+      rows: audit.rows,
+      missing: audit.missing,
+      duplicated: audit.duplicated,
+      // A timed-out POST may or may not have been written; beyond those, every row must be accounted for.
+      ok: audit.missing === 0 && audit.duplicated === 0 && audit.rows >= accepted && audit.rows <= accepted + indeterminate,
+    },
+    server: resources['server']!,
+    nginx: resources['nginx']!,
+    database: ctx.database.kind === 'private' ? resources['database']! : null,
+    setup: { startMs: stack.startMs, workers: stack.workers, contractCheck: 'pass' },
+  };
+}
+
+export function stackOptions(ctx: VariantRunContext) {
+  const o = ctx.options;
+  return { databaseUrl: ctx.database.url, workers: o.workers, threads: o.threads, dbPool: o.dbPool, serverCpus: o.serverCpus, workDir: ctx.workDir };
+}
+
 /** One variant, start to finish: start, check, warm up, measure, audit, and stop everything. */
 export async function runVariant(variant: VariantSpec, ctx: VariantRunContext): Promise<VariantResult> {
-  const o = ctx.options;
-  let app: ManagedProcess | undefined;
-  let nginx: NginxServer | undefined;
+  await ctx.database.resetTable();
+  const stack = await startVariantStack(variant, stackOptions(ctx));
   try {
-    await ctx.database.resetTable();
-    const appPort = await freePort();
-    const started = performance.now();
-    app = await startProcess({
-      name: variant.name,
-      command: process.execPath,
-      args: serveArgs(variant, `127.0.0.1:${appPort}`, ctx),
-      ...(o.serverCpus !== undefined ? { cpus: o.serverCpus } : {}),
-      logFile: path.join(ctx.workDir, `${variant.name}.app.log`),
-    });
-    nginx = await startNginx({
-      protocol: variant.protocol,
-      upstream: { host: '127.0.0.1', port: appPort },
-      listen: { host: '127.0.0.1', port: await freePort() },
-      workers: RUN_DEFAULTS.nginxWorkers,
-      keepalive: RUN_DEFAULTS.upstreamKeepalive,
-      prefix: path.join(ctx.workDir, `nginx-${variant.name}`),
-      ...(o.serverCpus !== undefined ? { cpus: o.serverCpus } : {}),
-    });
-    const target = nginx.url;
-    await waitFor(() => healthy(target), {
-      timeoutMs: RUN_DEFAULTS.startTimeoutMs,
-      intervalMs: 100,
-      what: `${variant.name} behind nginx (${target}/healthz)`,
-      process: app,
-    });
-    const startMs = performance.now() - started;
-    ctx.log(`${variant.name}: up in ${Math.round(startMs)} ms behind ${target}`);
-
-    const check = await runLoad(
-      { target, variant: variant.name, users: 1, rampSeconds: 0, timeoutMs: o.timeoutMs, arrival: 'uniform', runTag: `${ctx.runTag}c`, expectBackend: variant.name, checkOwnPost: true },
-      { signal: ctx.signal },
-    );
-    if (check.users.ok !== 1) {
-      throw new LabError('BL_ERR_START', `${variant.name} failed the contract check (GET, POST+302, GET): ${Object.keys(check.errors).join(', ')}`);
-    }
-    if (o.warmupUsers > 0) {
-      await runLoad(
-        { target, variant: variant.name, users: o.warmupUsers, rampSeconds: RUN_DEFAULTS.warmupRampSeconds, timeoutMs: o.timeoutMs, arrival: 'uniform', runTag: `${ctx.runTag}w`, expectBackend: variant.name, checkOwnPost: true },
-        { signal: ctx.signal },
-      );
-    }
-    // Only the measured users' posts may be in the table when it is audited.
-    await ctx.database.resetTable();
-
-    const running = { app, nginx };
-    const sampler = startSampler({
-      server: () => [running.app.pid],
-      nginx: () => running.nginx.pids(),
-      database: () => ctx.database.pids(),
-    });
-    let load: LoadResult;
-    let resources: Record<string, ResourceSummary>;
-    try {
-      ctx.log(`${variant.name}: ${o.users} users over ${o.rampSeconds} s`);
-      load = await measuredLoad(variant, target, ctx);
-    } finally {
-      resources = sampler.stop();
-    }
-    const audit = await ctx.database.auditMarkers(load.posts.acceptedMarkers);
-    const { accepted, indeterminate } = load.posts;
-    return {
-      ...load,
-      integrity: {
-        postsAccepted: accepted,
-        postsIndeterminate: indeterminate,
-        rows: audit.rows,
-        missing: audit.missing,
-        duplicated: audit.duplicated,
-        // A timed-out POST may or may not have been written; beyond those, every row must be accounted for.
-        ok: audit.missing === 0 && audit.duplicated === 0 && audit.rows >= accepted && audit.rows <= accepted + indeterminate,
-      },
-      server: resources['server']!,
-      nginx: resources['nginx']!,
-      database: ctx.database.kind === 'private' ? resources['database']! : null,
-      setup: { startMs: Math.round(startMs), workers: variant.model === 'threaded' ? o.threads : variant.model === 'prefork' ? o.workers : 1, contractCheck: 'pass' },
-    };
+    ctx.log(`${variant.name}: up in ${stack.startMs} ms behind ${stack.target}`);
+    await checkAndWarm(stack, ctx);
+    return await measureStack(stack, { users: ctx.options.users, rampSeconds: ctx.options.rampSeconds, label: variant.name }, ctx);
   } finally {
-    await nginx?.stop();
-    await app?.stop();
+    await stack.stop();
   }
 }
