@@ -10,8 +10,8 @@ export interface FastifyAppOptions {
   serverFactory?: FastifyServerFactory;
 }
 
-// Longer than nginx's upstream keepalive_timeout (60 s): if the app closed idle kept connections
-// first, nginx could send a request on a socket being closed and answer 502.
+// Longer than nginx's upstream keepalive_timeout (4 s in nginx/*.template): if the app closed idle
+// kept connections first, nginx could send a request on a socket being closed and answer 502.
 export const KEEP_ALIVE_TIMEOUT_MS = 75_000;
 
 function send(reply: import('fastify').FastifyReply, res: CoreResponse): void {
