@@ -1,3 +1,5 @@
+import { rmSync } from 'node:fs';
+
 // Where a server listens: `HOST:PORT` or `unix:PATH` (the form of --listen and of nginx upstreams).
 
 export type ListenAddress = { host: string; port: number } | { path: string };
@@ -18,4 +20,9 @@ export function parseListen(text: string): ListenAddress | undefined {
 
 export function formatListen(address: ListenAddress): string {
   return 'path' in address ? `unix:${address.path}` : `${address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}`;
+}
+
+/** Removes a socket file left by a server that died, so listen() does not fail with EADDRINUSE. */
+export function removeStaleSocket(address: ListenAddress): void {
+  if ('path' in address) rmSync(address.path, { force: true });
 }

@@ -79,8 +79,8 @@ export function nginxConfigFor(options: NginxConfigOptions): NginxConfig {
   if (workers !== 'auto' && !(Number.isInteger(workers) && workers >= 1)) {
     throw new LabError('BL_ERR_OPTION', `nginx workers must be a whole number ≥ 1 or "auto" (got ${workers})`);
   }
-  if (!(Number.isInteger(keepalive) && keepalive >= 1)) {
-    throw new LabError('BL_ERR_OPTION', `nginx upstream keepalive must be a whole number ≥ 1 (got ${keepalive})`);
+  if (!(Number.isInteger(keepalive) && keepalive >= 0)) {
+    throw new LabError('BL_ERR_OPTION', `nginx upstream keepalive must be a whole number ≥ 0 (got ${keepalive})`);
   }
   const paths = nginxPaths(prefix);
   const vars = {
@@ -94,8 +94,16 @@ export function nginxConfigFor(options: NginxConfigOptions): NginxConfig {
   };
   return {
     mainConf: renderTemplate(readTemplate('main.conf.template'), vars),
-    siteConf: renderTemplate(readTemplate(siteTemplateFiles[options.protocol]), vars),
+    siteConf: withoutUpstreamKeepalive(renderTemplate(readTemplate(siteTemplateFiles[options.protocol]), vars), keepalive === 0),
   };
+}
+
+/** keepalive 0 means a new upstream connection per request: nginx has no such value, so the directives go. */
+function withoutUpstreamKeepalive(site: string, off: boolean): string {
+  if (!off) return site;
+  return site
+    .replace(/upstream app \{[^}]*\}/, (block) => block.replace(/^\s*keepalive(_requests|_timeout)? [^;]*;\n/gm, ''))
+    .replace(/fastcgi_keep_conn on;/, 'fastcgi_keep_conn off;');
 }
 
 const nginxInstallHint = 'nginx not found: install it with `apt-get install -y nginx` or run `npm run setup`';

@@ -2,7 +2,7 @@ import { LabError } from './errors.js';
 import { VARIANTS, VARIANT_SETS, findVariant, type VariantSpec } from '../apps/variants.js';
 
 function knownNames(): string {
-  return `variants: ${VARIANTS.map((v) => v.name).join(', ')}; sets: ${Object.keys(VARIANT_SETS).join(', ')}`;
+  return `see \`benchlab variants\`; sets: ${Object.keys(VARIANT_SETS).join(', ')}; globs like http-*-express`;
 }
 
 export function variantByName(name: string): VariantSpec {
@@ -11,16 +11,33 @@ export function variantByName(name: string): VariantSpec {
   return spec;
 }
 
-/** Resolves `--variants a,b,set` into variants, in order, each once. */
+function globPattern(glob: string): RegExp {
+  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^,]*').replace(/\?/g, '.');
+  return new RegExp(`^${body}$`);
+}
+
+/** Names one item of `--variants` stands for: a set, a glob over canonical names, or one name. */
+function expand(item: string): readonly string[] {
+  const set = VARIANT_SETS[item];
+  if (set) return set;
+  if (/[*?]/.test(item)) {
+    const pattern = globPattern(item);
+    const names = VARIANTS.filter((v) => pattern.test(v.name)).map((v) => v.name);
+    if (names.length === 0) throw new LabError('BL_ERR_UNKNOWN_VARIANT', `"${item}" matches no variant (${knownNames()})`);
+    return names;
+  }
+  return [item];
+}
+
+/** Resolves `--variants a,b,set,glob` into variants, in order, each once. */
 export function selectVariants(list: string): VariantSpec[] {
   const chosen: VariantSpec[] = [];
   for (const raw of list.split(',')) {
-    const name = raw.trim();
-    if (!name) continue;
-    const names = VARIANT_SETS[name] ?? [name];
-    for (const n of names) {
-      const spec = variantByName(n);
-      if (!chosen.includes(spec)) chosen.push(spec);
+    const item = raw.trim();
+    if (!item) continue;
+    for (const name of expand(item)) {
+      const spec = variantByName(name);
+      if (!chosen.some((c) => c.name === spec.name)) chosen.push(spec);
     }
   }
   if (chosen.length === 0) throw new LabError('BL_ERR_UNKNOWN_VARIANT', `--variants names no variant (${knownNames()})`);

@@ -1,9 +1,12 @@
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { RUN_DEFAULTS } from './defaults.js';
-import { cliPath } from './paths.js';
 import { freePort } from './ports.js';
 import { startNginx, type NginxServer } from './nginx.js';
 import { startProcess, waitFor, type ManagedProcess } from './service.js';
+import { variantCommand } from './variant-command.js';
+import type { ListenAddress } from '../apps/listen.js';
 import type { VariantSpec } from '../apps/variants.js';
 
 export interface VariantStackOptions {
@@ -15,6 +18,12 @@ export interface VariantStackOptions {
   serverCpus: string | undefined;
   /** Where the app log and the nginx prefix go. */
   workDir: string;
+  /** How nginx reaches the app. */
+  appSocket?: 'tcp' | 'unix';
+  /** Idle upstream connections nginx keeps per worker; 0 opens one per request. */
+  upstreamKeepalive?: number;
+  nginxWorkers?: number;
+  backlog?: number;
 }
 
 /** A variant running behind its own nginx: what every measurement, check and fault works on. */
@@ -22,7 +31,9 @@ export interface VariantStack {
   variant: VariantSpec;
   /** nginx's base URL. */
   target: string;
-  /** Where the app itself listens on 127.0.0.1 (HTTP or FastCGI). */
+  /** Where the app listens: 127.0.0.1:port (HTTP or FastCGI), or a unix socket. */
+  appAddress: ListenAddress;
+  /** The TCP port, when it listens on one. */
   appPort: number;
   app: ManagedProcess;
   nginx: NginxServer;
@@ -45,34 +56,46 @@ export function workersOf(variant: VariantSpec, options: Pick<VariantStackOption
   return 1;
 }
 
-/** Starts `benchlab serve` for the variant and nginx in front, and waits until /healthz answers through both. */
+/** A unix socket in its own short temp folder (socket paths are limited to 107 bytes) that nginx's workers may enter. */
+function socketAddress(): { address: ListenAddress; dir: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'benchlab-sock-'));
+  fs.chmodSync(dir, 0o755);
+  return { address: { path: path.join(dir, 'app.sock') }, dir };
+}
+
+/** Starts the variant's server and nginx in front, and waits until /healthz answers through both. */
 export async function startVariantStack(variant: VariantSpec, options: VariantStackOptions): Promise<VariantStack> {
   const pin = options.serverCpus !== undefined ? { cpus: options.serverCpus } : {};
-  const appPort = await freePort();
+  const socket = options.appSocket === 'unix' ? socketAddress() : undefined;
+  const appPort = socket ? 0 : await freePort();
+  const appAddress: ListenAddress = socket?.address ?? { host: '127.0.0.1', port: appPort };
+  const removeSocketDir = () => {
+    if (socket) fs.rmSync(socket.dir, { recursive: true, force: true });
+  };
   const started = performance.now();
-  const app = await startProcess({
-    name: variant.name,
-    command: process.execPath,
-    args: [
-      cliPath, 'serve',
-      '--variant', variant.name,
-      '--listen', `127.0.0.1:${appPort}`,
-      '--database', options.databaseUrl,
-      '--workers', String(options.workers),
-      '--threads', String(options.threads),
-      '--db-pool', String(options.dbPool),
-    ],
-    ...pin,
-    logFile: path.join(options.workDir, `${variant.name}.app.log`),
-  });
+  let app: ManagedProcess | undefined;
   let nginx: NginxServer | undefined;
   try {
+    const command = variantCommand(variant, {
+      listen: appAddress,
+      databaseUrl: options.databaseUrl,
+      workers: options.workers,
+      threads: options.threads,
+      dbPool: options.dbPool,
+      backlog: options.backlog ?? RUN_DEFAULTS.backlog,
+    });
+    app = await startProcess({
+      name: variant.name,
+      ...command,
+      ...pin,
+      logFile: path.join(options.workDir, `${variant.name}.app.log`),
+    });
     nginx = await startNginx({
       protocol: variant.protocol,
-      upstream: { host: '127.0.0.1', port: appPort },
+      upstream: appAddress,
       listen: { host: '127.0.0.1', port: await freePort() },
-      workers: RUN_DEFAULTS.nginxWorkers,
-      keepalive: RUN_DEFAULTS.upstreamKeepalive,
+      workers: options.nginxWorkers ?? RUN_DEFAULTS.nginxWorkers,
+      keepalive: options.upstreamKeepalive ?? RUN_DEFAULTS.upstreamKeepalive,
       prefix: path.join(options.workDir, `nginx-${variant.name}`),
       ...pin,
     });
@@ -85,21 +108,24 @@ export async function startVariantStack(variant: VariantSpec, options: VariantSt
     });
   } catch (error) {
     await nginx?.stop();
-    await app.stop();
+    await app?.stop();
+    removeSocketDir();
     throw error;
   }
   const proxy = nginx;
+  const server = app;
   let stopping: Promise<void> | undefined;
   return {
     variant,
     target: proxy.url,
+    appAddress,
     appPort,
-    app,
+    app: server,
     nginx: proxy,
     startMs: Math.round(performance.now() - started),
     workers: workersOf(variant, options),
     stop() {
-      stopping ??= proxy.stop().then(() => app.stop());
+      stopping ??= proxy.stop().then(() => server.stop()).then(removeSocketDir);
       return stopping;
     },
   };

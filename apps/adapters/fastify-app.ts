@@ -1,32 +1,28 @@
-import Fastify, { type FastifyInstance, type FastifyServerFactory } from 'fastify';
-import type { CoreResponse, GuestbookHandler, Identity } from '../core/guestbook.js';
+import fs from 'node:fs';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerFactory } from 'fastify';
+import type { CoreResponse } from '../core/guestbook.js';
 import { errorResponse } from '../core/guestbook.js';
 import { MAX_FORM_BYTES } from '../core/limits.js';
+import { createFastcgiServer } from './fastcgi-server.js';
+import { KEEP_ALIVE_TIMEOUT_MS } from './node-server.js';
+import type { AppServer, AppServerOptions } from './app-server.js';
 
-export interface FastifyAppOptions {
-  handle: GuestbookHandler;
-  /** Identity for answers the framework gives before the core runs (413). */
-  identity: Identity;
-  serverFactory?: FastifyServerFactory;
-}
+const fastcgiServerFactory: FastifyServerFactory = (handler) => createFastcgiServer(handler);
 
-// Longer than nginx's upstream keepalive_timeout (4 s in nginx/*.template): if the app closed idle
-// kept connections first, nginx could send a request on a socket being closed and answer 502.
-export const KEEP_ALIVE_TIMEOUT_MS = 75_000;
-
-function send(reply: import('fastify').FastifyReply, res: CoreResponse): void {
+function send(reply: FastifyReply, res: CoreResponse): void {
   reply.code(res.status).headers(res.headers).send(res.body);
 }
 
 /** A fastify app that hands every request, raw body included, to the core. */
-export function buildFastifyApp(options: FastifyAppOptions): FastifyInstance {
+export function buildFastifyApp(options: AppServerOptions): FastifyInstance {
   const app = Fastify({
     logger: false,
     bodyLimit: MAX_FORM_BYTES,
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     forceCloseConnections: 'idle',
     return503OnClosing: true,
-    ...(options.serverFactory ? { serverFactory: options.serverFactory } : {}),
+    // node-fastcgi hands out http.IncomingMessage/ServerResponse pairs, so fastify runs on it unchanged.
+    ...(options.protocol === 'fastcgi' ? { serverFactory: fastcgiServerFactory } : {}),
   });
 
   // The core checks the media type itself (415), so every body arrives as raw bytes.
@@ -54,4 +50,20 @@ export function buildFastifyApp(options: FastifyAppOptions): FastifyInstance {
     send(reply, res);
   });
   return app;
+}
+
+export function fastifyAppServer(options: AppServerOptions): AppServer {
+  const app = buildFastifyApp(options);
+  return {
+    async listen(address, backlog) {
+      if ('path' in address) {
+        await app.listen({ path: address.path, backlog });
+        // nginx's workers run as another user.
+        fs.chmodSync(address.path, 0o777);
+      } else {
+        await app.listen({ host: address.host, port: address.port, backlog });
+      }
+    },
+    close: () => app.close(),
+  };
 }

@@ -89,7 +89,7 @@ test('SIGTERM mid-run stops every process and removes the private database', { t
 
 test('bad usage gets one clear line and exit code 2, and starts nothing', async () => {
   const cases: Array<[string[], RegExp, NodeJS.ProcessEnv?]> = [
-    [['run', '--variants', 'nope'], /^benchlab: unknown variant "nope" \(variants: /],
+    [["run", "--variants", "nope"], /^benchlab: unknown variant "nope" \(see `benchlab variants`/],
     [['run', '--users', 'many'], /^benchlab: option --users must be a whole number \(got "many"\)/],
     [['run', '--ramp', '-3'], /^benchlab: option --ramp must be a duration/],
     [['run', '--server-cpus', '0', '--client-cpus', '0'], /^benchlab: option --client-cpus shares CPUs with --server-cpus/],
