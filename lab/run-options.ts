@@ -18,6 +18,10 @@ export interface RawRunOptions {
   workers?: string;
   threads?: string;
   dbPool?: string;
+  backlog?: string;
+  appSocket?: string;
+  upstreamKeepalive?: string;
+  nginxWorkers?: string;
   serverCpus?: string;
   clientCpus?: string;
   pin?: boolean;
@@ -40,6 +44,12 @@ export interface RunOptions {
   workers: number;
   threads: number;
   dbPool: number;
+  backlog: number;
+  /** How nginx reaches the app. */
+  appSocket: 'tcp' | 'unix';
+  /** Idle upstream connections per nginx worker; 0 = a new connection per request. */
+  upstreamKeepalive: number;
+  nginxWorkers: number;
   /** taskset lists, or undefined when not pinned. */
   serverCpus: string | undefined;
   clientCpus: string | undefined;
@@ -75,6 +85,14 @@ function pinning(raw: RawRunOptions, cores: number): { server?: number[]; client
   return { server: [...Array(cores - 1).keys()], client: [cores - 1] };
 }
 
+/** A knob that no selected variant uses is a mistake in the command line, not something to ignore. */
+function refuseUnusedKnobs(raw: RawRunOptions, variants: VariantSpec[]): void {
+  const models = new Set(variants.map((v) => v.model));
+  if (raw.workers && !models.has('prefork')) throw optionError('--workers', 'applies to prefork variants, and none is selected');
+  if (raw.threads && !models.has('threaded')) throw optionError('--threads', 'applies to threaded variants, and none is selected');
+  if (raw.dbPool && variants.every((v) => v.command)) throw optionError('--db-pool', 'applies to the Node variants, and none is selected');
+}
+
 export function runOptionsFrom(raw: RawRunOptions, env: NodeJS.ProcessEnv = process.env, cores = os.availableParallelism()): RunOptions {
   const variants = selectVariants(raw.variants ?? RUN_DEFAULTS.variants);
   const pins = pinning(raw, cores);
@@ -84,6 +102,7 @@ export function runOptionsFrom(raw: RawRunOptions, env: NodeJS.ProcessEnv = proc
   const databaseUrl = raw.database ?? env['DATABASE_URL'];
   if (databaseUrl !== undefined) parseDatabaseUrl(databaseUrl);
   if (raw.privateDb && raw.database) throw optionError('--private-db', 'cannot be combined with --database');
+  refuseUnusedKnobs(raw, variants);
   const label = raw.label ?? variants.map((v) => v.name).join('-');
   if (!/^[\w.-]{1,80}$/.test(label)) throw optionError('--label', `may hold only letters, digits, . _ - (got "${label}")`);
 
@@ -99,6 +118,10 @@ export function runOptionsFrom(raw: RawRunOptions, env: NodeJS.ProcessEnv = proc
     workers: raw.workers ? parseInteger('--workers', raw.workers, 1, 256) : defaultWorkers(serverCores),
     threads: raw.threads ? parseInteger('--threads', raw.threads, 1, 256) : defaultWorkers(serverCores),
     dbPool: raw.dbPool ? parseInteger('--db-pool', raw.dbPool, 1, 1000) : RUN_DEFAULTS.dbPool,
+    backlog: raw.backlog ? parseInteger('--backlog', raw.backlog, 1, 65535) : RUN_DEFAULTS.backlog,
+    appSocket: raw.appSocket ? oneOf('--app-socket', raw.appSocket, ['tcp', 'unix'] as const) : 'tcp',
+    upstreamKeepalive: raw.upstreamKeepalive !== undefined ? parseInteger('--upstream-keepalive', raw.upstreamKeepalive, 0, 10_000) : RUN_DEFAULTS.upstreamKeepalive,
+    nginxWorkers: raw.nginxWorkers ? parseInteger('--nginx-workers', raw.nginxWorkers, 1, 64) : RUN_DEFAULTS.nginxWorkers,
     serverCpus: pins.server ? cpuListText(pins.server) : undefined,
     clientCpus: pins.client ? cpuListText(pins.client) : undefined,
     outDir: raw.out,

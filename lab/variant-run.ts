@@ -117,7 +117,18 @@ export async function measureStack(stack: VariantStack, load: MeasuredLoad, ctx:
 
 export function stackOptions(ctx: VariantRunContext) {
   const o = ctx.options;
-  return { databaseUrl: ctx.database.url, workers: o.workers, threads: o.threads, dbPool: o.dbPool, serverCpus: o.serverCpus, workDir: ctx.workDir };
+  return {
+    databaseUrl: ctx.database.url,
+    workers: o.workers,
+    threads: o.threads,
+    dbPool: o.dbPool,
+    backlog: o.backlog,
+    appSocket: o.appSocket,
+    upstreamKeepalive: o.upstreamKeepalive,
+    nginxWorkers: o.nginxWorkers,
+    serverCpus: o.serverCpus,
+    workDir: ctx.workDir,
+  };
 }
 
 /** One variant, start to finish: start, check, warm up, measure, audit, and stop everything. */

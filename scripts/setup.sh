@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system parts the lab and its tests need (Debian/Ubuntu, as root):
-# nginx, cgi-fcgi (a plain FastCGI client for tests), and MariaDB only when no server answers on
+# nginx, cgi-fcgi (a plain FastCGI client for tests), gunicorn with PyMySQL (the reference variant),
+# and MariaDB only when no server answers on
 # 127.0.0.1:3306. Safe to run again. `npm run setup` runs it.
 set -euo pipefail
 
@@ -8,6 +9,9 @@ need=()
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
 command -v cgi-fcgi >/dev/null 2>&1 || need+=(libfcgi-bin)
 command -v taskset >/dev/null 2>&1 || need+=(util-linux)
+# The foreign reference variant ref-gunicorn: Debian's gunicorn runs on the system python3.
+command -v gunicorn >/dev/null 2>&1 || need+=(gunicorn)
+/usr/bin/python3 -c 'import pymysql' >/dev/null 2>&1 || need+=(python3-pymysql)
 if [ "${BENCHLAB_SETUP_BENCH:-0}" = 1 ]; then
   command -v ab >/dev/null 2>&1 || need+=(apache2-utils)
   command -v wrk >/dev/null 2>&1 || need+=(wrk)
