@@ -13,8 +13,9 @@ export function isExecutableFile(candidate: string): boolean {
   }
 }
 
-/** The first executable called `name` on PATH or in the usual sbin folders. */
+/** A path to an executable as given, or the first executable called `name` on PATH or in the usual sbin folders. */
 export function findExecutable(name: string): string | undefined {
+  if (name.includes('/')) return isExecutableFile(name) ? name : undefined;
   for (const folder of [...(process.env['PATH'] ?? '').split(path.delimiter), ...SBIN_FOLDERS]) {
     if (folder === '') continue;
     const candidate = path.join(folder, name);

@@ -3,11 +3,14 @@ import { optionError } from './errors.js';
 import { RUN_DEFAULTS } from './defaults.js';
 import { oneOf, parseCpuList, parseInteger, parseSeconds } from './option-parsers.js';
 import { selectVariants } from './variant-selection.js';
+import { loadManifest } from './manifest.js';
 import { defaultWorkers, type VariantSpec } from '../apps/variants.js';
 import { parseDatabaseUrl } from './database.js';
+import { parseThresholds, type Threshold } from './thresholds.js';
 
 export interface RawRunOptions {
   variants?: string;
+  manifest?: string;
   users?: string;
   ramp?: string;
   timeout?: string;
@@ -29,6 +32,8 @@ export interface RawRunOptions {
   label?: string;
   results?: string;
   json?: boolean;
+  failOn?: string;
+  quiet?: boolean;
 }
 
 export interface RunOptions {
@@ -57,6 +62,10 @@ export interface RunOptions {
   label: string;
   resultsDir: string;
   json: boolean;
+  /** Limits from --fail-on; breaking one makes the run exit 99. */
+  failOn: Threshold[];
+  /** No progress or log lines: only errors and the results path. */
+  quiet: boolean;
 }
 
 function cpuListText(cpus: number[]): string {
@@ -94,7 +103,7 @@ function refuseUnusedKnobs(raw: RawRunOptions, variants: VariantSpec[]): void {
 }
 
 export function runOptionsFrom(raw: RawRunOptions, env: NodeJS.ProcessEnv = process.env, cores = os.availableParallelism()): RunOptions {
-  const variants = selectVariants(raw.variants ?? RUN_DEFAULTS.variants);
+  const variants = selectVariants(raw.variants ?? RUN_DEFAULTS.variants, raw.manifest ? loadManifest(raw.manifest) : []);
   const pins = pinning(raw, cores);
   if (pins.client?.length === 0) throw optionError('--server-cpus', 'leaves no CPU for the client');
   if (pins.server?.length === 0) throw optionError('--client-cpus', 'leaves no CPU for the servers');
@@ -103,8 +112,10 @@ export function runOptionsFrom(raw: RawRunOptions, env: NodeJS.ProcessEnv = proc
   if (databaseUrl !== undefined) parseDatabaseUrl(databaseUrl);
   if (raw.privateDb && raw.database) throw optionError('--private-db', 'cannot be combined with --database');
   refuseUnusedKnobs(raw, variants);
-  const label = raw.label ?? variants.map((v) => v.name).join('-');
-  if (!/^[\w.-]{1,80}$/.test(label)) throw optionError('--label', `may hold only letters, digits, . _ - (got "${label}")`);
+  if (raw.quiet && raw.json) throw optionError('--quiet', 'cannot be combined with --json');
+  if (raw.label !== undefined && !/^[\w.-]{1,80}$/.test(raw.label)) throw optionError('--label', `may hold only letters, digits, . _ - (got "${raw.label}")`);
+  // By default the folder is named after what was asked for: a set's name, or the variants.
+  const label = raw.label ?? (raw.variants ?? RUN_DEFAULTS.variants).replace(/[^\w.-]+/g, '-').replace(/^-|-$/g, '').slice(0, 80);
 
   return {
     variants,
@@ -128,5 +139,7 @@ export function runOptionsFrom(raw: RawRunOptions, env: NodeJS.ProcessEnv = proc
     label,
     resultsDir: raw.results ?? RUN_DEFAULTS.resultsDir,
     json: raw.json === true,
+    failOn: raw.failOn !== undefined ? parseThresholds(raw.failOn) : [],
+    quiet: raw.quiet === true,
   };
 }

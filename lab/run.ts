@@ -8,6 +8,8 @@ import { findNginx, nginxVersion } from './nginx.js';
 import { runEnvironment } from './environment.js';
 import { withInstalledTool } from './preflight.js';
 import { runVariant } from './variant-run.js';
+import { variantAvailable } from './variant-command.js';
+import type { Verification } from '../client/conformance/finding.js';
 import type { RunOptions } from './run-options.js';
 import type { RunInfo } from '../report/run-info.js';
 import type { VariantResult } from '../client/result.js';
@@ -31,7 +33,7 @@ function timestamp(date: Date): string {
 }
 
 /** The database for the whole run: the one named, else the local one if it answers, else a private one. */
-async function openDatabase(options: RunOptions, log: (line: string) => void): Promise<Database> {
+export async function openDatabase(options: RunOptions, log: (line: string) => void): Promise<Database> {
   if (options.databaseUrl !== undefined) return connectExternal(options.databaseUrl);
   if (!options.privateDatabase) {
     try {
@@ -44,6 +46,12 @@ async function openDatabase(options: RunOptions, log: (line: string) => void): P
   }
   log('database: starting a private server in a temp dir');
   return withInstalledTool(() => startPrivateDatabase(options.serverCpus !== undefined ? { cpus: options.serverCpus } : {}), log);
+}
+
+function verificationSummary(v: Verification): NonNullable<RunInfo['verification']>[string] {
+  const count = (status: string) => v.findings.filter((f) => f.status === status).length;
+  const problems = v.findings.flatMap((f) => (f.status === 'pass' ? [] : [{ id: f.id, status: f.status, line: f.line, detail: f.detail }]));
+  return { passed: v.passed, pass: count('pass'), warn: count('warn'), fail: count('fail'), problems };
 }
 
 function pointLatest(resultsDir: string, outDir: string): void {
@@ -86,11 +94,25 @@ export async function runLab(options: RunOptions, hooks: LabHooks): Promise<LabR
       environment,
       variants: options.variants.map((v) => v.name),
     };
+    run.verification = {};
+    run.notMeasured = [];
     for (const variant of options.variants) {
       if (hooks.signal.aborted) break;
-      const result = await runVariant(variant, { options, database, workDir, runTag, log: hooks.log, signal: hooks.signal, showProgress: hooks.showProgress });
-      results.push(result);
-      fs.writeFileSync(path.join(outDir, `${variant.name}.json`), `${JSON.stringify(result, null, 2)}\n`);
+      const available = variantAvailable(variant);
+      if (!available.ok) {
+        hooks.log(`${variant.name}: skipped: ${available.why}`);
+        run.notMeasured.push({ variant: variant.name, reason: `not installed: ${available.why}` });
+        continue;
+      }
+      const outcome = await runVariant(variant, { options, database, workDir, runTag, log: hooks.log, signal: hooks.signal, showProgress: hooks.showProgress });
+      run.verification[variant.name] = verificationSummary(outcome.verification);
+      if (!outcome.result) {
+        const failed = outcome.verification.findings.filter((f) => f.status === 'fail').map((f) => `${f.id} (${f.detail})`);
+        run.notMeasured.push({ variant: variant.name, reason: `failed verification: ${failed.join('; ')}` });
+        continue;
+      }
+      results.push(outcome.result);
+      fs.writeFileSync(path.join(outDir, `${variant.name}.json`), `${JSON.stringify(outcome.result, null, 2)}\n`);
     }
     run.finishedAt = new Date().toISOString();
     fs.writeFileSync(path.join(outDir, 'run.json'), `${JSON.stringify(run, null, 2)}\n`);

@@ -5,12 +5,14 @@ import { RUN_DEFAULTS } from './defaults.js';
 import { cliPath } from './paths.js';
 import { startProcess } from './service.js';
 import { startSampler } from './sampler.js';
-import { startVariantStack, type VariantStack } from './variant-stack.js';
+import { startVariantStack, type VariantStack, type VariantStackOptions } from './variant-stack.js';
 import type { Database } from './database.js';
 import type { RunOptions } from './run-options.js';
 import { runLoad } from '../client/load.js';
 import type { LoadResult, ResourceSummary, VariantResult } from '../client/result.js';
 import type { VariantSpec } from '../apps/variants.js';
+import type { Verification } from '../client/conformance/finding.js';
+import { verifyStack } from './verify.js';
 
 export interface VariantRunContext {
   options: RunOptions;
@@ -115,10 +117,13 @@ export async function measureStack(stack: VariantStack, load: MeasuredLoad, ctx:
   };
 }
 
-export function stackOptions(ctx: VariantRunContext) {
-  const o = ctx.options;
+export function stackOptions(ctx: VariantRunContext): VariantStackOptions {
+  return stackOptionsOf(ctx.options, ctx.database, ctx.workDir);
+}
+
+export function stackOptionsOf(o: RunOptions, database: Database, workDir: string): VariantStackOptions {
   return {
-    databaseUrl: ctx.database.url,
+    databaseUrl: database.url,
     workers: o.workers,
     threads: o.threads,
     dbPool: o.dbPool,
@@ -127,18 +132,32 @@ export function stackOptions(ctx: VariantRunContext) {
     upstreamKeepalive: o.upstreamKeepalive,
     nginxWorkers: o.nginxWorkers,
     serverCpus: o.serverCpus,
-    workDir: ctx.workDir,
+    workDir,
   };
 }
 
-/** One variant, start to finish: start, check, warm up, measure, audit, and stop everything. */
-export async function runVariant(variant: VariantSpec, ctx: VariantRunContext): Promise<VariantResult> {
+export interface VariantOutcome {
+  verification: Verification;
+  /** Absent when the variant failed verification and was not measured. */
+  result?: VariantResult;
+}
+
+/** One variant, start to finish: start, verify, warm up, measure, audit, and stop everything. */
+export async function runVariant(variant: VariantSpec, ctx: VariantRunContext): Promise<VariantOutcome> {
   await ctx.database.resetTable();
-  const stack = await startVariantStack(variant, stackOptions(ctx));
+  const options = stackOptions(ctx);
+  const stack = await startVariantStack(variant, options);
   try {
     ctx.log(`${variant.name}: up in ${stack.startMs} ms behind ${stack.target}`);
+    const verification = await verifyStack(stack, ctx.database, options, `${ctx.runTag}v`);
+    if (!verification.passed) {
+      const failed = verification.findings.filter((f) => f.status === 'fail').map((f) => f.id);
+      ctx.log(`${variant.name}: failed verification (${failed.join(', ')}): not measured`);
+      return { verification };
+    }
     await checkAndWarm(stack, ctx);
-    return await measureStack(stack, { users: ctx.options.users, rampSeconds: ctx.options.rampSeconds, label: variant.name }, ctx);
+    const result = await measureStack(stack, { users: ctx.options.users, rampSeconds: ctx.options.rampSeconds, label: variant.name }, ctx);
+    return { verification, result };
   } finally {
     await stack.stop();
   }

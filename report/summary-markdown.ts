@@ -6,6 +6,7 @@ import { originalColumns, setupAndNeighbourColumns, stepColumns } from './detail
 import { formatUtcMinute } from './format.js';
 import { markdownTable } from './markdown-table.js';
 import { ORIGINAL_CAVEAT, ORIGINAL_LOAD, ORIGINAL_RESULTS } from './original.js';
+import { workerSpreadColumns } from './worker-spread.js';
 import type { RunInfo } from './run-info.js';
 import { userTimesLines, userTimesOf } from './user-times-block.js';
 
@@ -71,7 +72,14 @@ function resultSections(results: readonly VariantResult[]): string[] {
     markdownTable(stepColumns, results),
     '## Setup, nginx and database',
     markdownTable(setupAndNeighbourColumns, results),
+    '## Spread over workers (from X-Worker)',
+    markdownTable(workerSpreadColumns, results),
   ];
+}
+
+function notMeasuredSection(run: RunInfo): string[] {
+  if (!run.notMeasured || run.notMeasured.length === 0) return [];
+  return ['## Not measured', run.notMeasured.map((n) => `- ${n.variant}: ${n.reason}`).join('\n')];
 }
 
 export function summaryMarkdown(run: RunInfo, results: VariantResult[]): string {
@@ -80,6 +88,7 @@ export function summaryMarkdown(run: RunInfo, results: VariantResult[]): string 
     `Started ${formatUtcMinute(run.startedAt)}, finished ${formatUtcMinute(run.finishedAt)}. Variants: ${run.variants.join(', ') || 'none'}.`,
     '## How to read this',
     HOW_TO_READ,
+    ...notMeasuredSection(run),
     ...resultSections(results),
     environmentSection(run),
     originalSection(),
