@@ -1,3 +1,5 @@
+import type { RepetitionSummary } from '../lab/repetitions.js';
+
 // The result format that `benchlab load` writes and the report reads (DESIGN §6).
 // All times are microseconds; every histogram is also shipped encoded so shards merge exactly.
 
@@ -71,6 +73,8 @@ export interface LoadResult {
   backends: Record<string, number>;
   workers: Record<string, number>;
   timeline: TimelineSecond[];
+  /** What the client was told about the run it measured (`--meta KEY=VALUE`), e.g. the containers' limits. */
+  meta?: Record<string, string>;
 }
 
 export interface ResourceSummary {
@@ -89,7 +93,11 @@ export interface VariantResult extends LoadResult {
     missing: number;
     duplicated: number;
     ok: boolean;
+    /** false when no database was audited (client shards merged without one): rows and ok mean nothing then. */
+    audited?: boolean;
   };
+  /** With `--repeat N`: every repetition's key figures; this file holds the median-p99 repetition. */
+  repetitions?: RepetitionSummary;
   server: ResourceSummary;
   nginx: ResourceSummary;
   database: ResourceSummary | null;

@@ -8,6 +8,7 @@ import { findNginx, nginxVersion } from './nginx.js';
 import { runEnvironment } from './environment.js';
 import { withInstalledTool } from './preflight.js';
 import { runVariant } from './variant-run.js';
+import { shuffled, summariseRepetitions } from './repetitions.js';
 import { variantAvailable } from './variant-command.js';
 import type { Verification } from '../client/conformance/finding.js';
 import type { RunOptions } from './run-options.js';
@@ -54,6 +55,12 @@ function verificationSummary(v: Verification): NonNullable<RunInfo['verification
   return { passed: v.passed, pass: count('pass'), warn: count('warn'), fail: count('fail'), problems };
 }
 
+/** With repetitions, `<variant>.json` is the median-p99 run, carrying every run's key figures. */
+function representativeOf(runs: VariantResult[]): VariantResult {
+  const summary = summariseRepetitions(runs);
+  return { ...runs[summary.representative]!, repetitions: summary };
+}
+
 function pointLatest(resultsDir: string, outDir: string): void {
   const link = path.join(resultsDir, 'latest');
   try {
@@ -96,23 +103,42 @@ export async function runLab(options: RunOptions, hooks: LabHooks): Promise<LabR
     };
     run.verification = {};
     run.notMeasured = [];
-    for (const variant of options.variants) {
-      if (hooks.signal.aborted) break;
+    const candidates = options.variants.filter((variant) => {
       const available = variantAvailable(variant);
-      if (!available.ok) {
-        hooks.log(`${variant.name}: skipped: ${available.why}`);
-        run.notMeasured.push({ variant: variant.name, reason: `not installed: ${available.why}` });
-        continue;
+      if (available.ok) return true;
+      hooks.log(`${variant.name}: skipped: ${available.why}`);
+      run.notMeasured!.push({ variant: variant.name, reason: `not installed: ${available.why}` });
+      return false;
+    });
+    const repetitions = new Map<string, VariantResult[]>();
+    const orderSeed = randomBytes(4).readUInt32BE();
+    run.rounds = [];
+    for (let round = 1; round <= options.repeat && !hooks.signal.aborted; round++) {
+      const order = options.repeat > 1 ? shuffled(candidates, orderSeed + round) : candidates;
+      run.rounds.push(order.map((v) => v.name));
+      for (const variant of order) {
+        if (hooks.signal.aborted) break;
+        if (round > 1 && !repetitions.has(variant.name)) continue;
+        const outcome = await runVariant(variant, { options, database, workDir, runTag, log: hooks.log, signal: hooks.signal, showProgress: hooks.showProgress }, round);
+        if (round === 1) run.verification[variant.name] = verificationSummary(outcome.verification);
+        if (!outcome.result) {
+          const failed = outcome.verification.findings.filter((f) => f.status === 'fail').map((f) => `${f.id} (${f.detail})`);
+          run.notMeasured.push({ variant: variant.name, reason: `failed verification: ${failed.join('; ')}` });
+          continue;
+        }
+        const runs = repetitions.get(variant.name) ?? [];
+        runs.push(outcome.result);
+        repetitions.set(variant.name, runs);
+        const file = options.repeat > 1 ? `${variant.name}.r${round}.json` : `${variant.name}.json`;
+        fs.writeFileSync(path.join(outDir, file), `${JSON.stringify(outcome.result, null, 2)}\n`);
       }
-      const outcome = await runVariant(variant, { options, database, workDir, runTag, log: hooks.log, signal: hooks.signal, showProgress: hooks.showProgress });
-      run.verification[variant.name] = verificationSummary(outcome.verification);
-      if (!outcome.result) {
-        const failed = outcome.verification.findings.filter((f) => f.status === 'fail').map((f) => `${f.id} (${f.detail})`);
-        run.notMeasured.push({ variant: variant.name, reason: `failed verification: ${failed.join('; ')}` });
-        continue;
-      }
-      results.push(outcome.result);
-      fs.writeFileSync(path.join(outDir, `${variant.name}.json`), `${JSON.stringify(outcome.result, null, 2)}\n`);
+    }
+    for (const variant of candidates) {
+      const runs = repetitions.get(variant.name);
+      if (!runs) continue;
+      const result = options.repeat > 1 ? representativeOf(runs) : runs[0]!;
+      results.push(result);
+      if (options.repeat > 1) fs.writeFileSync(path.join(outDir, `${variant.name}.json`), `${JSON.stringify(result, null, 2)}\n`);
     }
     run.finishedAt = new Date().toISOString();
     fs.writeFileSync(path.join(outDir, 'run.json'), `${JSON.stringify(run, null, 2)}\n`);

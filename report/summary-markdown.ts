@@ -7,6 +7,7 @@ import { formatUtcMinute } from './format.js';
 import { markdownTable } from './markdown-table.js';
 import { ORIGINAL_CAVEAT, ORIGINAL_LOAD, ORIGINAL_RESULTS } from './original.js';
 import { workerSpreadColumns } from './worker-spread.js';
+import { repetitionsSection } from './repetitions-section.js';
 import type { RunInfo } from './run-info.js';
 import { userTimesLines, userTimesOf } from './user-times-block.js';
 
@@ -65,6 +66,7 @@ function resultSections(results: readonly VariantResult[]): string[] {
   return [
     '## Per variant, in the original format',
     results.map(variantBlock).join('\n\n'),
+    ...repetitionsSection(results),
     '## Comparison',
     ...(notes.length > 0 ? [notes.join('\n')] : []),
     markdownTable(comparisonColumns, results),

@@ -1,0 +1,42 @@
+import type { VariantResult } from '../client/result.js';
+import { beyondNoise, type MetricSpread, type RepeatedMetric } from '../lab/repetitions.js';
+import { markdownTable } from './markdown-table.js';
+import type { Column } from './columns.js';
+
+function spread(s: MetricSpread | undefined, digits: number): string {
+  if (!s) return '-';
+  return `${s.median.toFixed(digits)} [${s.min.toFixed(digits)}–${s.max.toFixed(digits)}]`;
+}
+
+const metric = (r: VariantResult, name: RepeatedMetric) => r.repetitions?.metrics[name];
+
+/** Versus the variant with the best median p99: is this one's p99 apart beyond the repetitions' noise? */
+function noiseVerdict(r: VariantResult, best: VariantResult | undefined): string {
+  const mine = metric(r, 'p99Ms');
+  const theirs = best && metric(best, 'p99Ms');
+  if (!mine || !theirs || !best) return '-';
+  if (best === r) return 'best p99';
+  return beyondNoise(mine, theirs) ? `slower than ${best.variant}` : `within noise of ${best.variant}`;
+}
+
+/** `--repeat N`: median [min–max] across repetitions, and which differences exceed the noise. */
+export function repetitionsSection(results: readonly VariantResult[]): string[] {
+  const repeated = results.filter((r) => r.repetitions && r.repetitions.count > 1);
+  if (repeated.length === 0) return [];
+  const best = [...repeated].sort((a, b) => metric(a, 'p99Ms')!.median - metric(b, 'p99Ms')!.median)[0];
+  const columns: Column<VariantResult>[] = [
+    { header: 'variant', align: 'left', cell: (r) => r.variant },
+    { header: 'runs', align: 'right', cell: (r) => String(r.repetitions!.count) },
+    { header: 'users/s', align: 'right', cell: (r) => spread(metric(r, 'usersPerSecond'), 1) },
+    { header: 'p50 ms', align: 'right', cell: (r) => spread(metric(r, 'p50Ms'), 1) },
+    { header: 'p99 ms', align: 'right', cell: (r) => spread(metric(r, 'p99Ms'), 1) },
+    { header: 'errors %', align: 'right', cell: (r) => spread(metric(r, 'errorsPercent'), 2) },
+    { header: 'CPU s', align: 'right', cell: (r) => spread(metric(r, 'cpuSeconds'), 2) },
+    { header: 'p99 vs best', align: 'left', cell: (r) => noiseVerdict(r, best) },
+  ];
+  return [
+    '## Repetitions',
+    'Median [min–max] over the repetitions, run in a shuffled order each round. A difference counts only when the ranges do not overlap.',
+    markdownTable(columns, repeated),
+  ];
+}
