@@ -1,4 +1,5 @@
 import type { RepetitionSummary } from '../lab/repetitions.js';
+import type { TimeSplit } from '../lab/time-split.js';
 
 // The result format that `benchlab load` writes and the report reads (DESIGN §6).
 // All times are microseconds; every histogram is also shipped encoded so shards merge exactly.
@@ -96,6 +97,8 @@ export interface VariantResult extends LoadResult {
     /** false when no database was audited (client shards merged without one): rows and ok mean nothing then. */
     audited?: boolean;
   };
+  /** From nginx's access log: per step, nginx's time, the backend's part and the proxy's own. */
+  timeSplit?: TimeSplit;
   /** With `--repeat N`: every repetition's key figures; this file holds the median-p99 repetition. */
   repetitions?: RepetitionSummary;
   server: ResourceSummary;

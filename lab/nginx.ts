@@ -246,9 +246,11 @@ export interface AccessLogEntry {
   /** $upstream_response_time summed over tries; null when no upstream answered (e.g. nginx's own 4xx). */
   upstreamTimeMs: number | null;
   upstreamConnectMs: number | null;
+  /** Whether the request carried the csrftoken cookie (null for lines without ck=). */
+  hadCookie: boolean | null;
 }
 
-const accessLogLine = /^\S+ \[[^\]]*\] "([^"]*)" (\d{3}) \d+ rt=(\S+) urt=(.*?) uct=(.*)$/;
+const accessLogLine = /^\S+ \[[^\]]*\] "([^"]*)" (\d{3}) \d+ rt=(\S+) urt=(.*?) uct=(.*?)(?: ck=([01]))?$/;
 
 /** Reads lines written with the `benchlab` log_format; other lines are skipped. */
 export function parseAccessLog(text: string): AccessLogEntry[] {
@@ -256,7 +258,7 @@ export function parseAccessLog(text: string): AccessLogEntry[] {
   for (const line of text.split('\n')) {
     const match = accessLogLine.exec(line.trim());
     if (match === null) continue;
-    const [, request, status, requestTime, upstreamTime, connectTime] = match;
+    const [, request, status, requestTime, upstreamTime, connectTime, cookie] = match;
     const [method = '', target = ''] = request!.split(' ');
     entries.push({
       status: Number(status),
@@ -265,6 +267,7 @@ export function parseAccessLog(text: string): AccessLogEntry[] {
       requestTimeMs: secondsToMs(Number(requestTime)),
       upstreamTimeMs: upstreamSeconds(upstreamTime!),
       upstreamConnectMs: upstreamSeconds(connectTime!),
+      hadCookie: cookie === undefined ? null : cookie === '1',
     });
   }
   return entries;

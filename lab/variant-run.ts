@@ -13,6 +13,8 @@ import type { LoadResult, ResourceSummary, VariantResult } from '../client/resul
 import type { VariantSpec } from '../apps/variants.js';
 import type { Verification } from '../client/conformance/finding.js';
 import { verifyStack } from './verify.js';
+import { accessLogSince, fileSize, timeSplitOf } from './time-split.js';
+import { integrityOf } from '../report/load-as-variant.js';
 
 export interface VariantRunContext {
   options: RunOptions;
@@ -58,6 +60,8 @@ async function clientProcess(stack: VariantStack, load: MeasuredLoad, ctx: Varia
     ...(o.clientCpus !== undefined ? { cpus: o.clientCpus } : {}),
     logFile: path.join(ctx.workDir, `${load.label}.client.log`),
     inheritOutput: ctx.showProgress,
+    // The lab starts its client at once; a BENCHLAB_START_AT meant for compose clients must not leak in.
+    env: { ...process.env, BENCHLAB_START_AT: '' },
   });
   const exit = await client.exited;
   if (exit.code !== 0 || !fs.existsSync(out)) {
@@ -91,6 +95,7 @@ export async function measureStack(stack: VariantStack, load: MeasuredLoad, ctx:
   });
   let result: LoadResult;
   let resources: Record<string, ResourceSummary>;
+  const logOffset = fileSize(stack.nginx.accessLog);
   try {
     ctx.log(`${stack.variant.name}: ${load.users} users over ${load.rampSeconds} s`);
     result = await clientProcess(stack, load, ctx);
@@ -98,18 +103,10 @@ export async function measureStack(stack: VariantStack, load: MeasuredLoad, ctx:
     resources = sampler.stop();
   }
   const audit = await ctx.database.auditMarkers(result.posts.acceptedMarkers);
-  const { accepted, indeterminate } = result.posts;
   return {
     ...result,
-    integrity: {
-      postsAccepted: accepted,
-      postsIndeterminate: indeterminate,
-      rows: audit.rows,
-      missing: audit.missing,
-      duplicated: audit.duplicated,
-      // A timed-out POST may or may not have been written; beyond those, every row must be accounted for.
-      ok: audit.missing === 0 && audit.duplicated === 0 && audit.rows >= accepted && audit.rows <= accepted + indeterminate,
-    },
+    integrity: integrityOf(result.posts, audit),
+    timeSplit: timeSplitOf(accessLogSince(stack.nginx.accessLog, logOffset)),
     server: resources['server']!,
     nginx: resources['nginx']!,
     database: ctx.database.kind === 'private' ? resources['database']! : null,

@@ -8,6 +8,7 @@ import { markdownTable } from './markdown-table.js';
 import { ORIGINAL_CAVEAT, ORIGINAL_LOAD, ORIGINAL_RESULTS } from './original.js';
 import { workerSpreadColumns } from './worker-spread.js';
 import { repetitionsSection } from './repetitions-section.js';
+import { timeSplitSection } from './time-split-section.js';
 import type { RunInfo } from './run-info.js';
 import { userTimesLines, userTimesOf } from './user-times-block.js';
 
@@ -74,6 +75,7 @@ function resultSections(results: readonly VariantResult[]): string[] {
     markdownTable(stepColumns, results),
     '## Setup, nginx and database',
     markdownTable(setupAndNeighbourColumns, results),
+    ...timeSplitSection(results),
     '## Spread over workers (from X-Worker)',
     markdownTable(workerSpreadColumns, results),
   ];

@@ -52,7 +52,7 @@ for (const protocol of ['http', 'fastcgi'] as const) {
     assert.match(siteConf, /listen 127\.0\.0\.1:8081;/);
     assert.match(siteConf, /server 127\.0\.0\.1:3001;/);
     assert.match(siteConf, /keepalive 32;/);
-    assert.match(siteConf, /log_format benchlab '.*rt=\$request_time urt=\$upstream_response_time uct=\$upstream_connect_time';/);
+    assert.match(siteConf, /log_format benchlab '.*rt=\$request_time urt=\$upstream_response_time uct=\$upstream_connect_time ck=\$benchlab_cookie';/);
     assert.match(siteConf, /client_max_body_size 64k;/);
   });
 }
@@ -88,20 +88,32 @@ test('nginxConfigFor(fastcgi) keeps the connection and sends the params inline',
 test('nginxConfigFor rejects worker and keepalive counts nginx would refuse', () => {
   const base = { protocol: 'http' as const, upstream: { host: '127.0.0.1', port: 1 }, listen: { host: '127.0.0.1', port: 2 }, prefix };
   assert.throws(() => nginxConfigFor({ ...base, workers: 0, keepalive: 1 }), { code: 'BL_ERR_OPTION' });
-  assert.throws(() => nginxConfigFor({ ...base, workers: 1, keepalive: 0 }), { code: 'BL_ERR_OPTION' });
+  assert.throws(() => nginxConfigFor({ ...base, workers: 1, keepalive: -1 }), { code: 'BL_ERR_OPTION' });
+});
+
+test('upstream keepalive 0 removes the pool and, for FastCGI, kept connections', () => {
+  const base = { upstream: { host: '127.0.0.1', port: 1 }, listen: { host: '127.0.0.1', port: 2 }, prefix, workers: 1 };
+  for (const protocol of ['http', 'fastcgi'] as const) {
+    const off = nginxConfigFor({ ...base, protocol, keepalive: 0 }).siteConf;
+    const upstream = /upstream app \{[^}]*\}/.exec(off)![0];
+    assert.doesNotMatch(upstream, /keepalive/, `${protocol}: no keepalive in the upstream block`);
+    assert.match(off, /keepalive_requests 100000;/, `${protocol}: the client side keeps its setting`);
+    if (protocol === 'fastcgi') assert.match(off, /fastcgi_keep_conn off;/);
+    assert.match(nginxConfigFor({ ...base, protocol, keepalive: 8 }).siteConf, /keepalive 8;/);
+  }
 });
 
 test('parseAccessLog reads status, method, path and both times', () => {
   const log = [
-    '127.0.0.1 [29/Nov/2025:17:44:00 +0000] "GET /?a=1 HTTP/1.1" 200 512 rt=0.003 urt=0.002 uct=0.000',
-    '127.0.0.1 [29/Nov/2025:17:44:00 +0000] "POST / HTTP/1.1" 502 157 rt=1.250 urt=0.500, 0.750 uct=0.001, 0.001',
+    '127.0.0.1 [29/Nov/2025:17:44:00 +0000] "GET /?a=1 HTTP/1.1" 200 512 rt=0.003 urt=0.002 uct=0.000 ck=1',
+    '127.0.0.1 [29/Nov/2025:17:44:00 +0000] "POST / HTTP/1.1" 502 157 rt=1.250 urt=0.500, 0.750 uct=0.001, 0.001 ck=0',
     '127.0.0.1 [29/Nov/2025:17:44:01 +0000] "GARBAGE" 400 0 rt=0.000 urt=- uct=-',
     'not a log line',
     '',
   ].join('\n');
   assert.deepEqual(parseAccessLog(log), [
-    { status: 200, method: 'GET', path: '/?a=1', requestTimeMs: 3, upstreamTimeMs: 2, upstreamConnectMs: 0 },
-    { status: 502, method: 'POST', path: '/', requestTimeMs: 1250, upstreamTimeMs: 1250, upstreamConnectMs: 2 },
-    { status: 400, method: 'GARBAGE', path: '', requestTimeMs: 0, upstreamTimeMs: null, upstreamConnectMs: null },
+    { status: 200, method: 'GET', path: '/?a=1', requestTimeMs: 3, upstreamTimeMs: 2, upstreamConnectMs: 0, hadCookie: true },
+    { status: 502, method: 'POST', path: '/', requestTimeMs: 1250, upstreamTimeMs: 1250, upstreamConnectMs: 2, hadCookie: false },
+    { status: 400, method: 'GARBAGE', path: '', requestTimeMs: 0, upstreamTimeMs: null, upstreamConnectMs: null, hadCookie: null },
   ]);
 });
