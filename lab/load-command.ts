@@ -1,10 +1,17 @@
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { validateLoadOptions } from '../client/load-options.js';
 import { runLoad } from '../client/load.js';
 import { formatProgressLine } from '../client/progress.js';
+import { optionError } from './errors.js';
 import { abortOnSignals } from './interrupt.js';
+import { parseMetaOptions } from './meta-option.js';
+import { parseSeconds } from './option-parsers.js';
+import { assertNotLate, parseStartAt, waitUntil } from './start-time.js';
+import { waitForTarget } from './target-ready.js';
+import { loadAsVariant } from '../report/load-as-variant.js';
 import { summaryTable } from '../report/summary-table.js';
-import type { LoadResult, VariantResult } from '../client/result.js';
 
 export interface RawLoadCommandOptions {
   target?: string;
@@ -20,21 +27,32 @@ export interface RawLoadCommandOptions {
   out?: string;
   json?: boolean;
   quiet?: boolean;
+  /** ISO 8601 or epoch ms; default $BENCHLAB_START_AT, empty means now. */
+  startAt?: string;
+  /** Seconds to wait for the target's /healthz before starting. */
+  waitForTarget?: string;
+  meta?: string[];
 }
 
 const PROGRESS_INTERVAL_MS = 500;
 
-/** A load result alone has no server-side figures; the table shows them as missing. */
-function asTableRow(result: LoadResult): VariantResult {
-  const none = { cpuSeconds: 0, rssPeakBytes: 0, rssMeanBytes: 0, samples: 0, processes: 0 };
-  return {
-    ...result,
-    integrity: { postsAccepted: result.posts.accepted, postsIndeterminate: result.posts.indeterminate, rows: 0, missing: 0, duplicated: 0, ok: true },
-    server: none,
-    nginx: none,
-    database: null,
-    setup: { startMs: 0, workers: 0, contractCheck: 'pass' },
-  };
+/** One day. */
+const MAX_WAIT_FOR_TARGET_SECONDS = 86_400;
+
+/**
+ * `--out` names a file, or a directory (ending in / or existing) where each client process writes its
+ * own shard, so replicas sharing one results folder never overwrite each other.
+ */
+function resultFile(out: string): string {
+  const isDirectory = out.endsWith('/') || (fs.existsSync(out) && fs.statSync(out).isDirectory());
+  const dir = isDirectory ? out : path.dirname(out);
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.accessSync(dir, fs.constants.W_OK);
+  } catch (error) {
+    throw optionError('--out', `cannot write into ${dir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  return isDirectory ? path.join(dir, `shard-${os.hostname()}-${process.pid}.json`) : out;
 }
 
 /** `benchlab load`: the scenario client on its own, against any target that speaks the contract. */
@@ -51,11 +69,21 @@ export async function loadCommand(raw: RawLoadCommandOptions): Promise<void> {
     expectBackend: raw.expectBackend,
     checkOwnPost: raw.checkOwnPost,
   });
+  const meta = parseMetaOptions(raw.meta ?? []);
+  const startOption = raw.startAt !== undefined ? '--start-at' : '--start-at (from BENCHLAB_START_AT)';
+  const startMs = parseStartAt(raw.startAt ?? process.env['BENCHLAB_START_AT'], Date.now(), startOption);
+  const waitSeconds = raw.waitForTarget === undefined ? undefined : parseSeconds('--wait-for-target', raw.waitForTarget, 0, MAX_WAIT_FOR_TARGET_SECONDS);
+  const outFile = raw.out === undefined ? undefined : resultFile(raw.out);
   const live = !raw.quiet && !raw.json && process.stdout.isTTY === true;
   const interrupt = abortOnSignals();
   let lastDrawMs = 0;
   try {
-    const result = await runLoad(options, {
+    if (waitSeconds !== undefined) await waitForTarget(options.target, waitSeconds * 1000, interrupt.signal);
+    if (startMs !== undefined) {
+      assertNotLate(startMs, Date.now(), startOption);
+      await waitUntil(startMs, interrupt.signal);
+    }
+    const measured = await runLoad(options, {
       signal: interrupt.signal,
       ...(live
         ? {
@@ -69,11 +97,14 @@ export async function loadCommand(raw: RawLoadCommandOptions): Promise<void> {
         : {}),
     });
     if (live) process.stdout.write('\n');
-    if (raw.out) fs.writeFileSync(raw.out, `${JSON.stringify(result, null, 2)}\n`);
+    const result = meta === undefined ? measured : { ...measured, meta };
+    if (outFile !== undefined) fs.writeFileSync(outFile, `${JSON.stringify(result, null, 2)}\n`);
     if (raw.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-    else if (!raw.quiet) process.stdout.write(`${summaryTable([asTableRow(result)], { color: process.stdout.isTTY === true })}\n`);
+    else if (!raw.quiet) process.stdout.write(`${summaryTable([loadAsVariant(result)], { color: process.stdout.isTTY === true })}\n`);
     const stopped = interrupt.interrupted();
     if (stopped) throw stopped;
+  } catch (error) {
+    throw interrupt.interrupted() ?? error;
   } finally {
     interrupt.dispose();
   }

@@ -109,6 +109,7 @@ export function formatErrorClasses(errors: Record<string, number>): string {
 }
 
 export function formatIntegrity(integrity: VariantResult['integrity']): string {
+  if (integrity.audited === false) return MISSING;
   return integrity.ok ? 'ok' : `FAIL: ${integrity.missing} missing, ${integrity.duplicated} duplicated`;
 }
 

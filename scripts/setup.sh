@@ -9,6 +9,11 @@ need=()
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
 command -v cgi-fcgi >/dev/null 2>&1 || need+=(libfcgi-bin)
 command -v taskset >/dev/null 2>&1 || need+=(util-linux)
+# The browser test opens report.html in Debian's chromium (driven by playwright-core, which downloads nothing).
+[ -x /usr/bin/chromium ] || need+=(chromium)
+# Validates docker-compose.yml in the tests; without its recommends it pulls in no Docker engine.
+bare=()
+command -v docker-compose >/dev/null 2>&1 || bare+=(docker-compose)
 # The foreign reference variant ref-gunicorn: Debian's gunicorn runs on the system python3.
 command -v gunicorn >/dev/null 2>&1 || need+=(gunicorn)
 /usr/bin/python3 -c 'import pymysql' >/dev/null 2>&1 || need+=(python3-pymysql)
@@ -22,15 +27,16 @@ if ! db_answers && ! command -v mariadbd >/dev/null 2>&1 && ! [ -x /usr/sbin/mar
   need+=(mariadb-server)
 fi
 
-if [ "${#need[@]}" -gt 0 ]; then
+if [ "$((${#need[@]} + ${#bare[@]}))" -gt 0 ]; then
   if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
-    echo "benchlab setup: please install: ${need[*]} (needs root and apt-get)" >&2
+    echo "benchlab setup: please install: ${need[*]} ${bare[*]} (needs root and apt-get)" >&2
     exit 2
   fi
-  echo "benchlab setup: installing ${need[*]}"
+  echo "benchlab setup: installing ${need[*]} ${bare[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq "${need[@]}" >/dev/null
+  if [ "${#need[@]}" -gt 0 ]; then apt-get install -y -qq "${need[@]}" >/dev/null; fi
+  if [ "${#bare[@]}" -gt 0 ]; then apt-get install -y -qq --no-install-recommends "${bare[@]}" >/dev/null; fi
 fi
 
 # A test run wants a MariaDB on 127.0.0.1:3306; start the system's when it is installed but stopped.

@@ -1,0 +1,138 @@
+// Merges the shards that several client processes or hosts wrote for one variant into one result.
+// Counts add and histograms are decoded and added, so every percentile is exact: nothing is averaged.
+import { LabError } from '../lab/errors.js';
+import { mergeEncoded, summarise } from './histogram.js';
+import type { LoadResult, StepName, TimelineSecond, TimeSummary } from './result.js';
+
+export interface Shard {
+  /** Where it came from (a file path), for messages. */
+  source: string;
+  result: LoadResult;
+}
+
+const MS_PER_SECOND = 1_000;
+const STEPS: readonly StepName[] = ['get', 'post', 'redirect'];
+
+function refuse(message: string): never {
+  throw new LabError('BL_ERR_USAGE', message);
+}
+
+/** Every shard must agree on `field`; the message names a shard that differs. */
+function common<T>(shards: readonly Shard[], what: string, field: (r: LoadResult) => T): T {
+  const [first, ...rest] = shards;
+  const value = field(first!.result);
+  const other = rest.find((s) => JSON.stringify(field(s.result)) !== JSON.stringify(value));
+  if (other !== undefined) {
+    refuse(`cannot merge shards of different ${what}: ${JSON.stringify(value)} in ${first!.source}, ${JSON.stringify(field(other.result))} in ${other.source}`);
+  }
+  return value;
+}
+
+function addCounts(maps: readonly Record<string, number>[]): Record<string, number> {
+  const sum: Record<string, number> = {};
+  for (const map of maps) for (const [key, count] of Object.entries(map)) sum[key] = (sum[key] ?? 0) + count;
+  return sum;
+}
+
+function total(shards: readonly Shard[], field: (r: LoadResult) => number): number {
+  return shards.reduce((sum, s) => sum + field(s.result), 0);
+}
+
+function mergedSummary(summaries: readonly TimeSummary[]): TimeSummary {
+  const histogram = mergeEncoded(summaries.map((s) => s.histogram));
+  try {
+    return summarise(histogram);
+  } finally {
+    histogram.destroy();
+  }
+}
+
+/** Second i of a shard that started `offsetSeconds` after the earliest one is second i + offset of the merge. */
+function mergedTimeline(shards: readonly Shard[], startMs: number): TimelineSecond[] {
+  const timeline: TimelineSecond[] = [];
+  for (const { result } of shards) {
+    const offsetSeconds = Math.round((Date.parse(result.startedAt) - startMs) / MS_PER_SECOND);
+    for (const second of result.timeline) {
+      const index = second.second + offsetSeconds;
+      for (let i = timeline.length; i <= index; i++) timeline.push({ second: i, arrivals: 0, completions: 0, errors: 0 });
+      const into = timeline[index]!;
+      into.arrivals += second.arrivals;
+      into.completions += second.completions;
+      into.errors += second.errors;
+    }
+  }
+  return timeline;
+}
+
+/** Keys every shard agrees on keep their value; differing values are listed, sorted, comma separated. */
+export function mergedMeta(metas: readonly (Record<string, string> | undefined)[]): Record<string, string> | undefined {
+  if (metas.every((m) => m === undefined)) return undefined;
+  const values = new Map<string, Set<string>>();
+  for (const meta of metas) {
+    for (const [key, value] of Object.entries(meta ?? {})) {
+      if (!values.has(key)) values.set(key, new Set());
+      values.get(key)!.add(value);
+    }
+  }
+  return Object.fromEntries([...values].sort(([a], [b]) => a.localeCompare(b)).map(([key, set]) => [key, [...set].sort().join(',')]));
+}
+
+/** A marker in two shards means one client run was given twice, which would double every count. */
+function assertDistinctRuns(shards: readonly Shard[]): void {
+  const owner = new Map<string, string>();
+  for (const { source, result } of shards) {
+    for (const marker of result.posts.acceptedMarkers) {
+      const seen = owner.get(marker);
+      if (seen !== undefined && seen !== source) refuse(`${seen} and ${source} hold the same posts: the same client run was given twice`);
+      owner.set(marker, source);
+    }
+  }
+}
+
+export function mergeLoadResults(shards: readonly Shard[]): LoadResult {
+  if (shards.length === 0) refuse('no result shards to merge');
+  const variant = common(shards, 'variants', (r) => r.variant);
+  const target = common(shards, 'targets', (r) => r.target);
+  const { rampSeconds, timeoutMs, arrival } = common(shards, 'load options', (r) => ({
+    rampSeconds: r.options.rampSeconds,
+    timeoutMs: r.options.timeoutMs,
+    arrival: r.options.arrival,
+  }));
+  assertDistinctRuns(shards);
+
+  const results = shards.map((s) => s.result);
+  const startMs = Math.min(...results.map((r) => Date.parse(r.startedAt)));
+  const endMs = Math.max(...results.map((r) => Date.parse(r.startedAt) + r.durationSeconds * MS_PER_SECOND));
+  const anyPushedOut = results.some((r) => r.posts.pushedOut !== undefined);
+  const meta = mergedMeta(results.map((r) => r.meta));
+
+  return {
+    target,
+    variant,
+    startedAt: new Date(startMs).toISOString(),
+    // From the first shard's start to the last one's end; with a common start time that is the longest shard.
+    durationSeconds: Math.round(endMs - startMs) / MS_PER_SECOND,
+    options: { users: total(shards, (r) => r.options.users), rampSeconds, timeoutMs, arrival },
+    users: {
+      scheduled: total(shards, (r) => r.users.scheduled),
+      ok: total(shards, (r) => r.users.ok),
+      failed: total(shards, (r) => r.users.failed),
+      notStarted: total(shards, (r) => r.users.notStarted),
+    },
+    errors: addCounts(results.map((r) => r.errors)),
+    sessionTimeUs: mergedSummary(results.map((r) => r.sessionTimeUs)),
+    stepTimeUs: Object.fromEntries(STEPS.map((step) => [step, mergedSummary(results.map((r) => r.stepTimeUs[step]))])) as Record<StepName, TimeSummary>,
+    latenessUs: mergedSummary(results.map((r) => r.latenessUs)),
+    requests: { total: total(shards, (r) => r.requests.total), byStatus: addCounts(results.map((r) => r.requests.byStatus)) },
+    posts: {
+      accepted: total(shards, (r) => r.posts.accepted),
+      indeterminate: total(shards, (r) => r.posts.indeterminate),
+      ...(anyPushedOut ? { pushedOut: total(shards, (r) => r.posts.pushedOut ?? 0) } : {}),
+      acceptedMarkers: results.flatMap((r) => r.posts.acceptedMarkers),
+    },
+    backends: addCounts(results.map((r) => r.backends)),
+    workers: addCounts(results.map((r) => r.workers)),
+    timeline: mergedTimeline(shards, startMs),
+    ...(meta !== undefined ? { meta } : {}),
+  };
+}

@@ -1,0 +1,169 @@
+// docker-compose.yml checked without a Docker engine: Debian's docker-compose validates it and renders it
+// with its defaults, and the rendered services must be the lab's own parts, wired to each other.
+import { before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { VARIANT_SETS, findVariant, type Protocol } from '../../apps/variants.js';
+import { findExecutable } from '../../lab/executables.js';
+import { packageRoot } from '../../lab/paths.js';
+
+interface Service {
+  image?: string;
+  entrypoint?: string[];
+  command?: string[];
+  environment?: Record<string, string>;
+  volumes?: Array<string | Record<string, unknown>>;
+  depends_on?: Record<string, unknown> | string[];
+  deploy?: { resources?: { limits?: { cpus?: number | string; memory?: string } }; replicas?: number };
+  [key: string]: unknown;
+}
+
+const COMPOSE_FILE = path.join(packageRoot, 'docker-compose.yml');
+const TEMPLATE_TARGET = '/etc/nginx/templates/default.conf.template';
+const TEMPLATE_FILES: Record<Protocol, string> = { http: 'http-proxy.conf.template', fastcgi: 'fastcgi.conf.template' };
+
+// What `docker stack deploy` accepts (the Compose file format 3.x): a key outside these lists fails it.
+const STACK_TOP_KEYS = ['version', 'services', 'networks', 'volumes', 'secrets', 'configs'];
+const STACK_SERVICE_KEYS = [
+  'deploy', 'build', 'cap_add', 'cap_drop', 'cgroupns_mode', 'cgroup_parent', 'command', 'configs', 'container_name',
+  'credential_spec', 'depends_on', 'devices', 'dns', 'dns_search', 'domainname', 'entrypoint', 'env_file', 'environment',
+  'expose', 'external_links', 'extra_hosts', 'healthcheck', 'hostname', 'image', 'init', 'ipc', 'isolation', 'labels',
+  'links', 'logging', 'mac_address', 'network_mode', 'networks', 'pid', 'ports', 'privileged', 'read_only', 'restart',
+  'security_opt', 'shm_size', 'secrets', 'sysctls', 'stdin_open', 'stop_grace_period', 'stop_signal', 'tmpfs', 'tty',
+  'ulimits', 'oom_score_adj', 'user', 'userns_mode', 'volumes', 'working_dir',
+];
+const STACK_DEPLOY_KEYS = ['mode', 'endpoint_mode', 'replicas', 'labels', 'rollback_config', 'update_config', 'resources', 'restart_policy', 'placement'];
+const STACK_HEALTHCHECK_KEYS = ['disable', 'interval', 'retries', 'test', 'timeout', 'start_period'];
+
+const isExtension = (key: string) => key.startsWith('x-');
+
+const MISSING_COMPOSE =
+  'docker-compose is not installed: `apt-get install -y --no-install-recommends docker-compose` (or `npm run setup`) so the compose file can be validated';
+
+/** docker-compose with only the given BENCHLAB_* variables, so the file's defaults are what is checked. */
+function dockerCompose(args: string[], vars: Record<string, string> = {}) {
+  const binary = findExecutable('docker-compose');
+  if (binary === undefined) assert.fail(MISSING_COMPOSE);
+  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('BENCHLAB_') && !key.startsWith('COMPOSE_')));
+  const result = spawnSync(binary, ['-f', COMPOSE_FILE, ...args], { cwd: packageRoot, env: { ...env, ...vars }, encoding: 'utf8', timeout: 60_000 });
+  if (result.error) throw result.error;
+  return result;
+}
+
+function renderedServices(vars: Record<string, string> = {}): Record<string, Service> {
+  const rendered = dockerCompose(['config'], vars);
+  assert.equal(rendered.status, 0, rendered.stderr);
+  return (parse(rendered.stdout) as { services: Record<string, Service> }).services;
+}
+
+/** The whole command line: compose runs entrypoint + command. */
+function argv(service: Service): string[] {
+  return [...(service.entrypoint ?? []), ...(service.command ?? [])];
+}
+
+function optionValue(args: string[], option: string): string | undefined {
+  const at = args.indexOf(option);
+  return at < 0 ? undefined : args[at + 1];
+}
+
+function metaOf(args: string[]): Record<string, string> {
+  return Object.fromEntries(args.flatMap((arg, i) => (args[i - 1] === '--meta' ? [arg.split(/=(.*)/s).slice(0, 2)] : [])));
+}
+
+function dependsOn(service: Service): string[] {
+  const deps = service.depends_on ?? [];
+  return Array.isArray(deps) ? deps : Object.keys(deps);
+}
+
+const checkedVariants = [...new Set([...(VARIANT_SETS['design'] ?? []), ...(VARIANT_SETS['seed'] ?? [])])];
+
+describe('docker-compose.yml, without a Docker engine', () => {
+  let services: Record<string, Service>;
+
+  before(() => {
+    services = renderedServices();
+  });
+
+  test('docker-compose config -q accepts the file', () => {
+    const checked = dockerCompose(['config', '-q']);
+    assert.equal(checked.status, 0, checked.stderr);
+  });
+
+  test('the manifest still names the design set, so the checks below cover it', () => {
+    assert.ok(checkedVariants.includes('prefork') && checkedVariants.includes('threaded') && checkedVariants.includes('fastcgi'));
+  });
+
+  for (const name of checkedVariants) {
+    test(`${name}: app, nginx and client are the lab's own parts, wired to each other`, () => {
+      const variant = findVariant(name);
+      assert.ok(variant, `${name} is in the manifest`);
+      const app = services[`${name}-app`];
+      const nginx = services[`${name}-nginx`];
+      const client = services[name];
+      assert.ok(app && nginx && client, `services ${name}-app, ${name}-nginx and ${name} exist`);
+
+      const appArgs = argv(app);
+      assert.deepEqual(appArgs.slice(0, 3), ['node', 'dist/lab/cli.js', 'serve']);
+      assert.equal(optionValue(appArgs, '--variant'), name);
+      assert.equal(optionValue(appArgs, '--listen'), '0.0.0.0:9000');
+      assert.match(optionValue(appArgs, '--database') ?? '', /^mysql:\/\/root:[^@]*@db:3306\/benchlab$/);
+      assert.deepEqual(dependsOn(app), ['db']);
+
+      const template = path.join(packageRoot, 'nginx', TEMPLATE_FILES[variant.protocol]);
+      assert.ok(fs.existsSync(template));
+      assert.ok(nginx.volumes?.includes(`${template}:${TEMPLATE_TARGET}:ro`), `${name}-nginx mounts ${template}: ${JSON.stringify(nginx.volumes)}`);
+      assert.match(nginx.image ?? '', /^nginx:/);
+      assert.equal(nginx.environment?.['APP_UPSTREAM'], `${name}-app:9000`);
+      const placeholders = [...fs.readFileSync(template, 'utf8').matchAll(/\$\{([A-Z_]+)\}/g)].map((m) => m[1]!);
+      for (const placeholder of placeholders) assert.ok(nginx.environment?.[placeholder], `${name}-nginx sets ${placeholder}`);
+      assert.equal(nginx.environment?.['NGINX_LISTEN'], '8080');
+      assert.deepEqual(dependsOn(nginx), [`${name}-app`]);
+
+      const clientArgs = argv(client);
+      assert.deepEqual(clientArgs.slice(0, 3), ['node', 'dist/lab/cli.js', 'load']);
+      assert.equal(optionValue(clientArgs, '--target'), `http://${name}-nginx:8080`);
+      assert.equal(optionValue(clientArgs, '--expect-backend'), name);
+      assert.equal(optionValue(clientArgs, '--out'), `/results/shards/${name}/`);
+      assert.deepEqual(dependsOn(client), [`${name}-nginx`]);
+    });
+  }
+
+  test('every app service has the same CPU and memory limits, and its client records them', () => {
+    const apps = Object.entries(services).filter(([name]) => name.endsWith('-app'));
+    assert.ok(apps.length >= checkedVariants.length);
+    for (const [name] of apps) assert.ok(findVariant(name.replace(/-app$/, '')), `${name} serves a variant of the manifest`);
+    const limits = apps.map(([, service]) => service.deploy?.resources?.limits);
+    assert.deepEqual(limits[0], { cpus: 1, memory: '1g' });
+    for (const [i, [name]] of apps.entries()) assert.deepEqual(limits[i], limits[0], `${name} has the same limits`);
+    for (const name of checkedVariants) {
+      const meta = metaOf(argv(services[name]!));
+      assert.equal(Number(meta['app_cpus']), 1);
+      assert.equal(meta['app_memory'], '1g');
+    }
+  });
+
+  test('limits, users and the client count follow the environment', () => {
+    const tuned = renderedServices({ BENCHLAB_APP_CPUS: '2', BENCHLAB_APP_MEMORY: '512m', BENCHLAB_USERS: '2000', BENCHLAB_CLIENTS: '4' });
+    for (const [name, service] of Object.entries(tuned)) {
+      if (name.endsWith('-app')) assert.deepEqual(service.deploy?.resources?.limits, { cpus: 2, memory: '512m' }, name);
+    }
+    const client = argv(tuned['prefork']!);
+    assert.deepEqual(metaOf(client)['app_cpus'], '2');
+    assert.equal(optionValue(client, '--users'), '2000');
+    assert.equal(tuned['prefork']!.deploy?.replicas, 4);
+  });
+
+  test('it keeps to the keys docker stack deploy accepts', () => {
+    const raw = parse(fs.readFileSync(COMPOSE_FILE, 'utf8'), { merge: true }) as Record<string, unknown>;
+    for (const key of Object.keys(raw)) assert.ok(STACK_TOP_KEYS.includes(key) || isExtension(key), `top-level key ${key}`);
+    for (const [name, service] of Object.entries(raw['services'] as Record<string, Service>)) {
+      for (const key of Object.keys(service)) assert.ok(STACK_SERVICE_KEYS.includes(key) || isExtension(key), `${name}: ${key} is not accepted by docker stack deploy`);
+      assert.ok(service.depends_on === undefined || Array.isArray(service.depends_on), `${name}: depends_on must be a list for docker stack deploy`);
+      for (const key of Object.keys(service.deploy ?? {})) assert.ok(STACK_DEPLOY_KEYS.includes(key), `${name}: deploy.${key}`);
+      for (const key of Object.keys((service['healthcheck'] as object | undefined) ?? {})) assert.ok(STACK_HEALTHCHECK_KEYS.includes(key), `${name}: healthcheck.${key}`);
+    }
+  });
+});
