@@ -21,10 +21,13 @@ export interface LoadOptions {
   expectBackend?: string;
   /** Whether the page after the redirect must show the user's own post (off for a static target). */
   checkOwnPost?: boolean;
+  /** Run only every count-th user of the schedule, starting at index: one of several client processes. */
+  shard?: { index: number; count: number };
 }
 
 /** Options as a program or the command line hands them over: numbers and flags may still be text. */
 export type RawLoadOptions = { [K in keyof LoadOptions]?: LoadOptions[K] | string };
+const SHARD = /^(\d+)\/(\d+)$/;
 
 export const loadDefaults = {
   /** One of the original experiment's client machines: 500 users over 10 s. */
@@ -48,6 +51,7 @@ export const loadOptionFlags: Readonly<Record<keyof LoadOptions, string>> = {
   runTag: '--run-tag',
   expectBackend: '--expect-backend',
   checkOwnPost: '--check-own-post',
+  shard: '--shard',
 };
 
 export const MAX_USERS = 1_000_000;
@@ -81,7 +85,17 @@ export function validateLoadOptions(raw: RawLoadOptions): LoadOptions {
     if (!HEADER_VALUE.test(raw.expectBackend)) fail('expectBackend', 'must be a header value of visible ASCII characters', raw.expectBackend);
     options.expectBackend = raw.expectBackend;
   }
+  if (raw.shard !== undefined) options.shard = shardOf(raw.shard);
   return options;
+}
+
+function shardOf(value: { index: number; count: number } | string): { index: number; count: number } {
+  const match = typeof value === 'string' ? SHARD.exec(value.trim()) : null;
+  const shard = match ? { index: Number(match[1]), count: Number(match[2]) } : typeof value === 'string' ? undefined : value;
+  if (!shard || !Number.isInteger(shard.index) || !Number.isInteger(shard.count) || shard.count < 1 || shard.index < 0 || shard.index >= shard.count) {
+    return fail('shard', 'must be K/N with 0 ≤ K < N, e.g. 0/2', typeof value === 'string' ? value : `${value.index}/${value.count}`);
+  }
+  return shard;
 }
 
 function fail(name: keyof LoadOptions, why: string, got: unknown): never {

@@ -5,6 +5,7 @@ import type { LoadOptions } from './load-options.js';
 import { LoadRun } from './load-run.js';
 import type { LoadHooks } from './load-run.js';
 import type { LoadResult } from './result.js';
+import { optionError } from '../lab/errors.js';
 
 export type { LoadOptions } from './load-options.js';
 export type { LoadHooks } from './load-run.js';
@@ -12,11 +13,16 @@ export type { LoadProgress } from './progress.js';
 
 export async function runLoad(options: LoadOptions, hooks: LoadHooks = {}): Promise<LoadResult> {
   const filled = validateLoadOptions(options);
-  const schedule = arrivalSchedule({
+  const full = arrivalSchedule({
     users: filled.users,
     rampSeconds: filled.rampSeconds,
     arrival: filled.arrival,
     seed: filled.seed,
   });
-  return new LoadRun(filled, schedule, hooks).run();
+  if (!filled.shard) return new LoadRun(filled, full, hooks).run();
+  // Every count-th arrival of the one schedule: several processes together keep its exact shape.
+  const { index, count } = filled.shard;
+  const schedule = full.filter((_, i) => i % count === index);
+  if (schedule.length === 0) throw optionError('--shard', `${index}/${count} has no users out of ${filled.users}`);
+  return new LoadRun({ ...filled, users: schedule.length }, schedule, hooks).run();
 }

@@ -22,6 +22,7 @@ export interface RawLoadCommandOptions {
   seed?: string;
   expectBackend?: string;
   checkOwnPost?: boolean;
+  shard?: string;
   label?: string;
   runTag?: string;
   out?: string;
@@ -68,6 +69,7 @@ export async function loadCommand(raw: RawLoadCommandOptions): Promise<void> {
     runTag: raw.runTag,
     expectBackend: raw.expectBackend,
     checkOwnPost: raw.checkOwnPost,
+    shard: raw.shard,
   });
   const meta = parseMetaOptions(raw.meta ?? []);
   const startOption = raw.startAt !== undefined ? '--start-at' : '--start-at (from BENCHLAB_START_AT)';

@@ -15,6 +15,7 @@ import type { Verification } from '../client/conformance/finding.js';
 import { verifyStack } from './verify.js';
 import { accessLogSince, fileSize, timeSplitOf } from './time-split.js';
 import { integrityOf } from '../report/load-as-variant.js';
+import { mergeLoadResults } from '../client/merge-results.js';
 
 export interface VariantRunContext {
   options: RunOptions;
@@ -36,38 +37,59 @@ export interface MeasuredLoad {
   label: string;
 }
 
-/** The measured load runs in its own `benchlab load` process, pinned to the client CPUs. */
-async function clientProcess(stack: VariantStack, load: MeasuredLoad, ctx: VariantRunContext): Promise<LoadResult> {
+// Time for several client processes to boot before their common start.
+const CLIENT_BOOT_MS = 1500;
+
+/**
+ * The measured load runs in its own `benchlab load` processes, pinned to the client CPUs. With
+ * several, each takes every n-th arrival of one schedule from a common start time, and their
+ * results merge exactly (histograms added, never averaged).
+ */
+async function clientProcesses(stack: VariantStack, load: MeasuredLoad, ctx: VariantRunContext): Promise<LoadResult> {
   const o = ctx.options;
   const name = stack.variant.name;
-  const out = path.join(ctx.workDir, `${load.label}.load.json`);
-  const client = await startProcess({
-    name: 'client',
-    command: process.execPath,
-    args: [
-      cliPath, 'load',
-      '--target', stack.target,
-      '--users', String(load.users),
-      '--ramp', String(load.rampSeconds),
-      '--timeout', String(o.timeoutMs),
-      '--arrival', o.arrival,
-      '--label', name,
-      '--expect-backend', name,
-      '--run-tag', `${ctx.runTag}${load.label.replace(/[^A-Za-z0-9]/g, '')}`.slice(0, 32),
-      '--out', out,
-      '--quiet',
-    ],
-    ...(o.clientCpus !== undefined ? { cpus: o.clientCpus } : {}),
-    logFile: path.join(ctx.workDir, `${load.label}.client.log`),
-    inheritOutput: ctx.showProgress,
-    // The lab starts its client at once; a BENCHLAB_START_AT meant for compose clients must not leak in.
-    env: { ...process.env, BENCHLAB_START_AT: '' },
-  });
-  const exit = await client.exited;
-  if (exit.code !== 0 || !fs.existsSync(out)) {
-    throw new LabError('BL_ERR_START', `the client for ${name} failed (${exit.signal ?? `code ${exit.code}`}); see ${client.logFile}`);
+  const count = Math.min(o.clientProcs, load.users);
+  const tag = `${ctx.runTag}${load.label.replace(/[^A-Za-z0-9]/g, '')}`.slice(0, 28);
+  const startAt = count > 1 ? new Date(Date.now() + CLIENT_BOOT_MS).toISOString() : '';
+  const clients = await Promise.all(
+    Array.from({ length: count }, async (_, k) => {
+      const suffix = count > 1 ? `.c${k}` : '';
+      const out = path.join(ctx.workDir, `${load.label}${suffix}.load.json`);
+      const client = await startProcess({
+        name: 'client',
+        command: process.execPath,
+        args: [
+          cliPath, 'load',
+          '--target', stack.target,
+          '--users', String(load.users),
+          '--ramp', String(load.rampSeconds),
+          '--timeout', String(o.timeoutMs),
+          '--arrival', o.arrival,
+          '--label', name,
+          '--expect-backend', name,
+          '--run-tag', count > 1 ? `${tag}c${k}` : tag,
+          ...(count > 1 ? ['--shard', `${k}/${count}`] : []),
+          '--out', out,
+          '--quiet',
+        ],
+        ...(o.clientCpus !== undefined ? { cpus: o.clientCpus } : {}),
+        logFile: path.join(ctx.workDir, `${load.label}${suffix}.client.log`),
+        inheritOutput: ctx.showProgress && k === 0,
+        // Several clients share this start; a BENCHLAB_START_AT meant for compose clients must not leak in.
+        env: { ...process.env, BENCHLAB_START_AT: startAt },
+      });
+      return { client, out };
+    }),
+  );
+  const shards = [];
+  for (const { client, out } of clients) {
+    const exit = await client.exited;
+    if (exit.code !== 0 || !fs.existsSync(out)) {
+      throw new LabError('BL_ERR_START', `the client for ${name} failed (${exit.signal ?? `code ${exit.code}`}); see ${client.logFile}`);
+    }
+    shards.push({ source: out, result: JSON.parse(fs.readFileSync(out, 'utf8')) as LoadResult });
   }
-  return JSON.parse(fs.readFileSync(out, 'utf8')) as LoadResult;
+  return shards.length === 1 ? shards[0]!.result : mergeLoadResults(shards);
 }
 
 /** One user through GET, POST+302, GET, then uncounted warm-up users. */
@@ -98,7 +120,7 @@ export async function measureStack(stack: VariantStack, load: MeasuredLoad, ctx:
   const logOffset = fileSize(stack.nginx.accessLog);
   try {
     ctx.log(`${stack.variant.name}: ${load.users} users over ${load.rampSeconds} s`);
-    result = await clientProcess(stack, load, ctx);
+    result = await clientProcesses(stack, load, ctx);
   } finally {
     resources = sampler.stop();
   }
