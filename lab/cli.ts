@@ -2,6 +2,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { LabError } from './errors.js';
 import { RUN_DEFAULTS } from './defaults.js';
+import { stopWithParent } from './parent-watch.js';
 
 // The CLI only parses arguments and calls the same functions that programs and tests call.
 
@@ -66,8 +67,12 @@ program
   .option('--expect-backend <name>', 'count answers with another X-Backend as errors')
   .option('--no-check-own-post', 'do not check that the last page shows the user\'s own post')
   .option('--label <name>', 'name of what is measured, written into the result')
+  .option('--shard <k/n>', 'run only every n-th user of the schedule, starting at k (one of n client processes)')
   .option('--run-tag <tag>', 'makes every posted text unique to this run (default: random)')
-  .option('--out <file>', 'write the result JSON to this file')
+  .option('--out <path>', 'write the result JSON to this file, or into this directory (ending in /) as shard-<host>-<pid>.json')
+  .option('--start-at <time>', 'start the schedule at this ISO 8601 time or epoch ms, shared by several clients (default: $BENCHLAB_START_AT, else now)')
+  .option('--wait-for-target <seconds>', 'first wait up to this long for the target\'s /healthz to answer 200')
+  .option('--meta <key=value>', 'record this fact in the result (repeatable)', (pair: string, all: string[]) => [...all, pair], [] as string[])
   .option('--json', 'print the result JSON instead of the table')
   .option('--quiet', 'print nothing (use with --out)')
   .action(
@@ -78,13 +83,33 @@ program
   );
 
 program
+  .command('merge')
+  .description('merge the result shards that several clients wrote for one variant (exact: histograms add)')
+  .argument('<shards...>', 'result files, or directories of them')
+  .option('--out <file>', 'write the merged result here and record it in run.json beside it')
+  .option('--database <url>', 'audit the accepted posts against this database (else integrity is unknown)')
+  .option('--label <name>', 'label of a new run.json (default: the folder name)')
+  .option('--json', 'print the merged result as JSON instead of the table')
+  .option('--quiet', 'print nothing (use with --out)')
+  .action(
+    action(async (shards: string[], raw) => {
+      const { mergeCommand } = await import('./merge-command.js');
+      await mergeCommand(shards, raw);
+    }),
+  );
+
+program
   .command('run')
   .description('start db, each variant and nginx in turn, load them, and write the comparison')
-  .option('--variants <list>', `variants and sets, comma separated (default: ${RUN_DEFAULTS.variants})`)
+  .option('--variants <list>', `variants, sets and globs, comma separated (default: ${RUN_DEFAULTS.variants})`)
+  .option('--manifest <file>', 'JSON file adding foreign variants')
   .option('--users <n>', `users per variant (default: ${RUN_DEFAULTS.users})`)
   .option('--ramp <seconds>', `seconds over which they arrive (default: ${RUN_DEFAULTS.rampSeconds})`)
   .option('--timeout <ms>', `per-request timeout in ms (default: ${RUN_DEFAULTS.timeoutMs})`)
   .addOption(new Option('--arrival <model>', 'arrival schedule').choices(['uniform', 'poisson']))
+  .option('--client-procs <n>', 'client processes sharing the load (default: one per client CPU)')
+  .option('--max-lateness <ms>', 'client lateness p99 above which a run is flagged invalid (default: 20)')
+  .option('--repeat <n>', 'run every variant n times, in a shuffled order each round (default: 1)')
   .option('--warmup-users <n>', `uncounted users before each measurement (default: ${RUN_DEFAULTS.warmupUsers})`)
   .option('--database <url>', 'use this MySQL/MariaDB (default: $DATABASE_URL, else 127.0.0.1:3306 if it answers, else a private server)')
   .option('--private-db', 'always start a private mariadbd/mysqld in a temp dir')
@@ -102,10 +127,55 @@ program
   .option('--label <name>', 'label in the results directory name (default: the variants)')
   .option('--results <dir>', `parent of timestamped result dirs (default: ${RUN_DEFAULTS.resultsDir})`)
   .option('--json', 'print the results as JSON instead of the table')
+  .option('--fail-on <limits>', 'exit 99 when a variant breaks one, e.g. "errors>1%,p99>800ms,integrity" (p50|p90|p99|p999|max in ms or s)')
+  .option('--quiet', 'no progress or log lines: only errors and the results path')
   .action(
     action(async (raw) => {
       const { runCommand } = await import('./run-command.js');
       await runCommand(raw);
+    }),
+  );
+
+program
+  .command('verify')
+  .description('check variants (or a running target) against every line of the scenario contract')
+  .option('--variants <list>', 'variants, sets or globs to start and check (default: design)')
+  .option('--target <url>', 'check something already running at this base URL instead')
+  .option('--expect-backend <name>', 'with --target: the X-Backend every answer must carry')
+  .option('--manifest <file>', 'JSON file adding foreign variants')
+  .option('--database <url>', 'use this MySQL/MariaDB (as for run)')
+  .option('--private-db', 'start a private mariadbd/mysqld')
+  .addOption(new Option('--app-socket <kind>', 'how nginx reaches the app (default: tcp)').choices(['tcp', 'unix']))
+  .option('--no-pin', 'do not pin to CPUs')
+  .option('--json', 'print the findings as JSON')
+  .action(
+    action(async (raw) => {
+      const { verifyCommand } = await import('./verify-command.js');
+      await verifyCommand(raw);
+    }),
+  );
+
+program
+  .command('report')
+  .description('render summary.md, summary.csv and report.html again from a results directory')
+  .argument('<dir>', 'a results directory (run.json and <variant>.json)')
+  .action(
+    action(async (dir: string) => {
+      const { reportCommand } = await import('./report-command.js');
+      await reportCommand(dir);
+    }),
+  );
+
+program
+  .command('compare')
+  .description('compare two results directories per variant, and say which changes are larger than the noise')
+  .argument('<dirA>', 'the earlier results directory')
+  .argument('<dirB>', 'the later one; compare.md and compare.html are written here')
+  .option('--out <file.html>', 'write the HTML page here instead (and the markdown beside it)')
+  .action(
+    action(async (dirA: string, dirB: string, raw) => {
+      const { compareCommand } = await import('./compare-command.js');
+      await compareCommand(dirA, dirB, raw);
     }),
   );
 
@@ -119,4 +189,5 @@ program
     }),
   );
 
+stopWithParent();
 program.parseAsync(process.argv).catch(fail);

@@ -2,23 +2,37 @@ import { runOptionsFrom, type RawRunOptions } from './run-options.js';
 import { runLab } from './run.js';
 import { abortOnSignals } from './interrupt.js';
 import { summaryTable } from '../report/summary-table.js';
+import { formatBreach, THRESHOLD_EXIT_CODE, thresholdBreaches } from './thresholds.js';
 
 export async function runCommand(raw: RawRunOptions): Promise<void> {
   const options = runOptionsFrom(raw);
   const interrupt = abortOnSignals();
   const log = (line: string) => {
-    if (!options.json) process.stderr.write(`${line}\n`);
+    if (!options.json && !options.quiet) process.stderr.write(`${line}\n`);
   };
   try {
-    const lab = await runLab(options, { log, signal: interrupt.signal, showProgress: !options.json && process.stdout.isTTY === true });
+    const lab = await runLab(options, { log, signal: interrupt.signal, showProgress: !options.json && !options.quiet && process.stdout.isTTY === true });
     const stopped = interrupt.interrupted();
     if (stopped) throw stopped;
     if (options.json) {
       process.stdout.write(`${JSON.stringify({ outDir: lab.outDir, run: lab.run, results: lab.results }, null, 2)}\n`);
+    } else if (options.quiet) {
+      process.stdout.write(`${lab.outDir}\n`);
     } else {
       process.stdout.write(`\n${summaryTable(lab.results, { color: process.stdout.isTTY === true })}\n`);
       process.stdout.write(`results: ${lab.outDir}\n`);
     }
+    for (const r of lab.results) {
+      if (r.validity && !r.validity.valid) process.stderr.write(`benchlab: ${r.variant}: invalid run, the client was saturated: ${r.validity.reasons.join('; ')}\n`);
+    }
+    for (const skipped of lab.run.notMeasured ?? []) {
+      process.stderr.write(`benchlab: not measured: ${skipped.variant}: ${skipped.reason}\n`);
+      process.exitCode = 1;
+    }
+    const breaches = thresholdBreaches(lab.results, options.failOn);
+    for (const breach of breaches) process.stderr.write(`benchlab: ${formatBreach(breach)}\n`);
+    // A variant that could not be measured (exit 1) outranks a broken limit.
+    if (breaches.length > 0 && !process.exitCode) process.exitCode = THRESHOLD_EXIT_CODE;
   } catch (error) {
     throw interrupt.interrupted() ?? error;
   } finally {

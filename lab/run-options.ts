@@ -4,6 +4,7 @@ import { RUN_DEFAULTS } from './defaults.js';
 import { oneOf, parseCpuList, parseInteger, parseSeconds } from './option-parsers.js';
 import { selectVariants } from './variant-selection.js';
 import { loadManifest } from './manifest.js';
+import { DEFAULT_MAX_LATENESS_MS } from './validity.js';
 import { defaultWorkers, type VariantSpec } from '../apps/variants.js';
 import { parseDatabaseUrl } from './database.js';
 import { parseThresholds, type Threshold } from './thresholds.js';
@@ -34,6 +35,9 @@ export interface RawRunOptions {
   json?: boolean;
   failOn?: string;
   quiet?: boolean;
+  repeat?: string;
+  clientProcs?: string;
+  maxLateness?: string;
 }
 
 export interface RunOptions {
@@ -64,6 +68,12 @@ export interface RunOptions {
   json: boolean;
   /** Limits from --fail-on; breaking one makes the run exit 99. */
   failOn: Threshold[];
+  /** Rounds over all variants, each in a shuffled order. */
+  repeat: number;
+  /** Client processes sharing the measured load. */
+  clientProcs: number;
+  /** Lateness p99 above which the client is called saturated and the run invalid. */
+  maxLatenessMs: number;
   /** No progress or log lines: only errors and the results path. */
   quiet: boolean;
 }
@@ -141,5 +151,9 @@ export function runOptionsFrom(raw: RawRunOptions, env: NodeJS.ProcessEnv = proc
     json: raw.json === true,
     failOn: raw.failOn !== undefined ? parseThresholds(raw.failOn) : [],
     quiet: raw.quiet === true,
+    repeat: raw.repeat ? parseInteger('--repeat', raw.repeat, 1, 100) : 1,
+    // One client process per client CPU: each is single-threaded.
+    clientProcs: raw.clientProcs ? parseInteger('--client-procs', raw.clientProcs, 1, 64) : (pins.client?.length ?? 1),
+    maxLatenessMs: raw.maxLateness ? parseInteger('--max-lateness', raw.maxLateness, 1, 60_000) : DEFAULT_MAX_LATENESS_MS,
   };
 }

@@ -110,7 +110,15 @@ export function formatErrorClasses(errors: Record<string, number>): string {
 
 export function formatIntegrity(integrity: VariantResult['integrity']): string {
   if (integrity.audited === false) return MISSING;
-  return integrity.ok ? 'ok' : `FAIL: ${integrity.missing} missing, ${integrity.duplicated} duplicated`;
+  if (integrity.ok) return 'ok';
+  const problems = [
+    ...(integrity.missing > 0 ? [`${integrity.missing} missing`] : []),
+    ...(integrity.duplicated > 0 ? [`${integrity.duplicated} duplicated`] : []),
+  ];
+  // Rows beyond the accepted and the undecided posts were written without a 302 reaching the client.
+  const unaccounted = integrity.rows - integrity.postsAccepted - integrity.postsIndeterminate;
+  if (unaccounted > 0) problems.push(`${unaccounted} rows unaccounted for`);
+  return `FAIL: ${problems.length > 0 ? problems.join(', ') : `${integrity.rows} rows for ${integrity.postsAccepted} accepted posts`}`;
 }
 
 /** "2025-03-01 14:05 UTC" from an ISO timestamp; anything unparsable is shown as given. */

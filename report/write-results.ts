@@ -2,6 +2,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { VariantResult } from '../client/result.js';
+import { reportHtml } from './report-html.js';
 import type { RunInfo } from './run-info.js';
 import { summaryCsv } from './summary-csv.js';
 import { summaryMarkdown } from './summary-markdown.js';
@@ -9,6 +10,7 @@ import { summaryMarkdown } from './summary-markdown.js';
 export interface SummaryPaths {
   markdownPath: string;
   csvPath: string;
+  htmlPath: string;
 }
 
 export async function writeSummaries(dir: string, run: RunInfo, results: VariantResult[]): Promise<SummaryPaths> {
@@ -17,5 +19,7 @@ export async function writeSummaries(dir: string, run: RunInfo, results: Variant
   const csvPath = path.join(dir, 'summary.csv');
   await writeFile(markdownPath, summaryMarkdown(run, results), 'utf8');
   await writeFile(csvPath, summaryCsv(results), 'utf8');
-  return { markdownPath, csvPath };
+  const htmlPath = path.join(dir, 'report.html');
+  await writeFile(htmlPath, reportHtml(run, results), 'utf8');
+  return { markdownPath, csvPath, htmlPath };
 }

@@ -268,7 +268,7 @@ describe('summaryTable', () => {
     const headerLine = text.split('\n').find((line) => line.startsWith('variant'));
     assert.ok(headerLine);
     assert.match(headerLine, /users\/s\s+req\/s\s+p50 ms\s+p90 ms\s+p99 ms\s+max ms\s+errors/);
-    assert.match(text, /FAIL: 1 missing, 0 duplicated/);
+    assert.match(text, /FAIL: 1 missing/);
   });
 
   test('columns line up', () => {
@@ -283,7 +283,7 @@ describe('summaryTable', () => {
   test('colour marks errors, integrity failures and the best p99 only when asked', () => {
     const text = summaryTable(results, { color: true });
     assert.ok(text.includes(`${ESC}31mtimeout:3${ESC}0m`));
-    assert.ok(text.includes(`${ESC}31mFAIL: 1 missing, 0 duplicated${ESC}0m`));
+    assert.ok(text.includes(`${ESC}31mFAIL: 1 missing${ESC}0m`));
     assert.ok(text.includes(`${ESC}32m250${ESC}0m`));
     assert.ok(!text.includes(`${ESC}32m900`));
     assert.ok(text.includes(`${ESC}31mErrors: 3 / 500 (0.6%)${ESC}0m`));
@@ -298,15 +298,26 @@ describe('summaryTable', () => {
 });
 
 describe('writeSummaries', () => {
-  test('writes summary.md and summary.csv and returns their paths', async () => {
+  test('writes summary.md, summary.csv and report.html and returns their paths', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'benchlab-report-'));
     try {
       const paths = await writeSummaries(dir, run, [buildResult()]);
-      assert.deepEqual(paths, { markdownPath: path.join(dir, 'summary.md'), csvPath: path.join(dir, 'summary.csv') });
+      assert.deepEqual(paths, {
+        markdownPath: path.join(dir, 'summary.md'),
+        csvPath: path.join(dir, 'summary.csv'),
+        htmlPath: path.join(dir, 'report.html'),
+      });
+      assert.match(await readFile(paths.htmlPath, 'utf8'), /^<!doctype html>/);
       assert.match(await readFile(paths.markdownPath, 'utf8'), /### prefork\nMin time: 0\.012s/);
       assert.match(await readFile(paths.csvPath, 'utf8'), /^variant,scheduled,ok,/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
   });
+});
+
+test('integrity names rows nobody was told about', async () => {
+  const { formatIntegrity } = await import('../../report/format.js');
+  assert.equal(formatIntegrity({ postsAccepted: 10, postsIndeterminate: 1, rows: 13, missing: 0, duplicated: 0, ok: false }), 'FAIL: 2 rows unaccounted for');
+  assert.equal(formatIntegrity({ postsAccepted: 10, postsIndeterminate: 0, rows: 9, missing: 1, duplicated: 0, ok: false }), 'FAIL: 1 missing');
 });
