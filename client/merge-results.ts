@@ -89,6 +89,21 @@ function assertDistinctRuns(shards: readonly Shard[]): void {
   }
 }
 
+/** The clients' own cost: CPU adds up, wall time and event-loop delays take the worst. */
+function mergedClient(results: readonly LoadResult[]): Pick<LoadResult, 'client'> {
+  const clients = results.flatMap((r) => (r.client ? [r.client] : []));
+  if (clients.length !== results.length) return {};
+  return {
+    client: {
+      cpuSeconds: clients.reduce((sum, c) => sum + c.cpuSeconds, 0),
+      wallSeconds: Math.max(...clients.map((c) => c.wallSeconds)),
+      eventLoopDelayP99Ms: Math.max(...clients.map((c) => c.eventLoopDelayP99Ms)),
+      eventLoopDelayMaxMs: Math.max(...clients.map((c) => c.eventLoopDelayMaxMs)),
+      processes: clients.reduce((sum, c) => sum + (c.processes ?? 1), 0),
+    },
+  };
+}
+
 export function mergeLoadResults(shards: readonly Shard[]): LoadResult {
   if (shards.length === 0) refuse('no result shards to merge');
   const variant = common(shards, 'variants', (r) => r.variant);
@@ -133,6 +148,7 @@ export function mergeLoadResults(shards: readonly Shard[]): LoadResult {
     backends: addCounts(results.map((r) => r.backends)),
     workers: addCounts(results.map((r) => r.workers)),
     timeline: mergedTimeline(shards, startMs),
+    ...mergedClient(results),
     ...(meta !== undefined ? { meta } : {}),
   };
 }

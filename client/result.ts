@@ -74,6 +74,17 @@ export interface LoadResult {
   backends: Record<string, number>;
   workers: Record<string, number>;
   timeline: TimelineSecond[];
+  /** The client's own cost while it ran: a saturated client measures itself, not the server. */
+  client?: {
+    cpuSeconds: number;
+    wallSeconds: number;
+    eventLoopDelayP99Ms: number;
+    eventLoopDelayMaxMs: number;
+    /** Client processes added up here (1 unless shards were merged). */
+    processes?: number;
+  };
+  /** Whether the client kept up; when not, the figures describe the client's limits. */
+  validity?: { valid: boolean; reasons: string[] };
   /** What the client was told about the run it measured (`--meta KEY=VALUE`), e.g. the containers' limits. */
   meta?: Record<string, string>;
 }

@@ -1,4 +1,8 @@
 import fs from 'node:fs';
+import type { LoadResult } from '../client/result.js';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+
+const LOOP_DELAY_RESOLUTION_MS = 10;
 import os from 'node:os';
 import path from 'node:path';
 import { validateLoadOptions } from '../client/load-options.js';
@@ -85,7 +89,12 @@ export async function loadCommand(raw: RawLoadCommandOptions): Promise<void> {
       assertNotLate(startMs, Date.now(), startOption);
       await waitUntil(startMs, interrupt.signal);
     }
-    const measured = await runLoad(options, {
+    // The client watches itself: a saturated client reports its own limits, not the server's.
+    const loopDelay = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS });
+    const cpuBefore = process.cpuUsage();
+    const wallBefore = performance.now();
+    loopDelay.enable();
+    const loaded = await runLoad(options, {
       signal: interrupt.signal,
       ...(live
         ? {
@@ -98,6 +107,17 @@ export async function loadCommand(raw: RawLoadCommandOptions): Promise<void> {
           }
         : {}),
     });
+    loopDelay.disable();
+    const cpu = process.cpuUsage(cpuBefore);
+    const measured: LoadResult = {
+      ...loaded,
+      client: {
+        cpuSeconds: (cpu.user + cpu.system) / 1e6,
+        wallSeconds: (performance.now() - wallBefore) / 1000,
+        eventLoopDelayP99Ms: loopDelay.percentile(99) / 1e6,
+        eventLoopDelayMaxMs: loopDelay.max / 1e6,
+      },
+    };
     if (live) process.stdout.write('\n');
     const result = meta === undefined ? measured : { ...measured, meta };
     if (outFile !== undefined) fs.writeFileSync(outFile, `${JSON.stringify(result, null, 2)}\n`);

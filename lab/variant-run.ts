@@ -4,6 +4,7 @@ import { LabError } from './errors.js';
 import { RUN_DEFAULTS } from './defaults.js';
 import { cliPath } from './paths.js';
 import { startProcess } from './service.js';
+import { childOfThisLab } from './parent-watch.js';
 import { startSampler } from './sampler.js';
 import { startVariantStack, type VariantStack, type VariantStackOptions } from './variant-stack.js';
 import type { Database } from './database.js';
@@ -16,6 +17,7 @@ import { verifyStack } from './verify.js';
 import { accessLogSince, fileSize, timeSplitOf } from './time-split.js';
 import { integrityOf } from '../report/load-as-variant.js';
 import { mergeLoadResults } from '../client/merge-results.js';
+import { clientValidity } from './validity.js';
 
 export interface VariantRunContext {
   options: RunOptions;
@@ -76,7 +78,7 @@ async function clientProcesses(stack: VariantStack, load: MeasuredLoad, ctx: Var
         logFile: path.join(ctx.workDir, `${load.label}${suffix}.client.log`),
         inheritOutput: ctx.showProgress && k === 0,
         // Several clients share this start; a BENCHLAB_START_AT meant for compose clients must not leak in.
-        env: { ...process.env, BENCHLAB_START_AT: startAt },
+        env: childOfThisLab({ ...process.env, BENCHLAB_START_AT: startAt }),
       });
       return { client, out };
     }),
@@ -127,6 +129,7 @@ export async function measureStack(stack: VariantStack, load: MeasuredLoad, ctx:
   const audit = await ctx.database.auditMarkers(result.posts.acceptedMarkers);
   return {
     ...result,
+    validity: clientValidity(result, ctx.options.maxLatenessMs),
     integrity: integrityOf(result.posts, audit),
     timeSplit: timeSplitOf(accessLogSince(stack.nginx.accessLog, logOffset)),
     server: resources['server']!,

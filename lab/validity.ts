@@ -1,0 +1,22 @@
+import type { LoadResult } from '../client/result.js';
+
+// A run whose client was saturated measured the client. The two signs: the client's own CPU near
+// full, and users started late against their schedule.
+export const MAX_CLIENT_CPU_PERCENT = 80;
+export const DEFAULT_MAX_LATENESS_MS = 20;
+
+export function clientValidity(result: LoadResult, maxLatenessMs: number): { valid: boolean; reasons: string[] } {
+  const reasons: string[] = [];
+  const client = result.client;
+  if (client && client.wallSeconds > 0) {
+    const cpuPercent = (100 * client.cpuSeconds) / (client.wallSeconds * (client.processes ?? 1));
+    if (cpuPercent > MAX_CLIENT_CPU_PERCENT) {
+      reasons.push(`client CPU at ${cpuPercent.toFixed(0)}% of its processes' time (over ${MAX_CLIENT_CPU_PERCENT}%)`);
+    }
+  }
+  const latenessP99Ms = result.latenessUs.p99 / 1000;
+  if (result.latenessUs.count > 0 && latenessP99Ms > maxLatenessMs) {
+    reasons.push(`client started users late: lateness p99 ${latenessP99Ms.toFixed(1)} ms (over ${maxLatenessMs} ms)`);
+  }
+  return { valid: reasons.length === 0, reasons };
+}

@@ -1,0 +1,24 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { clientValidity } from '../../lab/validity.js';
+import type { LoadResult } from '../../client/result.js';
+
+const result = (cpuSeconds: number, wallSeconds: number, latenessP99Us: number, processes = 1) =>
+  ({ client: { cpuSeconds, wallSeconds, eventLoopDelayP99Ms: 1, eventLoopDelayMaxMs: 2, processes }, latenessUs: { count: 10, p99: latenessP99Us } }) as unknown as LoadResult;
+
+test('a client that kept up is valid', () => {
+  assert.deepEqual(clientValidity(result(5, 10, 3000), 20), { valid: true, reasons: [] });
+});
+
+test('a client over 80% CPU flags the run invalid, counted per process', () => {
+  const busy = clientValidity(result(9, 10, 3000), 20);
+  assert.equal(busy.valid, false);
+  assert.match(busy.reasons[0]!, /client CPU at 90% .*over 80%/);
+  assert.equal(clientValidity(result(9, 10, 3000, 2), 20).valid, true, '9 s over 2 processes × 10 s is 45%');
+});
+
+test('lateness p99 over the bound flags the run invalid', () => {
+  const late = clientValidity(result(1, 10, 45_000), 20);
+  assert.equal(late.valid, false);
+  assert.match(late.reasons[0]!, /lateness p99 45\.0 ms \(over 20 ms\)/);
+});
