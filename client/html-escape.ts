@@ -1,13 +1,2 @@
-// The app's escaping (DESIGN §3), mirrored so the client can find its own post on the page.
-
-const ESCAPES: Readonly<Record<string, string>> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => ESCAPES[char]);
-}
+// The app's escaping (DESIGN §3) is the contract itself: the client looks for its own post in that form.
+export { escapeHtml } from '../apps/core/escape.js';

@@ -1,17 +1,9 @@
 // HTML building blocks for the report pages: every text from a result file is escaped on the way in.
 import type { Column } from './columns.js';
 
-const HTML_ESCAPES: Readonly<Record<string, string>> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
+import { escapeHtml } from '../apps/core/escape.js';
 
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
-}
+export { escapeHtml };
 
 /**
  * JSON that is safe inside <script>: "<" and ">" become \u003c and \u003e so no string can close the

@@ -30,9 +30,7 @@ export function form(fields: Array<[string, string]>): string {
   return fields.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
 }
 
-export function escapeLikeTheContract(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
-}
+export { escapeHtml as escapeLikeTheContract } from '../../apps/core/escape.js';
 
 /** The entries list's items, in page order. */
 export function entryItems(page: string): string[] {
