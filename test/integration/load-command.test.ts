@@ -1,40 +1,22 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { startVariantStack, type VariantStack } from '../support/variant-stack.js';
-import { TEST_DATABASE_URL, testDatabase } from '../support/test-database.js';
+import { useVariantStack } from '../support/stack-fixture.js';
 import { runCli } from '../support/run-cli.js';
-import type { Database } from '../../lab/database.js';
 import type { LoadResult } from '../../client/result.js';
 
 const require = createRequire(import.meta.url);
 const autocannon = require('autocannon') as (opts: Record<string, unknown>) => Promise<{ statusCodeStats: Record<string, { count: number }>; errors: number; timeouts: number; requests: { total: number } }>;
 
 describe('benchlab load against nginx in front of benchlab serve', () => {
-  let stack: VariantStack;
-  let db: Database;
-  let dir: string;
-
-  before(async () => {
-    db = await testDatabase();
-    await db.ensureSchema();
-    await db.resetTable();
-    stack = await startVariantStack('fastcgi', TEST_DATABASE_URL);
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'benchlab-load-'));
-  });
-  after(async () => {
-    await stack?.stop();
-    await db?.stop();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const fixture = useVariantStack('fastcgi');
 
   test('writes a result whose counts add up and whose posts are all in the table', async () => {
-    await db.resetTable();
-    const out = path.join(dir, 'load.json');
-    const res = await runCli(['load', '--target', stack.url, '--users', '40', '--ramp', '1', '--expect-backend', 'fastcgi', '--out', out]);
+    await fixture.db.resetTable();
+    const out = path.join(fixture.dir, 'load.json');
+    const res = await runCli(['load', '--target', fixture.stack.url, '--users', '40', '--ramp', '1', '--expect-backend', 'fastcgi', '--out', out]);
     assert.equal(res.code, 0, res.stderr);
     assert.match(res.stdout, /Errors: 0 \/ 40 \(0%\)/);
     const result = JSON.parse(fs.readFileSync(out, 'utf8')) as LoadResult;
@@ -42,23 +24,23 @@ describe('benchlab load against nginx in front of benchlab serve', () => {
     assert.equal(result.users.ok, 40);
     assert.equal(result.requests.total, 120);
     assert.equal(result.posts.accepted, 40);
-    const audit = await db.auditMarkers(result.posts.acceptedMarkers);
+    const audit = await fixture.db.auditMarkers(result.posts.acceptedMarkers);
     assert.deepEqual(audit, { rows: 40, missing: 0, duplicated: 0 });
   });
 
   test('--json prints the result on stdout', async () => {
-    const res = await runCli(['load', '--target', stack.url, '--users', '5', '--ramp', '0', '--json']);
+    const res = await runCli(['load', '--target', fixture.stack.url, '--users', '5', '--ramp', '0', '--json']);
     assert.equal(res.code, 0, res.stderr);
     const result = JSON.parse(res.stdout) as LoadResult;
     assert.equal(result.users.ok, 5);
   });
 
   test('kept-alive FastCGI under a POST load gets no 502 (autocannon, 16 connections)', async () => {
-    const page = await fetch(`${stack.url}/`);
+    const page = await fetch(`${fixture.stack.url}/`);
     const token = /csrftoken=([0-9a-f]{32})/.exec(page.headers.get('set-cookie') ?? '')![1]!;
     await page.text();
     const result = await autocannon({
-      url: `${stack.url}/`,
+      url: `${fixture.stack.url}/`,
       method: 'POST',
       connections: 16,
       duration: 3,

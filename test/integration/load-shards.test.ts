@@ -1,41 +1,24 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { startVariantStack, type VariantStack } from '../support/variant-stack.js';
-import { TEST_DATABASE_URL, testDatabase } from '../support/test-database.js';
+import { useVariantStack } from '../support/stack-fixture.js';
+import { TEST_DATABASE_URL } from '../support/test-database.js';
 import { runCli } from '../support/run-cli.js';
-import type { Database } from '../../lab/database.js';
 import type { LoadResult, VariantResult } from '../../client/result.js';
 import type { RunInfo } from '../../report/run-info.js';
 
 // What compose does with scaled clients, on loopback: two clients start one schedule together, each
 // writes its own shard into one folder, and `benchlab merge` adds them up and audits the table.
 describe('client shards with a common start, merged', () => {
-  let stack: VariantStack;
-  let db: Database;
-  let dir: string;
-
-  before(async () => {
-    db = await testDatabase();
-    await db.ensureSchema();
-    await db.resetTable();
-    stack = await startVariantStack('prefork', TEST_DATABASE_URL);
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'benchlab-shards-'));
-  });
-  after(async () => {
-    await stack?.stop();
-    await db?.stop();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const fixture = useVariantStack('prefork');
 
   test('two clients write two shards that merge into exact, audited totals and a run.json', async () => {
-    const shardDir = path.join(dir, 'shards', 'prefork');
+    const shardDir = path.join(fixture.dir, 'shards', 'prefork');
     const startAt = new Date(Date.now() + 3_000).toISOString();
     const client = () =>
       runCli([
-        'load', '--target', stack.url, '--users', '30', '--ramp', '1', '--expect-backend', 'prefork', '--label', 'prefork',
+        'load', '--target', fixture.stack.url, '--users', '30', '--ramp', '1', '--expect-backend', 'prefork', '--label', 'prefork',
         '--wait-for-target', '20', '--start-at', startAt, '--meta', 'app_cpus=1', '--meta', 'app_memory=1g', '--quiet', '--out', `${shardDir}/`,
       ]);
     const outcomes = await Promise.all([client(), client()]);
@@ -51,7 +34,7 @@ describe('client shards with a common start, merged', () => {
       assert.equal(shard.users.ok, 30);
     }
 
-    const out = path.join(dir, 'compare', 'prefork.json');
+    const out = path.join(fixture.dir, 'compare', 'prefork.json');
     const merged = await runCli(['merge', shardDir, '--out', out, '--database', TEST_DATABASE_URL, '--label', 'compose']);
     assert.equal(merged.code, 0, merged.stderr);
     assert.match(merged.stdout, /2 shards of prefork merged/);
@@ -65,7 +48,7 @@ describe('client shards with a common start, merged', () => {
       { rows: 60, missing: 0, ok: true, audited: true },
     );
 
-    const run = JSON.parse(fs.readFileSync(path.join(dir, 'compare', 'run.json'), 'utf8')) as RunInfo;
+    const run = JSON.parse(fs.readFileSync(path.join(fixture.dir, 'compare', 'run.json'), 'utf8')) as RunInfo;
     assert.equal(run.label, 'compose');
     assert.deepEqual(run.variants, ['prefork']);
     assert.deepEqual(run.options['meta'], { app_cpus: '1', app_memory: '1g' });
@@ -77,18 +60,18 @@ describe('client shards with a common start, merged', () => {
   });
 
   test('a start time already past is refused before any user is sent', async () => {
-    const before = await db.countRows();
-    const res = await runCli(['load', '--target', stack.url, '--users', '5', '--start-at', new Date(Date.now() - 60_000).toISOString()]);
+    const before = await fixture.db.countRows();
+    const res = await runCli(['load', '--target', fixture.stack.url, '--users', '5', '--start-at', new Date(Date.now() - 60_000).toISOString()]);
     assert.equal(res.code, 2);
     assert.match(res.stderr, /^benchlab: option --start-at is \d+\.\d s in the past/);
-    assert.equal(await db.countRows(), before);
+    assert.equal(await fixture.db.countRows(), before);
   });
 
   test('merge refuses shards of two variants', async () => {
-    const a = path.join(dir, 'a.json');
-    const b = path.join(dir, 'b.json');
+    const a = path.join(fixture.dir, 'a.json');
+    const b = path.join(fixture.dir, 'b.json');
     for (const [file, label] of [[a, 'prefork'], [b, 'threaded']] as const) {
-      const res = await runCli(['load', '--target', stack.url, '--users', '2', '--ramp', '0', '--label', label, '--quiet', '--out', file]);
+      const res = await runCli(['load', '--target', fixture.stack.url, '--users', '2', '--ramp', '0', '--label', label, '--quiet', '--out', file]);
       assert.equal(res.code, 0, res.stderr);
     }
     const res = await runCli(['merge', a, b]);
