@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander';
 import { LabError } from './errors.js';
-import { RUN_DEFAULTS } from './defaults.js';
+import { CAPACITY_DEFAULTS, RUN_DEFAULTS } from './defaults.js';
 import { stopWithParent } from './parent-watch.js';
 
 // The CLI only parses arguments and calls the same functions that programs and tests call.
@@ -73,6 +73,7 @@ program
   .option('--start-at <time>', 'start the schedule at this ISO 8601 time or epoch ms, shared by several clients (default: $BENCHLAB_START_AT, else now)')
   .option('--wait-for-target <seconds>', 'first wait up to this long for the target\'s /healthz to answer 200')
   .option('--meta <key=value>', 'record this fact in the result (repeatable)', (pair: string, all: string[]) => [...all, pair], [] as string[])
+  .option('--progress-file <path>', 'replace this file with the live counts as JSON each second (for a lab watching the run)')
   .option('--json', 'print the result JSON instead of the table')
   .option('--quiet', 'print nothing (use with --out)')
   .action(
@@ -133,6 +134,42 @@ program
     action(async (raw) => {
       const { runCommand } = await import('./run-command.js');
       await runCommand(raw);
+    }),
+  );
+
+program
+  .command('capacity')
+  .description('find the highest arrival rate each variant sustains within an SLO, stepping the rate up and then bisecting')
+  .option('--variants <list>', `variants, sets and globs, comma separated (default: ${RUN_DEFAULTS.variants})`)
+  .option('--slo <objectives>', `what must hold at a sustained rate (default: "${CAPACITY_DEFAULTS.slo}"; errors<N%, p50|p90|p99|p999|max<N in ms or s)`)
+  .option('--start-rate <users/s>', `first rate (default: ${CAPACITY_DEFAULTS.startRate})`)
+  .option('--max-rate <users/s>', `highest rate tried (default: ${CAPACITY_DEFAULTS.maxRate})`)
+  .option('--step-seconds <seconds>', `users arrive for this long at each rate (default: ${CAPACITY_DEFAULTS.stepSeconds})`)
+  .option('--steps <n>', `measurements per variant at most (default: ${CAPACITY_DEFAULTS.maxSteps})`)
+  .option('--timeout <ms>', 'per-request timeout in ms (default: 2 × the SLO\'s slowest time limit, 1000 to 10000)')
+  .option('--warmup-users <n>', `uncounted users before the first step (default: ${RUN_DEFAULTS.warmupUsers})`)
+  .option('--manifest <file>', 'JSON file adding foreign variants')
+  .option('--database <url>', 'use this MySQL/MariaDB (as for run)')
+  .option('--private-db', 'always start a private mariadbd/mysqld in a temp dir')
+  .option('--workers <n>', 'processes per prefork variant (default: 2 × server cores + 1)')
+  .option('--threads <n>', 'threads per threaded variant (default: 2 × server cores + 1)')
+  .option('--db-pool <n>', `database connections per process or thread (default: ${RUN_DEFAULTS.dbPool})`)
+  .option('--backlog <n>', `listen backlog of the app servers (default: ${RUN_DEFAULTS.backlog})`)
+  .addOption(new Option('--app-socket <kind>', 'how nginx reaches the app (default: tcp)').choices(['tcp', 'unix']))
+  .option('--upstream-keepalive <n>', `idle upstream connections per nginx worker, 0 = none (default: ${RUN_DEFAULTS.upstreamKeepalive})`)
+  .option('--nginx-workers <n>', `nginx worker processes (default: ${RUN_DEFAULTS.nginxWorkers})`)
+  .option('--server-cpus <list>', 'CPUs for db, app and nginx (default: all but the last when there are 2+)')
+  .option('--client-cpus <list>', 'CPUs for the client (default: the last one when there are 2+)')
+  .option('--no-pin', 'do not pin server and client to separate CPUs')
+  .option('--out <dir>', 'write results exactly here')
+  .option('--label <name>', 'label in the results directory name (default: capacity-<variants>)')
+  .option('--results <dir>', `parent of timestamped result dirs (default: ${RUN_DEFAULTS.resultsDir})`)
+  .option('--json', 'print capacity.json instead of the table')
+  .option('--quiet', 'no progress or log lines: only errors and the results path')
+  .action(
+    action(async (raw) => {
+      const { capacityCommand } = await import('./capacity-command.js');
+      await capacityCommand(raw);
     }),
   );
 

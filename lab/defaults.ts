@@ -7,7 +7,7 @@ export const RUN_DEFAULTS = {
   timeoutMs: 10_000, // per request
   arrival: 'uniform' as const,
   warmupUsers: 100, // not counted; primes JIT, pools and nginx's keepalive connections
-  warmupRampSeconds: 2,
+  warmupRampSeconds: 0.5, // 200 arriving per second, the original's rate; over 2 s it was most of a variant's set-up
   dbPool: 4, // mysql2 connections per worker process or thread
   backlog: 511, // listen(2) backlog, Node's default
   nginxWorkers: 1,
@@ -23,3 +23,14 @@ export const SERVE_DEFAULTS = {
 
 /** The local database URL tried when neither --database nor DATABASE_URL is given. */
 export const LOCAL_DATABASE_URL = 'mysql://root@127.0.0.1:3306/benchlab';
+
+export const CAPACITY_DEFAULTS = {
+  slo: 'errors<1%,p99<1s', // what a variant must hold at a rate to sustain it
+  startRate: 50, // users arriving per second in the first step
+  maxRate: 3200, // the search never goes above this many users per second
+  stepSeconds: 5, // users arrive for this long in each step
+  maxSteps: 8, // measurements per variant: with the defaults, 50..800 doubling, then bisecting to within 10%
+  precision: 0.1, // bisect until (failing - passing) / passing is below this
+  timeoutFactor: 2, // per-request timeout: this × the SLO's slowest latency limit, so an overloaded step drains soon
+  minTimeoutMs: 1000,
+};

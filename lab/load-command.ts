@@ -14,6 +14,7 @@ import { parseMetaOptions } from './meta-option.js';
 import { parseSeconds } from './option-parsers.js';
 import { assertNotLate, parseStartAt, waitUntil } from './start-time.js';
 import { waitForTarget } from './target-ready.js';
+import { writeProgressFile } from './client-progress-file.js';
 import { loadAsVariant } from '../report/load-as-variant.js';
 import { summaryTable } from '../report/summary-table.js';
 
@@ -37,6 +38,8 @@ export interface RawLoadCommandOptions {
   /** Seconds to wait for the target's /healthz before starting. */
   waitForTarget?: string;
   meta?: string[];
+  /** Replace this file with the live counts as JSON each second, for a lab watching the run. */
+  progressFile?: string;
 }
 
 const PROGRESS_INTERVAL_MS = 500;
@@ -94,13 +97,15 @@ export async function loadCommand(raw: RawLoadCommandOptions): Promise<void> {
     const cpuBefore = process.cpuUsage();
     const wallBefore = performance.now();
     loopDelay.enable();
+    const progressFile = raw.progressFile;
     const loaded = await runLoad(options, {
       signal: interrupt.signal,
-      ...(live
+      ...(live || progressFile !== undefined
         ? {
             onProgress: (p) => {
+              if (progressFile !== undefined) writeProgressFile(progressFile, p);
               const now = performance.now();
-              if (now - lastDrawMs < PROGRESS_INTERVAL_MS) return;
+              if (!live || now - lastDrawMs < PROGRESS_INTERVAL_MS) return;
               lastDrawMs = now;
               process.stdout.write(`\r${formatProgressLine(p)}\x1b[K`);
             },

@@ -7,6 +7,6 @@ export async function reportCommand(dir: string): Promise<void> {
   if (!loaded.runInfoFound) {
     process.stderr.write(`benchlab: ${dir} has no run.json; the report shows no options or environment\n`);
   }
-  const written = await writeSummaries(loaded.dir, loaded.run, loaded.results);
+  const written = await writeSummaries(loaded.dir, loaded.run, loaded.results, loaded.capacity);
   process.stdout.write(`${[written.markdownPath, written.csvPath, written.htmlPath].join('\n')}\n`);
 }

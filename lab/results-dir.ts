@@ -4,6 +4,8 @@ import path from 'node:path';
 import { LabError } from './errors.js';
 import type { VariantResult } from '../client/result.js';
 import type { RunInfo } from '../report/run-info.js';
+import { CAPACITY_FILE, type CapacityReport } from '../report/capacity-result.js';
+import { asCapacityReport, capacityResultFiles } from './capacity-results.js';
 
 export const RUN_FILE = 'run.json';
 
@@ -13,6 +15,8 @@ export interface ResultsDir {
   results: VariantResult[];
   /** false when run.json was missing and `run` was made up from the result files. */
   runInfoFound: boolean;
+  /** capacity.json, in the folder of a `benchlab capacity` run. */
+  capacity?: CapacityReport;
 }
 
 function readJson(file: string): unknown {
@@ -85,11 +89,15 @@ export function readResultsDir(dir: string): ResultsDir {
   const runPath = path.join(resolved, RUN_FILE);
   const runInfoFound = fs.existsSync(runPath);
   const run = runInfoFound ? asRunInfo(runPath, readJson(runPath)) : undefined;
-  const files = fs.readdirSync(resolved).filter((f) => f.endsWith('.json') && f !== RUN_FILE && fs.statSync(path.join(resolved, f)).isFile());
-  if (files.length === 0) throw new LabError('BL_ERR_USAGE', `${dir} holds no variant result files (<variant>.json)`);
-  const results = ordered(files, run?.variants ?? []).map((f) => {
+  const capacityPath = path.join(resolved, CAPACITY_FILE);
+  const capacity = fs.existsSync(capacityPath) ? asCapacityReport(capacityPath, readJson(capacityPath)) : undefined;
+  const files = fs.readdirSync(resolved).filter((f) => f.endsWith('.json') && f !== RUN_FILE && f !== CAPACITY_FILE && fs.statSync(path.join(resolved, f)).isFile());
+  // A capacity run is shown by each variant's step at its capacity, not by every step.
+  const shown = capacity === undefined ? ordered(files, run?.variants ?? []) : capacityResultFiles(capacity).filter((f) => files.includes(f));
+  if (shown.length === 0) throw new LabError('BL_ERR_USAGE', `${dir} holds no variant result files (<variant>.json)`);
+  const results = shown.map((f) => {
     const file = path.join(resolved, f);
     return asVariantResult(file, readJson(file));
   });
-  return { dir: resolved, run: run ?? minimalRunInfo(resolved, results), results, runInfoFound };
+  return { dir: resolved, run: run ?? minimalRunInfo(resolved, results), results, runInfoFound, ...(capacity !== undefined ? { capacity } : {}) };
 }

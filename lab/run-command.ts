@@ -1,17 +1,17 @@
 import { runOptionsFrom, type RawRunOptions } from './run-options.js';
 import { runLab } from './run.js';
 import { abortOnSignals } from './interrupt.js';
+import { phaseReporter, reporterMode } from './phase-reporter.js';
 import { summaryTable } from '../report/summary-table.js';
 import { formatBreach, THRESHOLD_EXIT_CODE, thresholdBreaches } from './thresholds.js';
 
 export async function runCommand(raw: RawRunOptions): Promise<void> {
   const options = runOptionsFrom(raw);
   const interrupt = abortOnSignals();
-  const log = (line: string) => {
-    if (!options.json && !options.quiet) process.stderr.write(`${line}\n`);
-  };
+  const reporter = phaseReporter(process.stderr, reporterMode(options, process.stderr.isTTY === true));
   try {
-    const lab = await runLab(options, { log, signal: interrupt.signal, showProgress: !options.json && !options.quiet && process.stdout.isTTY === true });
+    const lab = await runLab(options, { log: (line) => reporter.log(line), signal: interrupt.signal, progress: reporter });
+    reporter.close();
     const stopped = interrupt.interrupted();
     if (stopped) throw stopped;
     if (options.json) {
@@ -36,6 +36,7 @@ export async function runCommand(raw: RawRunOptions): Promise<void> {
   } catch (error) {
     throw interrupt.interrupted() ?? error;
   } finally {
+    reporter.close();
     interrupt.dispose();
   }
 }

@@ -7,12 +7,14 @@ import { connectExternal, startPrivateDatabase, type Database } from './database
 import { findNginx, nginxVersion } from './nginx.js';
 import { runEnvironment } from './environment.js';
 import { withInstalledTool } from './preflight.js';
+import { assertWritableOutDir } from './out-dir.js';
 import { runVariant } from './variant-run.js';
+import { placed, type LabProgress } from './phase-reporter.js';
 import { shuffled, summariseRepetitions } from './repetitions.js';
 import { variantAvailable } from './variant-command.js';
 import type { Verification } from '../client/conformance/finding.js';
 import type { RunOptions } from './run-options.js';
-import type { RunInfo } from '../report/run-info.js';
+import type { RunEnvironment, RunInfo } from '../report/run-info.js';
 import type { VariantResult } from '../client/result.js';
 import { writeSummaries } from '../report/write-results.js';
 
@@ -25,10 +27,11 @@ export interface LabRun {
 export interface LabHooks {
   log(line: string): void;
   signal: AbortSignal;
-  showProgress: boolean;
+  /** Phases and live counts for a progress display. */
+  progress?: LabProgress | undefined;
 }
 
-function timestamp(date: Date): string {
+export function timestamp(date: Date): string {
   const p = (n: number) => String(n).padStart(2, '0');
   return `${date.getFullYear()}${p(date.getMonth() + 1)}${p(date.getDate())}-${p(date.getHours())}${p(date.getMinutes())}${p(date.getSeconds())}`;
 }
@@ -49,7 +52,7 @@ export async function openDatabase(options: RunOptions, log: (line: string) => v
   return withInstalledTool(() => startPrivateDatabase(options.serverCpus !== undefined ? { cpus: options.serverCpus } : {}), log);
 }
 
-function verificationSummary(v: Verification): NonNullable<RunInfo['verification']>[string] {
+export function verificationSummary(v: Verification): NonNullable<RunInfo['verification']>[string] {
   const count = (status: string) => v.findings.filter((f) => f.status === status).length;
   const problems = v.findings.flatMap((f) => (f.status === 'pass' ? [] : [{ id: f.id, status: f.status, line: f.line, detail: f.detail }]));
   return { passed: v.passed, pass: count('pass'), warn: count('warn'), fail: count('fail'), problems };
@@ -61,7 +64,7 @@ function representativeOf(runs: VariantResult[]): VariantResult {
   return { ...runs[summary.representative]!, repetitions: summary };
 }
 
-function pointLatest(resultsDir: string, outDir: string): void {
+export function pointLatest(resultsDir: string, outDir: string): void {
   const link = path.join(resultsDir, 'latest');
   try {
     fs.rmSync(link, { force: true });
@@ -71,36 +74,51 @@ function pointLatest(resultsDir: string, outDir: string): void {
   }
 }
 
-/** `benchlab run`: every chosen variant in turn, never two at once, then the comparison. */
-export async function runLab(options: RunOptions, hooks: LabHooks): Promise<LabRun> {
-  await withInstalledTool(findNginx, hooks.log, process.env['BENCHLAB_NGINX'] !== undefined);
+/** Where the results go, checked before anything starts; and nginx, installed when missing. */
+export async function prepareRunFolder(options: RunOptions, log: (line: string) => void): Promise<{ startedAt: Date; outDir: string; workDir: string }> {
   const startedAt = new Date();
   const outDir = path.resolve(options.outDir ?? path.join(options.resultsDir, `${timestamp(startedAt)}-${options.label}`));
-  const workDir = path.join(outDir, 'logs');
+  assertWritableOutDir(outDir, options.outDir !== undefined ? '--out' : '--results');
+  await withInstalledTool(findNginx, log, process.env['BENCHLAB_NGINX'] !== undefined);
+  return { startedAt, outDir, workDir: path.join(outDir, 'logs') };
+}
 
+/** The table, the logs folder and what run.json records about the machine, once the database is open. */
+export async function prepareDatabase(options: RunOptions, database: Database, workDir: string): Promise<RunEnvironment> {
+  // Made only once the parts are there, so a failed preflight leaves no empty result folder.
+  fs.mkdirSync(workDir, { recursive: true });
+  await database.ensureSchema();
+  return runEnvironment({ nginx: await nginxVersion(), database: database.version }, { serverCpus: options.serverCpus, clientCpus: options.clientCpus });
+}
+
+/** What run.json says before anything is measured; `extra` adds options of another command. */
+export function runInfoFor(options: RunOptions, database: Database, environment: RunEnvironment, startedAt: Date, extra: Record<string, unknown> = {}): RunInfo {
+  return {
+    label: options.label,
+    startedAt: startedAt.toISOString(),
+    finishedAt: startedAt.toISOString(),
+    options: {
+      ...options,
+      ...extra,
+      variants: options.variants.map((v) => v.name),
+      database: database.kind === 'private' ? 'private' : database.url.replace(/\/\/[^@]*@/, '//'),
+      // It may hold a password; `database` above is the same URL without its credentials.
+      databaseUrl: undefined,
+    },
+    environment,
+    variants: options.variants.map((v) => v.name),
+  };
+}
+
+/** `benchlab run`: every chosen variant in turn, never two at once, then the comparison. */
+export async function runLab(options: RunOptions, hooks: LabHooks): Promise<LabRun> {
+  const { startedAt, outDir, workDir } = await prepareRunFolder(options, hooks.log);
   const database = await openDatabase(options, hooks.log);
   const results: VariantResult[] = [];
   try {
-    // Made only once the parts are there, so a failed preflight leaves no empty result folder.
-    fs.mkdirSync(workDir, { recursive: true });
-    await database.ensureSchema();
-    const environment = await runEnvironment(
-      { nginx: await nginxVersion(), database: database.version },
-      { serverCpus: options.serverCpus, clientCpus: options.clientCpus },
-    );
+    const environment = await prepareDatabase(options, database, workDir);
     const runTag = randomBytes(3).toString('hex');
-    const run: RunInfo = {
-      label: options.label,
-      startedAt: startedAt.toISOString(),
-      finishedAt: startedAt.toISOString(),
-      options: {
-        ...options,
-        variants: options.variants.map((v) => v.name),
-        database: database.kind === 'private' ? 'private' : database.url.replace(/\/\/[^@]*@/, '//'),
-      },
-      environment,
-      variants: options.variants.map((v) => v.name),
-    };
+    const run = runInfoFor(options, database, environment, startedAt);
     run.verification = {};
     run.notMeasured = [];
     const candidates = options.variants.filter((variant) => {
@@ -113,13 +131,17 @@ export async function runLab(options: RunOptions, hooks: LabHooks): Promise<LabR
     const repetitions = new Map<string, VariantResult[]>();
     const orderSeed = randomBytes(4).readUInt32BE();
     run.rounds = [];
+    let measuredCount = 0;
     for (let round = 1; round <= options.repeat && !hooks.signal.aborted; round++) {
       const order = options.repeat > 1 ? shuffled(candidates, orderSeed + round) : candidates;
       run.rounds.push(order.map((v) => v.name));
       for (const variant of order) {
         if (hooks.signal.aborted) break;
         if (round > 1 && !repetitions.has(variant.name)) continue;
-        const outcome = await runVariant(variant, { options, database, workDir, runTag, log: hooks.log, signal: hooks.signal, showProgress: hooks.showProgress }, round);
+        const place = { variant: variant.name, index: ++measuredCount, total: candidates.length * options.repeat };
+        const progress = placed(hooks.progress, place.index, place.total);
+        const outcome = await runVariant(variant, { options, database, workDir, runTag, log: hooks.log, signal: hooks.signal, progress }, round);
+        hooks.progress?.end({ ...place, measured: outcome.result !== undefined });
         if (round === 1) run.verification[variant.name] = verificationSummary(outcome.verification);
         if (!outcome.result) {
           const failed = outcome.verification.findings.filter((f) => f.status === 'fail').map((f) => `${f.id} (${f.detail})`);

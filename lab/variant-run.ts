@@ -18,6 +18,8 @@ import { accessLogSince, fileSize, timeSplitOf } from './time-split.js';
 import { integrityOf } from '../report/load-as-variant.js';
 import { mergeLoadResults } from '../client/merge-results.js';
 import { clientValidity } from './validity.js';
+import { watchProgressFiles } from './client-progress-file.js';
+import type { VariantProgress } from './phase-reporter.js';
 
 export interface VariantRunContext {
   options: RunOptions;
@@ -27,8 +29,8 @@ export interface VariantRunContext {
   runTag: string;
   log(line: string): void;
   signal: AbortSignal;
-  /** Let the measuring client draw its progress line on this terminal. */
-  showProgress: boolean;
+  /** Phases and the measuring client's live counts, for a progress display. */
+  progress?: VariantProgress | undefined;
 }
 
 /** The load of one measurement; the run's options give the defaults. */
@@ -37,6 +39,8 @@ export interface MeasuredLoad {
   rampSeconds: number;
   /** Distinguishes several measurements of one variant in file names and posted markers. */
   label: string;
+  /** What a progress display says about this measurement, e.g. "400 users/s". */
+  detail?: string;
 }
 
 // Time for several client processes to boot before their common start.
@@ -57,6 +61,7 @@ async function clientProcesses(stack: VariantStack, load: MeasuredLoad, ctx: Var
     Array.from({ length: count }, async (_, k) => {
       const suffix = count > 1 ? `.c${k}` : '';
       const out = path.join(ctx.workDir, `${load.label}${suffix}.load.json`);
+      const progressFile = path.join(ctx.workDir, `${load.label}${suffix}.progress.json`);
       const client = await startProcess({
         name: 'client',
         command: process.execPath,
@@ -72,17 +77,20 @@ async function clientProcesses(stack: VariantStack, load: MeasuredLoad, ctx: Var
           '--run-tag', count > 1 ? `${tag}c${k}` : tag,
           ...(count > 1 ? ['--shard', `${k}/${count}`] : []),
           '--out', out,
+          ...(ctx.progress !== undefined ? ['--progress-file', progressFile] : []),
           '--quiet',
         ],
         ...(o.clientCpus !== undefined ? { cpus: o.clientCpus } : {}),
         logFile: path.join(ctx.workDir, `${load.label}${suffix}.client.log`),
-        inheritOutput: ctx.showProgress && k === 0,
         // Several clients share this start; a BENCHLAB_START_AT meant for compose clients must not leak in.
         env: childOfThisLab({ ...process.env, BENCHLAB_START_AT: startAt }),
       });
-      return { client, out };
+      return { client, out, progressFile };
     }),
   );
+  const progress = ctx.progress;
+  const stopWatching = progress === undefined ? () => {} : watchProgressFiles(clients.map((c) => c.progressFile), (p) => progress.load(p));
+  await Promise.all(clients.map((c) => c.client.exited)).finally(stopWatching);
   const shards = [];
   for (const { client, out } of clients) {
     const exit = await client.exited;
@@ -110,6 +118,8 @@ export async function checkAndWarm(stack: VariantStack, ctx: VariantRunContext):
 
 /** Empties the table, loads the running stack while sampling its processes, and audits every write. */
 export async function measureStack(stack: VariantStack, load: MeasuredLoad, ctx: VariantRunContext): Promise<VariantResult> {
+  // A Ctrl-C during the warm-up ends the run there, rather than starting a client against stopped servers.
+  ctx.signal.throwIfAborted();
   // Only the measured users' posts may be in the table when it is audited.
   await ctx.database.resetTable();
   const sampler = startSampler({
@@ -122,10 +132,12 @@ export async function measureStack(stack: VariantStack, load: MeasuredLoad, ctx:
   const logOffset = fileSize(stack.nginx.accessLog);
   try {
     ctx.log(`${stack.variant.name}: ${load.users} users over ${load.rampSeconds} s`);
+    ctx.progress?.phase({ variant: stack.variant.name, phase: 'measuring', expectedSeconds: load.rampSeconds, ...(load.detail !== undefined ? { detail: load.detail } : {}) });
     result = await clientProcesses(stack, load, ctx);
   } finally {
     resources = sampler.stop();
   }
+  ctx.progress?.phase({ variant: stack.variant.name, phase: 'auditing' });
   const audit = await ctx.database.auditMarkers(result.posts.acceptedMarkers);
   return {
     ...result,
@@ -166,18 +178,21 @@ export interface VariantOutcome {
 
 /** One variant, start to finish: start, verify, warm up, measure, audit, and stop everything. */
 export async function runVariant(variant: VariantSpec, ctx: VariantRunContext, round = 1): Promise<VariantOutcome> {
+  ctx.progress?.phase({ variant: variant.name, phase: 'starting' });
   await ctx.database.resetTable();
   const options = stackOptions(ctx);
   const stack = await startVariantStack(variant, options);
   try {
     ctx.log(`${variant.name}: up in ${stack.startMs} ms behind ${stack.target}${ctx.options.repeat > 1 ? ` (round ${round})` : ''}`);
     // Verified once: later rounds only repeat the measurement.
+    if (round === 1) ctx.progress?.phase({ variant: variant.name, phase: 'verifying' });
     const verification = round === 1 ? await verifyStack(stack, ctx.database, options, `${ctx.runTag}v`) : { target: stack.target, variant: variant.name, passed: true, findings: [] };
     if (!verification.passed) {
       const failed = verification.findings.filter((f) => f.status === 'fail').map((f) => f.id);
       ctx.log(`${variant.name}: failed verification (${failed.join(', ')}): not measured`);
       return { verification };
     }
+    ctx.progress?.phase({ variant: variant.name, phase: 'warming' });
     await checkAndWarm(stack, ctx);
     const label = ctx.options.repeat > 1 ? `${variant.name}.r${round}` : variant.name;
     const result = await measureStack(stack, { users: ctx.options.users, rampSeconds: ctx.options.rampSeconds, label }, ctx);

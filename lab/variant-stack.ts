@@ -6,6 +6,7 @@ import { freePort } from './ports.js';
 import { startNginx, type NginxServer } from './nginx.js';
 import { startProcess, waitFor, type ManagedProcess } from './service.js';
 import { variantCommand } from './variant-command.js';
+import { childOfThisLab } from './parent-watch.js';
 import type { ListenAddress } from '../apps/listen.js';
 import type { VariantSpec } from '../apps/variants.js';
 
@@ -89,6 +90,7 @@ export async function startVariantStack(variant: VariantSpec, options: VariantSt
     app = await startProcess({
       name: variant.name,
       ...command,
+      env: childOfThisLab(command.env),
       ...pin,
       logFile: path.join(options.workDir, `${variant.name}.app.log`),
     });

@@ -1,7 +1,7 @@
 // Runs inside report.html and compare.html: draws the embedded chart specs with uPlot, nothing else.
 // uPlot because it is ~50 KB inlined into every results folder (ECharts is 0.5-1.1 MB), canvas-fast and MIT.
 import type UPlot from 'uplot';
-import type { ChartSpec, LineSeries, SpectrumChart, StackedBarChart, TimelineChart } from './chart-spec.js';
+import type { ChartSpec, LineSeries, RateChart, SpectrumChart, StackedBarChart, TimelineChart } from './chart-spec.js';
 
 declare const uPlot: typeof UPlot;
 
@@ -124,6 +124,27 @@ function stackedBarOptions(spec: StackedBarChart, width: number): [UPlot.Options
   return [options, [indices, ...drawOrder.map((layer) => layer.tops)]];
 }
 
+function rateOptions(spec: RateChart, width: number): [UPlot.Options, UPlot.AlignedData] {
+  const first = spec.x[0] ?? 1;
+  const last = spec.x[spec.x.length - 1] ?? first;
+  const options: UPlot.Options = {
+    title: spec.title,
+    width,
+    height: CHART_HEIGHT_PX,
+    scales: {
+      x: { time: false, distr: 3, log: 2, range: [first / 1.25, last * 1.25] },
+      y: spec.logY ? { distr: 3, log: 10, range: logRange } : { range: zeroBasedRange },
+    },
+    axes: [
+      { label: 'users arriving per second (log scale)', splits: () => spec.ticks, values: (_u, splits) => splits.map((v) => (v === null ? '' : String(v))) },
+      { label: spec.yLabel, size: 60, values: (_u, splits) => splits.map((v) => (v === null ? '' : formatNumber(v))) },
+    ],
+    // Each step is a point; the dashed SLO limit is a plain line.
+    series: [{ label: 'users/s' }, ...spec.series.map((s) => ({ ...lineSeries(s, undefined, s.dashed !== true), spanGaps: true }))],
+  };
+  return [options, [spec.x, ...spec.series.map((s) => s.values)]];
+}
+
 function optionsFor(spec: ChartSpec, width: number): [UPlot.Options, UPlot.AlignedData] {
   switch (spec.kind) {
     case 'spectrum':
@@ -132,6 +153,8 @@ function optionsFor(spec: ChartSpec, width: number): [UPlot.Options, UPlot.Align
       return timelineOptions(spec, width);
     case 'stacked-bars':
       return stackedBarOptions(spec, width);
+    case 'rate':
+      return rateOptions(spec, width);
   }
 }
 

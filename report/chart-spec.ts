@@ -50,4 +50,18 @@ export interface StackedBarChart {
   layers: BarLayer[];
 }
 
-export type ChartSpec = SpectrumChart | TimelineChart | StackedBarChart;
+/** A figure against the arrival rate, a line per variant through its capacity steps; null where a variant had no step. */
+export interface RateChart {
+  kind: 'rate';
+  id: string;
+  title: string;
+  /** Arrival rates in users/s, ascending, drawn on a log2 axis since the search doubles them. */
+  x: number[];
+  /** Where the rate axis has its labels: the doubling rates, where every variant has a step. */
+  ticks: number[];
+  series: LineSeries[];
+  yLabel: string;
+  logY: boolean;
+}
+
+export type ChartSpec = SpectrumChart | TimelineChart | StackedBarChart | RateChart;

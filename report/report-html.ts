@@ -10,6 +10,9 @@ import { escapeHtml, htmlTable, keyValueTable } from './html.js';
 import { htmlPage } from './html-page.js';
 import { ORIGINAL_CAVEAT, ORIGINAL_LOAD, ORIGINAL_RESULTS } from './original.js';
 import type { RunInfo } from './run-info.js';
+import { capacityCharts } from './capacity-chart.js';
+import type { CapacityReport } from './capacity-result.js';
+import { CAPACITY_HOW_TO_READ, capacityColumns } from './capacity-section.js';
 import { errorsFraction, userTimesOf } from './user-times-block.js';
 
 const STEP_TITLES: ReadonlyArray<[StepName, string]> = [
@@ -103,8 +106,19 @@ export function reportCharts(results: readonly VariantResult[]): {
   };
 }
 
-export function reportHtml(run: RunInfo, results: VariantResult[]): string {
+function capacityHtml(capacity: CapacityReport | undefined, charts: readonly ChartSpec[]): string {
+  if (capacity === undefined) return '';
+  return section(
+    'Capacity',
+    `SLO ${capacity.slo}. ${CAPACITY_HOW_TO_READ} A curve that bends up sharply marks the rate where the server stops keeping up; the dashed line is the SLO's limit. ` +
+      'The rest of this page shows each variant at its capacity (or its lowest rate when none held).',
+    htmlTable(capacityColumns, capacity.variants) + chartDivs(charts),
+  );
+}
+
+export function reportHtml(run: RunInfo, results: VariantResult[], capacity?: CapacityReport): string {
   const charts = reportCharts(results);
+  const rateCharts = capacity === undefined ? [] : capacityCharts(capacity);
   const caveats = resultCaveats(results).map((c) => `<p class="caveat">${escapeHtml(c)}</p>`).join('\n');
   const variantNames = run.variants.join(', ') || 'none';
   const body = [
@@ -113,6 +127,7 @@ export function reportHtml(run: RunInfo, results: VariantResult[]): string {
       'Each user makes three requests on its own connection (GET /, POST the form, GET / after the redirect), timed from its scheduled start.</p>',
     caveats,
     results.length === 0 ? '<p>No variant results were recorded for this run.</p>' : htmlTable(comparisonColumns, results),
+    capacityHtml(capacity, rateCharts),
     section(
       'Latency by percentile',
       'How long the slowest share of users waited: read a curve from left (typical user) to right (the unluckiest 1 in 100 000). ' +
@@ -141,6 +156,6 @@ export function reportHtml(run: RunInfo, results: VariantResult[]): string {
     configurationSection(run),
     originalSection(results),
   ].join('\n');
-  const allCharts = [...charts.spectra, ...charts.timelines, charts.errors, ...charts.resources, ...charts.workers];
+  const allCharts = [...rateCharts, ...charts.spectra, ...charts.timelines, charts.errors, ...charts.resources, ...charts.workers];
   return htmlPage(`benchlab: ${run.label}`, body, allCharts);
 }

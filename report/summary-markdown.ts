@@ -10,6 +10,8 @@ import { workerSpreadColumns } from './worker-spread.js';
 import { repetitionsSection } from './repetitions-section.js';
 import { timeSplitSection } from './time-split-section.js';
 import type { RunInfo } from './run-info.js';
+import type { CapacityReport } from './capacity-result.js';
+import { capacitySection } from './capacity-section.js';
 import { userTimesLines, userTimesOf } from './user-times-block.js';
 
 const HOW_TO_READ =
@@ -86,13 +88,14 @@ function notMeasuredSection(run: RunInfo): string[] {
   return ['## Not measured', run.notMeasured.map((n) => `- ${n.variant}: ${n.reason}`).join('\n')];
 }
 
-export function summaryMarkdown(run: RunInfo, results: VariantResult[]): string {
+export function summaryMarkdown(run: RunInfo, results: VariantResult[], capacity?: CapacityReport): string {
   const sections = [
     `# benchlab: ${run.label} (${formatUtcMinute(run.startedAt)})`,
     `Started ${formatUtcMinute(run.startedAt)}, finished ${formatUtcMinute(run.finishedAt)}. Variants: ${run.variants.join(', ') || 'none'}.`,
     '## How to read this',
     HOW_TO_READ,
     ...notMeasuredSection(run),
+    ...(capacity !== undefined ? capacitySection(capacity) : []),
     ...resultSections(results),
     environmentSection(run),
     originalSection(),

@@ -13,7 +13,7 @@ export interface SummaryTableOptions {
 }
 
 /** Colours only the text of a padded cell, so alignment and line ends stay clean. */
-function paintPadded(padded: string, style: Style, enabled: boolean): string {
+export function paintPadded(padded: string, style: Style, enabled: boolean): string {
   const core = padded.trim();
   if (core === '' || !enabled) return padded;
   const start = padded.indexOf(core);
