@@ -2,6 +2,7 @@
 import { optionError } from '../lab/errors.js';
 import type { ArrivalModel } from './arrival-schedule.js';
 import { newRunTag } from './post-marker.js';
+import { parseStages, stagesSeconds, type Stage } from './stages.js';
 
 export interface LoadOptions {
   /** Base URL of the guestbook, e.g. http://127.0.0.1:8080. */
@@ -23,6 +24,8 @@ export interface LoadOptions {
   checkOwnPost?: boolean;
   /** Run only every count-th user of the schedule, starting at index: one of several client processes. */
   shard?: { index: number; count: number };
+  /** Arrival-rate stages instead of users over a ramp. */
+  stages?: Stage[];
 }
 
 /** Options as a program or the command line hands them over: numbers and flags may still be text. */
@@ -52,6 +55,7 @@ export const loadOptionFlags: Readonly<Record<keyof LoadOptions, string>> = {
   expectBackend: '--expect-backend',
   checkOwnPost: '--check-own-post',
   shard: '--shard',
+  stages: '--stages',
 };
 
 export const MAX_USERS = 1_000_000;
@@ -86,6 +90,10 @@ export function validateLoadOptions(raw: RawLoadOptions): LoadOptions {
     options.expectBackend = raw.expectBackend;
   }
   if (raw.shard !== undefined) options.shard = shardOf(raw.shard);
+  if (raw.stages !== undefined) {
+    options.stages = typeof raw.stages === 'string' ? parseStages(raw.stages) : raw.stages;
+    options.rampSeconds = stagesSeconds(options.stages);
+  }
   return options;
 }
 

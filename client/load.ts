@@ -1,5 +1,6 @@
 // `benchlab load`: replays the classic experiment's user against a target under an open arrival model.
 import { arrivalSchedule } from './arrival-schedule.js';
+import { stagedSchedule, type Stage } from './stages.js';
 import { validateLoadOptions } from './load-options.js';
 import type { LoadOptions } from './load-options.js';
 import { LoadRun } from './load-run.js';
@@ -7,22 +8,37 @@ import type { LoadHooks } from './load-run.js';
 import type { LoadResult } from './result.js';
 import { optionError } from '../lab/errors.js';
 
+const US_PER_SECOND = 1_000_000;
+
 export type { LoadOptions } from './load-options.js';
 export type { LoadHooks } from './load-run.js';
 export type { LoadProgress } from './progress.js';
 
 export async function runLoad(options: LoadOptions, hooks: LoadHooks = {}): Promise<LoadResult> {
   const filled = validateLoadOptions(options);
-  const full = arrivalSchedule({
-    users: filled.users,
-    rampSeconds: filled.rampSeconds,
-    arrival: filled.arrival,
-    seed: filled.seed,
-  });
-  if (!filled.shard) return new LoadRun(filled, full, hooks).run();
-  // Every count-th arrival of the one schedule: several processes together keep its exact shape.
-  const { index, count } = filled.shard;
-  const schedule = full.filter((_, i) => i % count === index);
-  if (schedule.length === 0) throw optionError('--shard', `${index}/${count} has no users out of ${filled.users}`);
-  return new LoadRun({ ...filled, users: schedule.length }, schedule, hooks).run();
+  const full = filled.stages
+    ? stagedSchedule(filled.stages, filled.arrival, filled.seed)
+    : arrivalSchedule({ users: filled.users, rampSeconds: filled.rampSeconds, arrival: filled.arrival, seed: filled.seed });
+  // Several processes each take every count-th arrival of the one schedule, keeping its exact shape.
+  const schedule = filled.shard ? full.filter((_, i) => i % filled.shard!.count === filled.shard!.index) : full;
+  if (schedule.length === 0) {
+    throw optionError(filled.shard ? '--shard' : '--stages', `leaves no users to start (${full.length} in the schedule)`);
+  }
+  const result = await new LoadRun({ ...filled, users: schedule.length }, schedule, hooks).run();
+  return withPlannedArrivals(result, schedule, filled.stages);
+}
+
+/** The timeline records, beside each second's actual arrivals, how many were planned for it. */
+function withPlannedArrivals(result: LoadResult, schedule: Float64Array, stages: Stage[] | undefined): LoadResult {
+  const planned: number[] = [];
+  const first = schedule[0] ?? 0;
+  for (const offset of schedule) {
+    const second = Math.floor((offset - first) / US_PER_SECOND);
+    planned[second] = (planned[second] ?? 0) + 1;
+  }
+  const timeline = result.timeline.map((s) => ({ ...s, planned: planned[s.second] ?? 0 }));
+  for (let second = timeline.length; second < planned.length; second++) {
+    timeline.push({ second, arrivals: 0, completions: 0, errors: 0, planned: planned[second] ?? 0 });
+  }
+  return { ...result, timeline, ...(stages ? { options: { ...result.options, stages } } : {}) };
 }

@@ -1,5 +1,6 @@
 import type { RepetitionSummary } from '../lab/repetitions.js';
 import type { TimeSplit } from '../lab/time-split.js';
+import type { Stage } from './stages.js';
 
 // The result format that `benchlab load` writes and the report reads (DESIGN §6).
 // All times are microseconds; every histogram is also shipped encoded so shards merge exactly.
@@ -25,6 +26,8 @@ export interface TimelineSecond {
   arrivals: number;
   completions: number;
   errors: number;
+  /** Arrivals the schedule planned for this second, next to the achieved ones. */
+  planned?: number;
 }
 
 export interface LoadResult {
@@ -38,6 +41,8 @@ export interface LoadResult {
     rampSeconds: number;
     timeoutMs: number;
     arrival: 'uniform' | 'poisson';
+    /** Arrival-rate stages, when they set the schedule instead of users over a ramp. */
+    stages?: Stage[];
   };
   users: {
     scheduled: number;

@@ -28,6 +28,7 @@ export interface RawLoadCommandOptions {
   expectBackend?: string;
   checkOwnPost?: boolean;
   shard?: string;
+  stages?: string;
   label?: string;
   runTag?: string;
   out?: string;
@@ -65,6 +66,9 @@ function resultFile(out: string): string {
 
 /** `benchlab load`: the scenario client on its own, against any target that speaks the contract. */
 export async function loadCommand(raw: RawLoadCommandOptions): Promise<void> {
+  if (raw.stages !== undefined && (raw.users !== undefined || raw.ramp !== undefined)) {
+    throw optionError('--stages', 'sets the arrivals itself: leave out --users and --ramp');
+  }
   const options = validateLoadOptions({
     target: raw.target,
     variant: raw.label,
@@ -77,6 +81,7 @@ export async function loadCommand(raw: RawLoadCommandOptions): Promise<void> {
     expectBackend: raw.expectBackend,
     checkOwnPost: raw.checkOwnPost,
     shard: raw.shard,
+    stages: raw.stages,
   });
   const meta = parseMetaOptions(raw.meta ?? []);
   const startOption = raw.startAt !== undefined ? '--start-at' : '--start-at (from BENCHLAB_START_AT)';

@@ -4,6 +4,7 @@ import { RUN_DEFAULTS } from './defaults.js';
 import { oneOf, parseCpuList, parseInteger, parseSeconds } from './option-parsers.js';
 import { selectVariants } from './variant-selection.js';
 import { loadManifest } from './manifest.js';
+import { parseStages } from '../client/stages.js';
 import { DEFAULT_MAX_LATENESS_MS } from './validity.js';
 import { defaultWorkers, type VariantSpec } from '../apps/variants.js';
 import { parseDatabaseUrl } from './database.js';
@@ -38,6 +39,7 @@ export interface RawRunOptions {
   repeat?: string;
   clientProcs?: string;
   maxLateness?: string;
+  stages?: string;
 }
 
 export interface RunOptions {
@@ -74,6 +76,8 @@ export interface RunOptions {
   clientProcs: number;
   /** Lateness p99 above which the client is called saturated and the run invalid. */
   maxLatenessMs: number;
+  /** Arrival-rate stages (the text of --stages), replacing users over a ramp. */
+  stages: string | undefined;
   /** No progress or log lines: only errors and the results path. */
   quiet: boolean;
 }
@@ -110,6 +114,14 @@ function refuseUnusedKnobs(raw: RawRunOptions, variants: VariantSpec[]): void {
   if (raw.workers && !models.has('prefork')) throw optionError('--workers', 'applies to prefork variants, and none is selected');
   if (raw.threads && !models.has('threaded')) throw optionError('--threads', 'applies to threaded variants, and none is selected');
   if (raw.dbPool && variants.every((v) => v.command)) throw optionError('--db-pool', 'applies to the Node variants, and none is selected');
+}
+
+/** --stages replaces --users and --ramp; checked here so a typo stops the run before anything starts. */
+function stagesOption(raw: RawRunOptions): string | undefined {
+  if (raw.stages === undefined) return undefined;
+  if (raw.users !== undefined || raw.ramp !== undefined) throw optionError('--stages', 'sets the arrivals itself: leave out --users and --ramp');
+  parseStages(raw.stages);
+  return raw.stages;
 }
 
 export function runOptionsFrom(raw: RawRunOptions, env: NodeJS.ProcessEnv = process.env, cores = os.availableParallelism()): RunOptions {
@@ -154,6 +166,7 @@ export function runOptionsFrom(raw: RawRunOptions, env: NodeJS.ProcessEnv = proc
     repeat: raw.repeat ? parseInteger('--repeat', raw.repeat, 1, 100) : 1,
     // One client process per client CPU: each is single-threaded.
     clientProcs: raw.clientProcs ? parseInteger('--client-procs', raw.clientProcs, 1, 64) : (pins.client?.length ?? 1),
+    stages: stagesOption(raw),
     maxLatenessMs: raw.maxLateness ? parseInteger('--max-lateness', raw.maxLateness, 1, 60_000) : DEFAULT_MAX_LATENESS_MS,
   };
 }

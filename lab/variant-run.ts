@@ -41,6 +41,8 @@ export interface MeasuredLoad {
   label: string;
   /** What a progress display says about this measurement, e.g. "400 users/s". */
   detail?: string;
+  /** Arrival-rate stages, replacing users over the ramp. */
+  stages?: string | undefined;
 }
 
 // Time for several client processes to boot before their common start.
@@ -68,8 +70,7 @@ async function clientProcesses(stack: VariantStack, load: MeasuredLoad, ctx: Var
         args: [
           cliPath, 'load',
           '--target', stack.target,
-          '--users', String(load.users),
-          '--ramp', String(load.rampSeconds),
+          ...(load.stages ? ['--stages', load.stages] : ['--users', String(load.users), '--ramp', String(load.rampSeconds)]),
           '--timeout', String(o.timeoutMs),
           '--arrival', o.arrival,
           '--label', name,
@@ -131,7 +132,7 @@ export async function measureStack(stack: VariantStack, load: MeasuredLoad, ctx:
   let resources: Record<string, ResourceSummary>;
   const logOffset = fileSize(stack.nginx.accessLog);
   try {
-    ctx.log(`${stack.variant.name}: ${load.users} users over ${load.rampSeconds} s`);
+    ctx.log(`${stack.variant.name}: ${load.stages ? `stages ${load.stages}` : `${load.users} users over ${load.rampSeconds} s`}`);
     ctx.progress?.phase({ variant: stack.variant.name, phase: 'measuring', expectedSeconds: load.rampSeconds, ...(load.detail !== undefined ? { detail: load.detail } : {}) });
     result = await clientProcesses(stack, load, ctx);
   } finally {
@@ -195,7 +196,7 @@ export async function runVariant(variant: VariantSpec, ctx: VariantRunContext, r
     ctx.progress?.phase({ variant: variant.name, phase: 'warming' });
     await checkAndWarm(stack, ctx);
     const label = ctx.options.repeat > 1 ? `${variant.name}.r${round}` : variant.name;
-    const result = await measureStack(stack, { users: ctx.options.users, rampSeconds: ctx.options.rampSeconds, label }, ctx);
+    const result = await measureStack(stack, { users: ctx.options.users, rampSeconds: ctx.options.rampSeconds, label, stages: ctx.options.stages }, ctx);
     return { verification, result };
   } finally {
     await stack.stop();

@@ -92,6 +92,8 @@ test('bad usage gets one clear line and exit code 2, and starts nothing', async 
     [["run", "--variants", "nope"], /^benchlab: unknown variant "nope" \(see `benchlab variants`/],
     [['run', '--users', 'many'], /^benchlab: option --users must be a whole number \(got "many"\)/],
     [['run', '--ramp', '-3'], /^benchlab: option --ramp must be a duration/],
+    [['run', '--stages', '2s:5', '--users', '4'], /^benchlab: option --stages sets the arrivals itself: leave out --users and --ramp/],
+    [['run', '--stages', '2s'], /^benchlab: option --stages must be a list of DURATION:RATE/],
     [['run', '--server-cpus', '0', '--client-cpus', '0'], /^benchlab: option --client-cpus shares CPUs with --server-cpus/],
     [['run', '--database', 'mysql://root@127.0.0.1:1/none', '--users', '5'], /^benchlab: cannot reach the database at 127\.0\.0\.1:1/],
     [['run', '--users', '5'], /^benchlab: nginx not found at \/nonexistent\/nginx/, { BENCHLAB_NGINX: '/nonexistent/nginx' }],

@@ -18,8 +18,8 @@ export interface StubMisbehaviour {
   dropPost?(body: string): boolean;
   /** Wait this long before answering a POST (the post is stored first). */
   postDelayMs?(body: string): number;
-  /** Wait this long before answering every GET. */
-  getDelayMs?: number;
+  /** Wait this long before answering every GET (a function is asked per request). */
+  getDelayMs?: number | (() => number);
   /** Close the connection after every response, so each request needs a new one. */
   closeEveryConnection?: boolean;
 }
@@ -47,7 +47,8 @@ export async function startScenarioStub(misbehaviour: StubMisbehaviour = {}): Pr
     const token = cookieToken(request);
     if (request.method === 'GET' && request.url === '/') {
       const answer = () => answerPage(response, token, listed);
-      if (misbehaviour.getDelayMs) setTimeout(answer, misbehaviour.getDelayMs);
+      const delayMs = typeof misbehaviour.getDelayMs === 'function' ? misbehaviour.getDelayMs() : misbehaviour.getDelayMs;
+      if (delayMs) setTimeout(answer, delayMs);
       else answer();
       return;
     }
