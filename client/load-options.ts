@@ -26,6 +26,11 @@ export interface LoadOptions {
   shard?: { index: number; count: number };
   /** Arrival-rate stages instead of users over a ramp. */
   stages?: Stage[];
+  /** At most this many users in flight; an arrival beyond it waits for a slot or is dropped. */
+  maxActive?: number;
+  onSaturation?: 'wait' | 'drop';
+  /** Closed model instead of arrivals: this many users at all times, each replaced when done. */
+  closed?: { connections: number; durationSeconds: number };
 }
 
 /** Options as a program or the command line hands them over: numbers and flags may still be text. */
@@ -56,6 +61,9 @@ export const loadOptionFlags: Readonly<Record<keyof LoadOptions, string>> = {
   checkOwnPost: '--check-own-post',
   shard: '--shard',
   stages: '--stages',
+  maxActive: '--max-active',
+  onSaturation: '--on-saturation',
+  closed: '--mode closed',
 };
 
 export const MAX_USERS = 1_000_000;
@@ -90,6 +98,13 @@ export function validateLoadOptions(raw: RawLoadOptions): LoadOptions {
     options.expectBackend = raw.expectBackend;
   }
   if (raw.shard !== undefined) options.shard = shardOf(raw.shard);
+  if (raw.maxActive !== undefined) options.maxActive = integerIn('maxActive', raw.maxActive, 1, MAX_USERS);
+  if (raw.onSaturation !== undefined) {
+    if (raw.onSaturation !== 'wait' && raw.onSaturation !== 'drop') fail('onSaturation', 'must be wait or drop', raw.onSaturation);
+    if (options.maxActive === undefined) fail('onSaturation', 'needs --max-active', raw.onSaturation);
+    options.onSaturation = raw.onSaturation;
+  }
+  if (raw.closed !== undefined) options.closed = typeof raw.closed === 'string' ? fail('closed', 'takes --connections and --duration', raw.closed) : raw.closed;
   if (raw.stages !== undefined) {
     options.stages = typeof raw.stages === 'string' ? parseStages(raw.stages) : raw.stages;
     options.rampSeconds = stagesSeconds(options.stages);

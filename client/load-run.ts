@@ -1,14 +1,15 @@
 // One open-model run: a single timer loop starts users as they come due, a housekeeping tick
 // enforces request deadlines and reports progress, and the run ends when every user has finished.
-import { buildConnector, Client } from 'undici';
 import { RequestDeadlineError, RunAbortedError } from './error-class.js';
 import type { LoadOptions } from './load-options.js';
 import { loadResult } from './load-result.js';
 import { LoadTally } from './load-tally.js';
 import type { LoadProgress } from './progress.js';
+import { getRequest } from './request-text.js';
 import type { LoadResult } from './result.js';
 import { ScenarioUser } from './scenario-user.js';
 import type { ScenarioContext } from './scenario-user.js';
+import { SocketPool } from './socket-pool.js';
 
 export interface LoadHooks {
   onProgress?(progress: LoadProgress): void;
@@ -23,8 +24,9 @@ const PROGRESS_INTERVAL_MS = 1_000;
 /** Bounds of the housekeeping period; within them it is a tenth of the request timeout. */
 const MIN_HOUSEKEEPING_MS = 5;
 const MAX_HOUSEKEEPING_MS = 100;
-/** How long the end of a run waits for connections to finish closing. */
-const MAX_CLOSE_WAIT_MS = 2_000;
+/** The shared read buffer: a whole guestbook page usually arrives in one read. */
+const READ_BUFFER_BYTES = 64 * 1024;
+const HTTP_PORT = 80;
 
 export class LoadRun {
   private readonly tally: LoadTally;
@@ -33,11 +35,11 @@ export class LoadRun {
   private readonly startMs = performance.now();
   private readonly startedAt = new Date();
   private next = 0;
+  /** performance.now() when the cap last blocked a due arrival. */
+  private blockedAtMs = Number.NEGATIVE_INFINITY;
   private stopped = false;
   private ended = false;
   private lastProgressMs = this.startMs;
-  private openClients = 0;
-  private onClientsClosed: (() => void) | undefined;
   private launchTimeout: NodeJS.Timeout | undefined;
   private launchImmediate: NodeJS.Immediate | undefined;
   private readonly housekeeping: NodeJS.Timeout;
@@ -51,7 +53,7 @@ export class LoadRun {
     private readonly hooks: LoadHooks,
   ) {
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
-    this.tally = new LoadTally(this.startMs + schedule[0] / US_PER_MS);
+    this.tally = new LoadTally(this.startMs + (schedule[0] ?? 0) / US_PER_MS);
     this.context = this.scenarioContext();
     const periodMs = Math.min(MAX_HOUSEKEEPING_MS, Math.max(MIN_HOUSEKEEPING_MS, options.timeoutMs / 10));
     this.housekeeping = setInterval(this.keepHouse, periodMs);
@@ -68,47 +70,73 @@ export class LoadRun {
   private scenarioContext(): ScenarioContext {
     const { options } = this;
     const url = new URL(options.target);
-    // Built once and shared: each Client would otherwise parse the origin and build its own connector.
-    const origin = new URL(url.origin);
-    const clientOptions: Client.Options = {
-      pipelining: 1,
-      connect: buildConnector({ timeout: options.timeoutMs }),
-      headersTimeout: options.timeoutMs,
-      bodyTimeout: options.timeoutMs,
-    };
+    const target = { path: url.pathname, host: url.host };
+    const readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+    const host = url.hostname.replace(/^\[|\]$/g, '');
     return {
-      path: url.pathname,
+      connections: new SocketPool(host, url.port === '' ? HTTP_PORT : Number(url.port), readBuffer),
+      target,
       pageLocations: [Buffer.from(url.pathname), Buffer.from(url.origin + url.pathname)],
-      firstGet: { path: url.pathname, method: 'GET' },
+      firstGet: Buffer.from(getRequest(target, undefined), 'latin1'),
       timeoutMs: options.timeoutMs,
       runTag: options.runTag ?? '',
       expectBackend: options.expectBackend === undefined ? undefined : Buffer.from(options.expectBackend, 'latin1'),
       checkOwnPost: options.checkOwnPost ?? true,
       tally: this.tally,
-      newClient: () => {
-        this.openClients++;
-        return new Client(origin, clientOptions);
-      },
+      readBuffer,
       userFinished: (user) => {
         const last = this.inFlight.pop()!;
         if (last !== user) {
           this.inFlight[user.slot] = last;
           last.slot = user.slot;
         }
+        // A freed slot lets a waiting arrival (or, closed, the next user) start now.
+        if (this.slotsLimited && !this.stopped && this.launchImmediate === undefined) this.launchImmediate = setImmediate(this.launchDue);
         this.endIfFinished();
       },
-      clientClosed: () => {
-        this.openClients--;
-        if (this.openClients === 0) this.onClientsClosed?.();
-      },
     };
+  }
+
+  /** Open model: the schedule's users; closed: the users started so far. */
+  private get scheduled(): number {
+    return this.options.closed ? this.next : this.schedule.length;
+  }
+
+  private get slotsLimited(): boolean {
+    return this.options.maxActive !== undefined || this.options.closed !== undefined;
+  }
+
+  /** Closed model: keep `connections` users in flight until the duration is over; each is timed from its own start. */
+  private launchClosed(): void {
+    const closed = this.options.closed!;
+    let nowMs = performance.now();
+    let launched = 0;
+    while (!this.stopped && this.inFlight.length < closed.connections && nowMs - this.startMs < closed.durationSeconds * MS_PER_SECOND) {
+      if (launched === MAX_LAUNCHES_PER_TURN) {
+        this.launchImmediate = setImmediate(this.launchDue);
+        return;
+      }
+      this.launch(this.next++, nowMs, nowMs);
+      launched++;
+      nowMs = performance.now();
+    }
+  }
+
+  private launch(index: number, scheduledMs: number, nowMs: number): void {
+    const user = new ScenarioUser(index, scheduledMs, this.context);
+    user.slot = this.inFlight.length;
+    this.inFlight.push(user);
+    if (this.inFlight.length > this.tally.peakInFlight) this.tally.peakInFlight = this.inFlight.length;
+    user.start(nowMs);
   }
 
   /** The timer loop: starts every user whose time has come, then sleeps until the next one is due. */
   private readonly launchDue = (): void => {
     this.launchTimeout = undefined;
     this.launchImmediate = undefined;
+    if (this.options.closed) return this.launchClosed();
     const { schedule, startMs } = this;
+    const maxActive = this.options.maxActive ?? Number.POSITIVE_INFINITY;
     let launched = 0;
     let nowMs = performance.now();
     while (!this.stopped && this.next < schedule.length && startMs + schedule[this.next] / US_PER_MS <= nowMs) {
@@ -116,11 +144,22 @@ export class LoadRun {
         this.launchImmediate = setImmediate(this.launchDue);
         return;
       }
-      const index = this.next++;
-      const user = new ScenarioUser(index, startMs + schedule[index] / US_PER_MS, this.context);
-      user.slot = this.inFlight.length;
-      this.inFlight.push(user);
-      user.start(nowMs);
+      const index = this.next;
+      if (this.inFlight.length >= maxActive) {
+        if (this.options.onSaturation === 'drop') {
+          this.next++;
+          this.tally.dropped++;
+          continue;
+        }
+        // Wait: the user keeps its scheduled start, so the wait counts in its times; a finishing user relaunches us.
+        this.blockedAtMs = nowMs;
+        return;
+      }
+      this.next++;
+      const scheduledMs = startMs + schedule[index] / US_PER_MS;
+      // Due while the cap held it back: it waited for a slot.
+      if (scheduledMs <= this.blockedAtMs) this.tally.waited++;
+      this.launch(index, scheduledMs, nowMs);
       launched++;
       nowMs = performance.now();
     }
@@ -161,7 +200,7 @@ export class LoadRun {
   private reportProgress(nowMs: number): void {
     this.hooks.onProgress?.({
       elapsedSeconds: (nowMs - this.startMs) / MS_PER_SECOND,
-      scheduled: this.schedule.length,
+      scheduled: this.scheduled,
       started: this.tally.started,
       ok: this.tally.ok,
       failed: this.tally.failed,
@@ -171,6 +210,7 @@ export class LoadRun {
 
   private endIfFinished(): void {
     if (this.ended || this.inFlight.length > 0 || (!this.stopped && this.next < this.schedule.length)) return;
+    if (this.options.closed && !this.stopped && performance.now() - this.startMs < this.options.closed.durationSeconds * MS_PER_SECOND) return;
     this.ended = true;
     const endMs = performance.now();
     clearInterval(this.housekeeping);
@@ -181,20 +221,9 @@ export class LoadRun {
     const result = loadResult(this.options, this.tally, {
       startedAt: this.startedAt,
       durationSeconds: Math.round(endMs - this.startMs) / MS_PER_SECOND,
-      scheduled: this.schedule.length,
+      scheduled: this.scheduled,
     });
-    void this.clientsClosed().then(() => this.resolveDone(result));
-  }
-
-  /** Resolves once every user's connection has closed, or after MAX_CLOSE_WAIT_MS. */
-  private clientsClosed(): Promise<void> {
-    if (this.openClients === 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const giveUp = setTimeout(resolve, MAX_CLOSE_WAIT_MS);
-      this.onClientsClosed = () => {
-        clearTimeout(giveUp);
-        resolve();
-      };
-    });
+    // Every connection is closed already: destroy() closes the descriptor at once.
+    this.resolveDone(result);
   }
 }

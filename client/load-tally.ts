@@ -3,6 +3,7 @@ import { newTimeHistogram } from './histogram.js';
 import type { TimeHistogram } from './histogram.js';
 import type { ErrorClass } from './error-class.js';
 import type { StepName, TimelineSecond } from './result.js';
+import { ValueCounter } from './value-counter.js';
 
 const US_PER_MS = 1_000;
 const MS_PER_SECOND = 1_000;
@@ -16,7 +17,18 @@ export class LoadTally {
     post: newTimeHistogram(),
     redirect: newTimeHistogram(),
   };
+  /** Per step from the actual send, as wrk2's uncorrected latency: no schedule, no waiting for a slot. */
+  readonly serviceTime: Readonly<Record<StepName, TimeHistogram>> = {
+    get: newTimeHistogram(),
+    post: newTimeHistogram(),
+    redirect: newTimeHistogram(),
+  };
   readonly lateness = newTimeHistogram();
+  /** Users never started because the in-flight cap was reached (--on-saturation drop). */
+  dropped = 0;
+  /** Users that started late because they waited for a free slot (--on-saturation wait). */
+  waited = 0;
+  peakInFlight = 0;
 
   started = 0;
   ok = 0;
@@ -29,8 +41,8 @@ export class LoadTally {
   /** Requests that ended without a status, by class. */
   private readonly unansweredRequests = new Map<ErrorClass, number>();
 
-  readonly backends = new Map<string, number>();
-  readonly workers = new Map<string, number>();
+  private readonly backendCounter = new ValueCounter();
+  private readonly workerCounter = new ValueCounter();
 
   postsAccepted = 0;
   postsIndeterminate = 0;
@@ -50,8 +62,9 @@ export class LoadTally {
     bump(this.arrivalsBySecond, this.secondOf(nowMs));
   }
 
-  stepDone(step: StepName, fromMs: number, toMs: number): void {
+  stepDone(step: StepName, fromMs: number, sentMs: number, toMs: number): void {
     this.stepTime[step].recordValue(Math.round((toMs - fromMs) * US_PER_MS));
+    this.serviceTime[step].recordValue(Math.round((toMs - sentMs) * US_PER_MS));
   }
 
   userOk(nowMs: number, scheduledMs: number): void {
@@ -76,9 +89,24 @@ export class LoadTally {
     this.unansweredRequests.set(errorClass, (this.unansweredRequests.get(errorClass) ?? 0) + 1);
   }
 
-  responseFrom(backend: string | undefined, worker: string | undefined): void {
-    if (backend !== undefined) this.backends.set(backend, (this.backends.get(backend) ?? 0) + 1);
-    if (worker !== undefined) this.workers.set(worker, (this.workers.get(worker) ?? 0) + 1);
+  /** An X-Backend value, as bytes of a response head. */
+  backendSeen(buffer: Buffer, start: number, end: number): void {
+    this.backendCounter.count(buffer, start, end);
+  }
+
+  /** An X-Worker value, as bytes of a response head. */
+  workerSeen(buffer: Buffer, start: number, end: number): void {
+    this.workerCounter.count(buffer, start, end);
+  }
+
+  /** X-Backend value -> responses. */
+  get backends(): Map<string, number> {
+    return this.backendCounter.toMap();
+  }
+
+  /** X-Worker value -> responses. */
+  get workers(): Map<string, number> {
+    return this.workerCounter.toMap();
   }
 
   postAccepted(marker: string): void {

@@ -16,6 +16,11 @@ export type { LoadProgress } from './progress.js';
 
 export async function runLoad(options: LoadOptions, hooks: LoadHooks = {}): Promise<LoadResult> {
   const filled = validateLoadOptions(options);
+  // Closed model: no schedule; the run keeps `connections` users going for the duration.
+  if (filled.closed) {
+    const result = await new LoadRun({ ...filled, rampSeconds: filled.closed.durationSeconds }, new Float64Array(0), hooks).run();
+    return { ...result, options: { ...result.options, users: result.users.scheduled } };
+  }
   const full = filled.stages
     ? stagedSchedule(filled.stages, filled.arrival, filled.seed)
     : arrivalSchedule({ users: filled.users, rampSeconds: filled.rampSeconds, arrival: filled.arrival, seed: filled.seed });

@@ -133,10 +133,17 @@ export function mergeLoadResults(shards: readonly Shard[]): LoadResult {
       ok: total(shards, (r) => r.users.ok),
       failed: total(shards, (r) => r.users.failed),
       notStarted: total(shards, (r) => r.users.notStarted),
+      dropped: total(shards, (r) => r.users.dropped ?? 0),
+      waited: total(shards, (r) => r.users.waited ?? 0),
+      // Each shard's peak came at its own moment: their sum bounds the merged peak from above.
+      peakInFlight: total(shards, (r) => r.users.peakInFlight ?? 0),
     },
     errors: addCounts(results.map((r) => r.errors)),
     sessionTimeUs: mergedSummary(results.map((r) => r.sessionTimeUs)),
     stepTimeUs: Object.fromEntries(STEPS.map((step) => [step, mergedSummary(results.map((r) => r.stepTimeUs[step]))])) as Record<StepName, TimeSummary>,
+    ...(results.every((r) => r.serviceTimeUs)
+      ? { serviceTimeUs: Object.fromEntries(STEPS.map((step) => [step, mergedSummary(results.map((r) => r.serviceTimeUs![step]))])) as Record<StepName, TimeSummary> }
+      : {}),
     latenessUs: mergedSummary(results.map((r) => r.latenessUs)),
     requests: { total: total(shards, (r) => r.requests.total), byStatus: addCounts(results.map((r) => r.requests.byStatus)) },
     posts: {

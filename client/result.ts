@@ -1,6 +1,7 @@
 import type { RepetitionSummary } from '../lab/repetitions.js';
 import type { TimeSplit } from '../lab/time-split.js';
 import type { Stage } from './stages.js';
+import type { PeakResult } from './peak.js';
 
 // The result format that `benchlab load` writes and the report reads (DESIGN §6).
 // All times are microseconds; every histogram is also shipped encoded so shards merge exactly.
@@ -43,18 +44,33 @@ export interface LoadResult {
     arrival: 'uniform' | 'poisson';
     /** Arrival-rate stages, when they set the schedule instead of users over a ramp. */
     stages?: Stage[];
+    /** The cap on users in flight, and what an arrival does when it is reached. */
+    maxActive?: number;
+    onSaturation?: 'wait' | 'drop';
+    /** Closed model: a fixed number of users, each starting again when done, for a duration. */
+    mode?: 'open' | 'closed';
+    connections?: number;
+    durationSeconds?: number;
   };
   users: {
     scheduled: number;
     ok: number;
     failed: number;
-    /** Users whose start time never came (the run was interrupted). ok + failed + notStarted = scheduled. */
+    /** Users never started: the run was interrupted, or the in-flight cap dropped them. ok + failed + notStarted = scheduled. */
     notStarted: number;
+    /** Of notStarted, those dropped at the in-flight cap. */
+    dropped?: number;
+    /** Users that waited for a free slot at the in-flight cap (their wait is in their times). */
+    waited?: number;
+    /** The most users in flight at once. */
+    peakInFlight?: number;
   };
   /** Error class -> number of users that failed with it (a user fails once, with its first error). */
   errors: Record<string, number>;
   sessionTimeUs: TimeSummary;
   stepTimeUs: Record<StepName, TimeSummary>;
+  /** Per step from the actual send of the request (wrk2's service time); stepTimeUs runs from the intended start. */
+  serviceTimeUs?: Record<StepName, TimeSummary>;
   /** How late the client started each user, actual minus scheduled start. */
   latenessUs: TimeSummary;
   requests: {
@@ -102,6 +118,15 @@ export interface ResourceSummary {
   processes: number;
 }
 
+/** One fault the lab injected (`benchlab run --fault`). */
+export interface FaultRecord {
+  kind: 'kill-worker' | 'restart-db' | 'reload-nginx' | 'stop-app';
+  /** Seconds from the start of the measured window until the lab injected it. */
+  atSeconds: number;
+  /** What was done, to which process, and what came back. */
+  detail: string;
+}
+
 export interface VariantResult extends LoadResult {
   integrity: {
     postsAccepted: number;
@@ -112,7 +137,15 @@ export interface VariantResult extends LoadResult {
     ok: boolean;
     /** false when no database was audited (client shards merged without one): rows and ok mean nothing then. */
     audited?: boolean;
+    /** Rows of this run's users whose POST got an error or no answer after the write (a killed worker, a restarted database). */
+    unaccepted?: number;
+    /** Rows that carry no marker of this run: always a failure. */
+    foreign?: number;
   };
+  /** Faults injected during the measured window (`--fault`), in order. */
+  faults?: FaultRecord[];
+  /** --mode closed: plain GET / as fast as the variant answers (autocannon), beside the scenario. */
+  peak?: PeakResult;
   /** From nginx's access log: per step, nginx's time, the backend's part and the proxy's own. */
   timeSplit?: TimeSplit;
   /** With `--repeat N`: every repetition's key figures; this file holds the median-p99 repetition. */

@@ -1,74 +1,80 @@
 // One user of the classic scenario on its own connection: GET /, POST the form, follow the 302 (DESIGN §5).
-// It is its own undici dispatch handler, stepping on from each response's callbacks: no promise,
-// stream or parsed header object per request. It uses undici's older handler methods (onHeaders…):
-// the newer ones parse every response's headers into an object first.
-import type { Client, Dispatcher } from 'undici';
+// It holds a plain TCP connection whose reads land in the run's one shared buffer (net's `onread`),
+// and it is the handler of its response parser, so a request costs one write, one parse and no
+// stream, promise or header object (bench/README.md tells why undici was replaced here).
 import { classifyError, ScenarioCheckError } from './error-class.js';
 import type { ErrorClass } from './error-class.js';
 import { escapeHtml } from './html-escape.js';
 import type { LoadTally } from './load-tally.js';
 import { countEntries, findCsrfToken } from './page-scan.js';
 import { postMarker } from './post-marker.js';
-import { csrfCookieValue, headerNameIs } from './raw-headers.js';
+import { csrfCookieValue } from './raw-headers.js';
+import { getRequest, postRequest } from './request-text.js';
+import type { RequestTarget } from './request-text.js';
+import { WantedHeader } from './response-head.js';
+import type { Connection, ConnectionOwner, SocketPool } from './socket-pool.js';
+import { ResponseParser } from './response-parser.js';
+import type { ResponseHandler } from './response-parser.js';
 import type { StepName } from './result.js';
+import { sameBytes } from './value-counter.js';
 
 /** What every user of a run shares. */
 export interface ScenarioContext {
-  /** The path of the guestbook page on the target. */
-  readonly path: string;
+  readonly connections: SocketPool;
+  readonly target: RequestTarget;
   /** Location values that count as "back to the page". */
   readonly pageLocations: readonly Buffer[];
-  readonly firstGet: Dispatcher.DispatchOptions;
+  /** The first GET, which carries no cookie yet. */
+  readonly firstGet: Buffer;
   readonly timeoutMs: number;
   readonly runTag: string;
   readonly expectBackend: Buffer | undefined;
   readonly checkOwnPost: boolean;
   readonly tally: LoadTally;
-  newClient(): Client;
+  /** Every connection reads into this; a read is handled before the next one lands. */
+  readonly readBuffer: Buffer;
   /** Called once per user, after it has counted itself ok or failed. */
   userFinished(user: ScenarioUser): void;
-  /** Callback for Client.destroy: the run waits for every connection to close. */
-  readonly clientClosed: () => void;
 }
 
 /** The page holds this many newest entries; a full page may have pushed an own post off. */
 const PAGE_ENTRIES = 20;
 /** A page above this size is kept only in part (and will then fail the content checks). */
 const MAX_PAGE_BYTES = 4 * 1024 * 1024;
-const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded';
-
-const SET_COOKIE = Buffer.from('set-cookie');
-const LOCATION = Buffer.from('location');
-const X_BACKEND = Buffer.from('x-backend');
-const X_WORKER = Buffer.from('x-worker');
-
-// One reason for every connection a user closes: undici would otherwise build an error with a stack
-// trace per closed connection, a measurable part of the client's CPU.
-const USER_FINISHED = new Error('user finished');
+const NO_PAGE = Buffer.alloc(0);
 
 const EXPECTED_STATUS: Readonly<Record<StepName, number>> = { get: 200, post: 302, redirect: 200 };
 
-export class ScenarioUser implements Dispatcher.DispatchHandler {
+export class ScenarioUser implements ResponseHandler, ConnectionOwner {
   /** Position in the run's in-flight list. */
   slot = -1;
   /** performance.now() by which the current request must have completed. */
   deadlineMs = 0;
 
-  private client: Client | undefined;
+  private connection: Connection | undefined;
+  /** The last response said the server closes the connection: the next request needs a new one. */
+  private reconnect = false;
+  private readonly parser = new ResponseParser(this);
   private finished = false;
   private step: StepName = 'get';
   private stepStartMs: number;
+  /** When the current request was handed to the connection: service time runs from here. */
+  private sentMs = 0;
   private cookie: string | undefined;
   private marker = '';
-  private redirectGet: Dispatcher.DispatchOptions | undefined;
+  private redirectGet: string | Buffer = NO_PAGE;
 
   // State of the request in flight.
   private written = false;
   private status = 0;
   private backendMatches = false;
   private locationMatches = false;
+  /** Whether this step reads the page at all. */
+  private keepPage = false;
+  /** A body that arrived whole in one read, looked at where it lies in the read buffer. */
+  private pageInPlace: Buffer | undefined;
   private readonly chunks: Buffer[] = [];
-  private bodyBytes = 0;
+  private pageBytes = 0;
 
   constructor(
     readonly index: number,
@@ -81,7 +87,6 @@ export class ScenarioUser implements Dispatcher.DispatchHandler {
 
   start(nowMs: number): void {
     this.context.tally.userStarted(nowMs, this.scheduledMs);
-    this.client = this.context.newClient();
     this.send(this.context.firstGet, nowMs);
   }
 
@@ -91,44 +96,47 @@ export class ScenarioUser implements Dispatcher.DispatchHandler {
     this.fail(reason, performance.now());
   }
 
-  onConnect(): void {
-    this.written = true;
-  }
-
-  onHeaders(statusCode: number, rawHeaders: Buffer[]): boolean {
-    if (statusCode < 200 || this.finished) return true;
+  onResponseHeader(header: WantedHeader, buffer: Buffer, start: number, end: number): void {
     const { context } = this;
-    this.status = statusCode;
-    context.tally.responseStatus(statusCode);
-    let backend: string | undefined;
-    let worker: string | undefined;
-    for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-      const name = rawHeaders[i];
-      const value = rawHeaders[i + 1];
-      if (headerNameIs(name, X_BACKEND)) {
-        backend = value.toString('latin1');
-        this.backendMatches = context.expectBackend === undefined || value.equals(context.expectBackend);
-      } else if (headerNameIs(name, X_WORKER)) {
-        worker = value.toString('latin1');
-      } else if (headerNameIs(name, SET_COOKIE)) {
-        this.cookie = csrfCookieValue(value) ?? this.cookie;
-      } else if (headerNameIs(name, LOCATION)) {
-        this.locationMatches = equalsAny(value, context.pageLocations);
-      }
+    switch (header) {
+      case WantedHeader.XBackend:
+        context.tally.backendSeen(buffer, start, end);
+        this.backendMatches = context.expectBackend === undefined || sameBytes(context.expectBackend, buffer, start, end);
+        break;
+      case WantedHeader.XWorker:
+        context.tally.workerSeen(buffer, start, end);
+        break;
+      case WantedHeader.SetCookie:
+        // Only the first page's cookie is ever sent back.
+        if (this.step === 'get') this.cookie = csrfCookieValue(buffer.subarray(start, end)) ?? this.cookie;
+        break;
+      case WantedHeader.Location:
+        this.locationMatches = equalsAny(buffer, start, end, context.pageLocations);
+        break;
     }
-    context.tally.responseFrom(backend, worker);
-    if (this.step === 'post' && statusCode === 302) context.tally.postAccepted(this.marker);
-    return true;
   }
 
-  onData(chunk: Buffer): boolean {
-    if (this.step !== 'post' && this.bodyBytes + chunk.length <= MAX_PAGE_BYTES) this.chunks.push(chunk);
-    this.bodyBytes += chunk.length;
-    return true;
+  onResponseHead(status: number): void {
+    const { context } = this;
+    this.status = status;
+    context.tally.responseStatus(status);
+    if (this.step === 'post' && status === 302) context.tally.postAccepted(this.marker);
   }
 
-  onComplete(): void {
+  onResponseBody(buffer: Buffer, start: number, end: number, last: boolean): void {
+    if (!this.keepPage) return;
+    if (last && this.pageBytes === 0) {
+      this.pageInPlace = buffer.subarray(start, end);
+      return;
+    }
+    const length = end - start;
+    if (this.pageBytes + length <= MAX_PAGE_BYTES) this.chunks.push(Buffer.from(buffer.subarray(start, end)));
+    this.pageBytes += length;
+  }
+
+  onResponseComplete(keepAlive: boolean): void {
     if (this.finished) return;
+    if (!keepAlive) this.reconnect = true;
     const nowMs = performance.now();
     const problem = this.statusOrBackendProblem();
     if (problem !== undefined) return this.fail(problem, nowMs);
@@ -142,9 +150,28 @@ export class ScenarioUser implements Dispatcher.DispatchHandler {
     }
   }
 
-  onError(error: Error): void {
+  onResponseError(error: Error): void {
     if (this.finished) return;
     this.fail(error, performance.now());
+  }
+
+  onConnectionRead(bytes: number): void {
+    this.parser.feed(this.context.readBuffer, 0, bytes);
+  }
+
+  onConnectionError(error: Error): void {
+    if (this.finished) return;
+    this.fail(error, performance.now());
+  }
+
+  onConnectionEnd(): void {
+    if (this.finished) return;
+    this.parser.end();
+  }
+
+  onConnectionConnected(): void {
+    // On a new connection a request is on the wire only once it is connected.
+    this.written = true;
   }
 
   private statusOrBackendProblem(): object | undefined {
@@ -161,25 +188,16 @@ export class ScenarioUser implements Dispatcher.DispatchHandler {
     if (token === undefined) return this.fail(new ScenarioCheckError('content', 'the page has no csrf token'), nowMs);
     this.stepDone(nowMs);
     this.marker = postMarker(context.runTag, this.index);
-    const cookie = this.cookie === undefined ? [] : ['cookie', `csrftoken=${this.cookie}`];
-    this.redirectGet = cookie.length === 0 ? context.firstGet : { path: context.path, method: 'GET', headers: cookie };
+    this.redirectGet = this.cookie === undefined ? context.firstGet : getRequest(context.target, this.cookie);
     this.step = 'post';
-    this.send(
-      {
-        path: context.path,
-        method: 'POST',
-        headers: ['content-type', FORM_CONTENT_TYPE, ...cookie],
-        body: `body=${encodeURIComponent(this.marker)}&csrf=${encodeURIComponent(token)}`,
-      },
-      nowMs,
-    );
+    this.send(postRequest(context.target, this.cookie, this.marker, token), nowMs);
   }
 
   private afterPost(nowMs: number): void {
     if (!this.locationMatches) return this.fail(new ScenarioCheckError('content', 'the 302 does not point back to the page'), nowMs);
     this.stepDone(nowMs);
     this.step = 'redirect';
-    this.send(this.redirectGet!, nowMs);
+    this.send(this.redirectGet, nowMs);
   }
 
   private afterRedirect(nowMs: number): void {
@@ -198,31 +216,45 @@ export class ScenarioUser implements Dispatcher.DispatchHandler {
   }
 
   private page(): Buffer {
-    return this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
+    if (this.pageInPlace !== undefined) return this.pageInPlace;
+    if (this.chunks.length === 0) return NO_PAGE;
+    return this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
   }
 
   private stepDone(nowMs: number): void {
-    this.context.tally.stepDone(this.step, this.stepStartMs, nowMs);
+    this.context.tally.stepDone(this.step, this.stepStartMs, this.sentMs, nowMs);
     this.stepStartMs = nowMs;
   }
 
-  private send(request: Dispatcher.DispatchOptions, nowMs: number): void {
+  private send(request: string | Buffer, nowMs: number): void {
     this.written = false;
     this.status = 0;
     this.backendMatches = false;
     this.locationMatches = false;
+    this.keepPage = this.step === 'get' || (this.step === 'redirect' && this.context.checkOwnPost);
+    this.pageInPlace = undefined;
     this.chunks.length = 0;
-    this.bodyBytes = 0;
+    this.pageBytes = 0;
     this.deadlineMs = nowMs + this.context.timeoutMs;
-    this.client!.dispatch(request, this);
+    this.sentMs = nowMs;
+    this.parser.reset();
+    let connection = this.connection;
+    if (connection === undefined || this.reconnect) {
+      connection?.drop();
+      connection = this.connection = this.context.connections.connect(this);
+      this.reconnect = false;
+    } else {
+      this.written = true;
+    }
+    connection.write(request);
   }
 
   private succeed(nowMs: number): void {
     const { context } = this;
     this.finished = true;
-    this.chunks.length = 0;
+    this.releasePage();
     context.tally.userOk(nowMs, this.scheduledMs);
-    this.client!.destroy(USER_FINISHED, context.clientClosed);
+    this.connection?.drop();
     context.userFinished(this);
   }
 
@@ -230,7 +262,7 @@ export class ScenarioUser implements Dispatcher.DispatchHandler {
     const { context } = this;
     const errorClass: ErrorClass = classifyError(problem);
     this.finished = true;
-    this.chunks.length = 0;
+    this.releasePage();
     const answered = this.status !== 0;
     if (!answered) {
       context.tally.requestUnanswered(errorClass);
@@ -238,12 +270,17 @@ export class ScenarioUser implements Dispatcher.DispatchHandler {
       if (this.step === 'post' && this.written) context.tally.postsIndeterminate++;
     }
     context.tally.userFailed(nowMs, errorClass);
-    this.client?.destroy(USER_FINISHED, context.clientClosed);
+    this.connection?.drop();
     context.userFinished(this);
+  }
+
+  private releasePage(): void {
+    this.pageInPlace = undefined;
+    this.chunks.length = 0;
   }
 }
 
-function equalsAny(value: Buffer, candidates: readonly Buffer[]): boolean {
-  for (const candidate of candidates) if (value.equals(candidate)) return true;
+function equalsAny(buffer: Buffer, start: number, end: number, candidates: readonly Buffer[]): boolean {
+  for (const candidate of candidates) if (sameBytes(candidate, buffer, start, end)) return true;
   return false;
 }

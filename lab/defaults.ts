@@ -16,6 +16,12 @@ export const RUN_DEFAULTS = {
   resultsDir: 'results',
 };
 
+/** --mode closed and the GET / peak. */
+export const CLOSED_DEFAULTS = {
+  connections: 50, // users (or connections) kept busy at once
+  durationSeconds: 10,
+};
+
 export const SERVE_DEFAULTS = {
   dbPool: RUN_DEFAULTS.dbPool,
   backlog: RUN_DEFAULTS.backlog,

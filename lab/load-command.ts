@@ -11,7 +11,9 @@ import { formatProgressLine } from '../client/progress.js';
 import { optionError } from './errors.js';
 import { abortOnSignals } from './interrupt.js';
 import { parseMetaOptions } from './meta-option.js';
-import { parseSeconds } from './option-parsers.js';
+import { oneOf, parseInteger, parseSeconds } from './option-parsers.js';
+import { runPeak } from '../client/peak.js';
+import { CLOSED_DEFAULTS } from './defaults.js';
 import { assertNotLate, parseStartAt, waitUntil } from './start-time.js';
 import { waitForTarget } from './target-ready.js';
 import { writeProgressFile } from './client-progress-file.js';
@@ -29,6 +31,11 @@ export interface RawLoadCommandOptions {
   checkOwnPost?: boolean;
   shard?: string;
   stages?: string;
+  maxActive?: string;
+  onSaturation?: string;
+  mode?: string;
+  connections?: string;
+  duration?: string;
   label?: string;
   runTag?: string;
   out?: string;
@@ -64,11 +71,40 @@ function resultFile(out: string): string {
   return isDirectory ? path.join(dir, `shard-${os.hostname()}-${process.pid}.json`) : out;
 }
 
+/** --mode closed and peak run `--connections` users for `--duration`; the open model's arrival options do not apply. */
+function closedModel(raw: RawLoadCommandOptions, mode: 'open' | 'closed' | 'peak'): { connections: number; durationSeconds: number } | undefined {
+  if (mode === 'open') {
+    if (raw.connections !== undefined || raw.duration !== undefined) throw optionError(raw.connections !== undefined ? '--connections' : '--duration', 'applies to --mode closed or peak');
+    return undefined;
+  }
+  for (const [flag, value] of [['--users', raw.users], ['--ramp', raw.ramp], ['--stages', raw.stages], ['--max-active', raw.maxActive], ['--shard', raw.shard]] as const) {
+    if (value !== undefined) throw optionError(flag, `does not apply to --mode ${mode}, which keeps --connections users busy for --duration`);
+  }
+  return {
+    connections: raw.connections !== undefined ? parseInteger('--connections', raw.connections, 1, 100_000) : CLOSED_DEFAULTS.connections,
+    durationSeconds: raw.duration !== undefined ? parseSeconds('--duration', raw.duration, 0.1, 3600) : CLOSED_DEFAULTS.durationSeconds,
+  };
+}
+
+/** --mode peak: autocannon's plain GET / as fast as the target answers, for the server's ceiling. */
+async function peakCommand(raw: RawLoadCommandOptions, closed: { connections: number; durationSeconds: number }): Promise<void> {
+  const target = validateLoadOptions({ target: raw.target }).target;
+  const result = await runPeak(target, closed.connections, closed.durationSeconds, raw.timeout !== undefined ? parseInteger('--timeout', raw.timeout, 1, 600_000) : 10_000);
+  if (raw.out !== undefined) fs.writeFileSync(resultFile(raw.out), `${JSON.stringify(result, null, 2)}\n`);
+  if (raw.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  else if (!raw.quiet) {
+    process.stdout.write(`GET / peak: ${result.requestsPerSecond.toFixed(0)} req/s over ${result.connections} connections, p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, non-2xx ${result.non2xx}, errors ${result.errors}\n`);
+  }
+}
+
 /** `benchlab load`: the scenario client on its own, against any target that speaks the contract. */
 export async function loadCommand(raw: RawLoadCommandOptions): Promise<void> {
   if (raw.stages !== undefined && (raw.users !== undefined || raw.ramp !== undefined)) {
     throw optionError('--stages', 'sets the arrivals itself: leave out --users and --ramp');
   }
+  const mode = raw.mode === undefined ? 'open' : oneOf('--mode', raw.mode, ['open', 'closed', 'peak'] as const);
+  const closed = closedModel(raw, mode);
+  if (mode === 'peak') return peakCommand(raw, closed!);
   const options = validateLoadOptions({
     target: raw.target,
     variant: raw.label,
@@ -82,6 +118,9 @@ export async function loadCommand(raw: RawLoadCommandOptions): Promise<void> {
     checkOwnPost: raw.checkOwnPost,
     shard: raw.shard,
     stages: raw.stages,
+    maxActive: raw.maxActive,
+    onSaturation: raw.onSaturation,
+    ...(closed && mode === 'closed' ? { closed } : {}),
   });
   const meta = parseMetaOptions(raw.meta ?? []);
   const startOption = raw.startAt !== undefined ? '--start-at' : '--start-at (from BENCHLAB_START_AT)';

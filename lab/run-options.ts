@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { optionError } from './errors.js';
-import { RUN_DEFAULTS } from './defaults.js';
+import { CLOSED_DEFAULTS, RUN_DEFAULTS } from './defaults.js';
 import { oneOf, parseCpuList, parseInteger, parseSeconds } from './option-parsers.js';
 import { selectVariants } from './variant-selection.js';
 import { loadManifest } from './manifest.js';
@@ -9,6 +9,7 @@ import { DEFAULT_MAX_LATENESS_MS } from './validity.js';
 import { defaultWorkers, type VariantSpec } from '../apps/variants.js';
 import { parseDatabaseUrl } from './database.js';
 import { parseThresholds, type Threshold } from './thresholds.js';
+import { checkFaults, parseFaults, type Fault } from './faults.js';
 
 export interface RawRunOptions {
   variants?: string;
@@ -34,12 +35,18 @@ export interface RawRunOptions {
   label?: string;
   results?: string;
   json?: boolean;
+  fault?: string;
   failOn?: string;
   quiet?: boolean;
   repeat?: string;
   clientProcs?: string;
   maxLateness?: string;
   stages?: string;
+  maxActive?: string;
+  onSaturation?: string;
+  mode?: string;
+  connections?: string;
+  duration?: string;
 }
 
 export interface RunOptions {
@@ -68,6 +75,8 @@ export interface RunOptions {
   label: string;
   resultsDir: string;
   json: boolean;
+  /** Faults injected into each variant's measured window (--fault). */
+  faults?: Fault[];
   /** Limits from --fail-on; breaking one makes the run exit 99. */
   failOn: Threshold[];
   /** Rounds over all variants, each in a shuffled order. */
@@ -78,6 +87,11 @@ export interface RunOptions {
   maxLatenessMs: number;
   /** Arrival-rate stages (the text of --stages), replacing users over a ramp. */
   stages: string | undefined;
+  /** Cap on users in flight and what an arrival does at it. */
+  maxActive: number | undefined;
+  onSaturation: 'wait' | 'drop' | undefined;
+  /** Closed model: the scenario with this many users at once for a duration, then a plain GET / peak. */
+  closed: { connections: number; durationSeconds: number } | undefined;
   /** No progress or log lines: only errors and the results path. */
   quiet: boolean;
 }
@@ -124,6 +138,29 @@ function stagesOption(raw: RawRunOptions): string | undefined {
   return raw.stages;
 }
 
+function saturationOptions(raw: RawRunOptions): Pick<RunOptions, 'maxActive' | 'onSaturation'> {
+  const maxActive = raw.maxActive !== undefined ? parseInteger('--max-active', raw.maxActive, 1, 1_000_000) : undefined;
+  if (raw.onSaturation !== undefined && maxActive === undefined) throw optionError('--on-saturation', 'needs --max-active');
+  const onSaturation = raw.onSaturation !== undefined ? oneOf('--on-saturation', raw.onSaturation, ['wait', 'drop'] as const) : undefined;
+  return { maxActive, onSaturation };
+}
+
+/** --mode closed keeps --connections users busy for --duration; the open model's arrival options do not apply. */
+function closedOption(raw: RawRunOptions): RunOptions['closed'] {
+  const mode = raw.mode === undefined ? 'open' : oneOf('--mode', raw.mode, ['open', 'closed'] as const);
+  if (mode === 'open') {
+    if (raw.connections !== undefined || raw.duration !== undefined) throw optionError(raw.connections !== undefined ? '--connections' : '--duration', 'applies to --mode closed');
+    return undefined;
+  }
+  for (const [flag, value] of [['--users', raw.users], ['--ramp', raw.ramp], ['--stages', raw.stages], ['--max-active', raw.maxActive]] as const) {
+    if (value !== undefined) throw optionError(flag, 'does not apply to --mode closed, which keeps --connections users busy for --duration');
+  }
+  return {
+    connections: raw.connections !== undefined ? parseInteger('--connections', raw.connections, 1, 100_000) : CLOSED_DEFAULTS.connections,
+    durationSeconds: raw.duration !== undefined ? parseSeconds('--duration', raw.duration, 0.1, 3600) : CLOSED_DEFAULTS.durationSeconds,
+  };
+}
+
 export function runOptionsFrom(raw: RawRunOptions, env: NodeJS.ProcessEnv = process.env, cores = os.availableParallelism()): RunOptions {
   const variants = selectVariants(raw.variants ?? RUN_DEFAULTS.variants, raw.manifest ? loadManifest(raw.manifest) : []);
   const pins = pinning(raw, cores);
@@ -134,6 +171,8 @@ export function runOptionsFrom(raw: RawRunOptions, env: NodeJS.ProcessEnv = proc
   if (databaseUrl !== undefined) parseDatabaseUrl(databaseUrl);
   if (raw.privateDb && raw.database) throw optionError('--private-db', 'cannot be combined with --database');
   refuseUnusedKnobs(raw, variants);
+  const faults = raw.fault !== undefined ? parseFaults(raw.fault) : [];
+  checkFaults(faults, { variants, privateDatabase: raw.privateDb === true });
   if (raw.quiet && raw.json) throw optionError('--quiet', 'cannot be combined with --json');
   if (raw.label !== undefined && !/^[\w.-]{1,80}$/.test(raw.label)) throw optionError('--label', `may hold only letters, digits, . _ - (got "${raw.label}")`);
   // By default the folder is named after what was asked for: a set's name, or the variants.
@@ -161,12 +200,15 @@ export function runOptionsFrom(raw: RawRunOptions, env: NodeJS.ProcessEnv = proc
     label,
     resultsDir: raw.results ?? RUN_DEFAULTS.resultsDir,
     json: raw.json === true,
+    faults,
     failOn: raw.failOn !== undefined ? parseThresholds(raw.failOn) : [],
     quiet: raw.quiet === true,
     repeat: raw.repeat ? parseInteger('--repeat', raw.repeat, 1, 100) : 1,
     // One client process per client CPU: each is single-threaded.
     clientProcs: raw.clientProcs ? parseInteger('--client-procs', raw.clientProcs, 1, 64) : (pins.client?.length ?? 1),
     stages: stagesOption(raw),
+    ...saturationOptions(raw),
+    closed: closedOption(raw),
     maxLatenessMs: raw.maxLateness ? parseInteger('--max-lateness', raw.maxLateness, 1, 60_000) : DEFAULT_MAX_LATENESS_MS,
   };
 }

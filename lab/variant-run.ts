@@ -5,12 +5,14 @@ import { RUN_DEFAULTS } from './defaults.js';
 import { cliPath } from './paths.js';
 import { startProcess } from './service.js';
 import { childOfThisLab } from './parent-watch.js';
+import { scheduleFaults } from './faults.js';
+import { faultInjector } from './fault-injectors.js';
 import { startSampler } from './sampler.js';
 import { startVariantStack, type VariantStack, type VariantStackOptions } from './variant-stack.js';
 import type { Database } from './database.js';
 import type { RunOptions } from './run-options.js';
 import { runLoad } from '../client/load.js';
-import type { LoadResult, ResourceSummary, VariantResult } from '../client/result.js';
+import type { FaultRecord, LoadResult, ResourceSummary, VariantResult } from '../client/result.js';
 import type { VariantSpec } from '../apps/variants.js';
 import type { Verification } from '../client/conformance/finding.js';
 import { verifyStack } from './verify.js';
@@ -18,6 +20,7 @@ import { accessLogSince, fileSize, timeSplitOf } from './time-split.js';
 import { integrityOf } from '../report/load-as-variant.js';
 import { mergeLoadResults } from '../client/merge-results.js';
 import { clientValidity } from './validity.js';
+import type { PeakResult } from '../client/peak.js';
 import { watchProgressFiles } from './client-progress-file.js';
 import type { VariantProgress } from './phase-reporter.js';
 
@@ -45,19 +48,33 @@ export interface MeasuredLoad {
   stages?: string | undefined;
 }
 
+/** How the measured users arrive: a closed pool, stages, or users over the ramp, and the in-flight cap. */
+function arrivalArgs(load: MeasuredLoad, o: RunOptions, processes: number): string[] {
+  // Several client processes share the closed pool's users between them.
+  if (o.closed) return ['--mode', 'closed', '--connections', String(Math.max(1, Math.round(o.closed.connections / processes))), '--duration', String(o.closed.durationSeconds)];
+  const arrivals = load.stages ? ['--stages', load.stages] : ['--users', String(load.users), '--ramp', String(load.rampSeconds)];
+  const cap = o.maxActive !== undefined ? ['--max-active', String(o.maxActive), '--on-saturation', o.onSaturation ?? 'wait'] : [];
+  return [...arrivals, ...cap];
+}
+
 // Time for several client processes to boot before their common start.
 const CLIENT_BOOT_MS = 1500;
+
+/** What every post marker of one measurement starts with, after `bl:` (client/post-marker.ts). */
+function measuredRunTag(runTag: string, label: string): string {
+  return `${runTag}${label.replace(/[^A-Za-z0-9]/g, '')}`.slice(0, 28);
+}
 
 /**
  * The measured load runs in its own `benchlab load` processes, pinned to the client CPUs. With
  * several, each takes every n-th arrival of one schedule from a common start time, and their
  * results merge exactly (histograms added, never averaged).
  */
-async function clientProcesses(stack: VariantStack, load: MeasuredLoad, ctx: VariantRunContext): Promise<LoadResult> {
+async function clientProcesses(stack: VariantStack, load: MeasuredLoad, ctx: VariantRunContext, onStarted?: () => void): Promise<LoadResult> {
   const o = ctx.options;
   const name = stack.variant.name;
   const count = Math.min(o.clientProcs, load.users);
-  const tag = `${ctx.runTag}${load.label.replace(/[^A-Za-z0-9]/g, '')}`.slice(0, 28);
+  const tag = measuredRunTag(ctx.runTag, load.label);
   const startAt = count > 1 ? new Date(Date.now() + CLIENT_BOOT_MS).toISOString() : '';
   const clients = await Promise.all(
     Array.from({ length: count }, async (_, k) => {
@@ -70,13 +87,13 @@ async function clientProcesses(stack: VariantStack, load: MeasuredLoad, ctx: Var
         args: [
           cliPath, 'load',
           '--target', stack.target,
-          ...(load.stages ? ['--stages', load.stages] : ['--users', String(load.users), '--ramp', String(load.rampSeconds)]),
+          ...arrivalArgs(load, o, count),
           '--timeout', String(o.timeoutMs),
           '--arrival', o.arrival,
           '--label', name,
           '--expect-backend', name,
           '--run-tag', count > 1 ? `${tag}c${k}` : tag,
-          ...(count > 1 ? ['--shard', `${k}/${count}`] : []),
+          ...(count > 1 && !o.closed ? ['--shard', `${k}/${count}`] : []),
           '--out', out,
           ...(ctx.progress !== undefined ? ['--progress-file', progressFile] : []),
           '--quiet',
@@ -89,6 +106,7 @@ async function clientProcesses(stack: VariantStack, load: MeasuredLoad, ctx: Var
       return { client, out, progressFile };
     }),
   );
+  onStarted?.();
   const progress = ctx.progress;
   const stopWatching = progress === undefined ? () => {} : watchProgressFiles(clients.map((c) => c.progressFile), (p) => progress.load(p));
   await Promise.all(clients.map((c) => c.client.exited)).finally(stopWatching);
@@ -101,6 +119,23 @@ async function clientProcesses(stack: VariantStack, load: MeasuredLoad, ctx: Var
     shards.push({ source: out, result: JSON.parse(fs.readFileSync(out, 'utf8')) as LoadResult });
   }
   return shards.length === 1 ? shards[0]!.result : mergeLoadResults(shards);
+}
+
+/** The closed model's second figure: plain GET / as fast as the variant answers, with autocannon, pinned like the client. */
+async function getPeak(stack: VariantStack, load: MeasuredLoad, ctx: VariantRunContext): Promise<PeakResult> {
+  const closed = ctx.options.closed!;
+  const out = path.join(ctx.workDir, `${load.label}.peak.json`);
+  const client = await startProcess({
+    name: 'peak',
+    command: process.execPath,
+    args: [cliPath, 'load', '--target', stack.target, '--mode', 'peak', '--connections', String(closed.connections), '--duration', String(closed.durationSeconds), '--out', out, '--quiet'],
+    ...(ctx.options.clientCpus !== undefined ? { cpus: ctx.options.clientCpus } : {}),
+    logFile: path.join(ctx.workDir, `${load.label}.peak.log`),
+    env: { ...process.env, BENCHLAB_START_AT: '' },
+  });
+  const exit = await client.exited;
+  if (exit.code !== 0 || !fs.existsSync(out)) throw new LabError('BL_ERR_START', `the GET / peak for ${stack.variant.name} failed; see ${client.logFile}`);
+  return JSON.parse(fs.readFileSync(out, 'utf8')) as PeakResult;
 }
 
 /** One user through GET, POST+302, GET, then uncounted warm-up users. */
@@ -131,20 +166,30 @@ export async function measureStack(stack: VariantStack, load: MeasuredLoad, ctx:
   let result: LoadResult;
   let resources: Record<string, ResourceSummary>;
   const logOffset = fileSize(stack.nginx.accessLog);
+  const faults = ctx.options.faults?.length ? scheduleFaults(ctx.options.faults, faultInjector(stack, ctx.database), (line) => ctx.log(`${stack.variant.name}: ${line}`)) : undefined;
+  let injected: FaultRecord[] | undefined;
   try {
     ctx.log(`${stack.variant.name}: ${load.stages ? `stages ${load.stages}` : `${load.users} users over ${load.rampSeconds} s`}`);
     ctx.progress?.phase({ variant: stack.variant.name, phase: 'measuring', expectedSeconds: load.rampSeconds, ...(load.detail !== undefined ? { detail: load.detail } : {}) });
-    result = await clientProcesses(stack, load, ctx);
+    result = await clientProcesses(stack, load, ctx, () => faults?.start());
   } finally {
     resources = sampler.stop();
+    injected = await faults?.settle();
   }
   ctx.progress?.phase({ variant: stack.variant.name, phase: 'auditing' });
-  const audit = await ctx.database.auditMarkers(result.posts.acceptedMarkers);
+  const peak = ctx.options.closed ? await getPeak(stack, load, ctx) : undefined;
+  const audit = await ctx.database.auditMarkers(result.posts.acceptedMarkers, `bl:${measuredRunTag(ctx.runTag, load.label)}`);
+  const integrity = integrityOf(result.posts, audit);
+  // A row written before its POST got an error (a killed worker, a restarted database) is reported as
+  // unaccepted, one per failed user at most; only a lost, doubled or foreign row fails the audit.
+  integrity.ok = audit.missing === 0 && audit.duplicated === 0 && audit.foreign === 0 && (audit.unaccepted ?? 0) <= result.users.failed;
   return {
     ...result,
     validity: clientValidity(result, ctx.options.maxLatenessMs),
-    integrity: integrityOf(result.posts, audit),
+    integrity,
+    ...(injected ? { faults: injected } : {}),
     timeSplit: timeSplitOf(accessLogSince(stack.nginx.accessLog, logOffset)),
+    ...(peak ? { peak } : {}),
     server: resources['server']!,
     nginx: resources['nginx']!,
     database: ctx.database.kind === 'private' ? resources['database']! : null,

@@ -9,10 +9,12 @@ import { ORIGINAL_CAVEAT, ORIGINAL_LOAD, ORIGINAL_RESULTS } from './original.js'
 import { workerSpreadColumns } from './worker-spread.js';
 import { repetitionsSection } from './repetitions-section.js';
 import { timeSplitSection } from './time-split-section.js';
+import { closedModelSection, serviceTimeSection } from './model-sections.js';
 import type { RunInfo } from './run-info.js';
 import type { CapacityReport } from './capacity-result.js';
 import { capacitySection } from './capacity-section.js';
 import { userTimesLines, userTimesOf } from './user-times-block.js';
+import { faultLines } from './fault-lines.js';
 
 const HOW_TO_READ =
   'Each user makes three requests on its own connection: GET /, POST the form (answered 302), GET / again. ' +
@@ -23,7 +25,7 @@ const HOW_TO_READ =
   'are listed separately. Integrity checks that the table holds exactly one row per accepted POST.';
 
 function variantBlock(result: VariantResult): string {
-  return [`### ${result.variant}`, ...userTimesLines(userTimesOf(result))].join('\n');
+  return [`### ${result.variant}`, ...userTimesLines(userTimesOf(result)), ...faultLines(result)].join('\n');
 }
 
 /** A code span that survives backticks inside the text. */
@@ -77,6 +79,8 @@ function resultSections(results: readonly VariantResult[]): string[] {
     markdownTable(stepColumns, results),
     '## Setup, nginx and database',
     markdownTable(setupAndNeighbourColumns, results),
+    ...closedModelSection(results),
+    ...serviceTimeSection(results),
     ...timeSplitSection(results),
     '## Spread over workers (from X-Worker)',
     markdownTable(workerSpreadColumns, results),

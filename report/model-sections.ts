@@ -1,0 +1,44 @@
+import type { StepName, VariantResult } from '../client/result.js';
+import { markdownTable } from './markdown-table.js';
+import type { Column } from './columns.js';
+
+const STEPS: StepName[] = ['get', 'post', 'redirect'];
+const ms = (us: number | undefined) => (us === undefined ? '-' : us / 1000 < 10 ? (us / 1000).toFixed(2) : (us / 1000).toFixed(0));
+
+/** Response time (from the intended start) beside service time (from the actual send), as wrk2 reports both. */
+export function serviceTimeSection(results: readonly VariantResult[]): string[] {
+  const withService = results.filter((r) => r.serviceTimeUs);
+  if (withService.length === 0) return [];
+  const columns: Column<VariantResult>[] = [
+    { header: 'variant', align: 'left', cell: (r) => r.variant },
+    ...STEPS.flatMap((step): Column<VariantResult>[] => [
+      { header: `${step} response p99`, align: 'right', cell: (r) => ms(r.stepTimeUs[step].p99) },
+      { header: `${step} service p99`, align: 'right', cell: (r) => ms(r.serviceTimeUs?.[step].p99) },
+    ]),
+    { header: 'peak in flight', align: 'right', cell: (r) => String(r.users.peakInFlight ?? '-') },
+    { header: 'waited', align: 'right', cell: (r) => String(r.users.waited ?? 0) },
+    { header: 'dropped', align: 'right', cell: (r) => String(r.users.dropped ?? 0) },
+  ];
+  return [
+    '## Response and service time (ms)',
+    'Response time runs from when a step was due (a user\'s scheduled start, or the end of its previous step), so it holds any wait; service time runs from when the request was sent. A large gap means requests queued in the client or waited for a slot (`--max-active`).',
+    markdownTable(columns, withService),
+  ];
+}
+
+/** --mode closed: the scenario with a fixed number of users, and plain GET / at its peak. */
+export function closedModelSection(results: readonly VariantResult[]): string[] {
+  const closed = results.filter((r) => r.peak);
+  if (closed.length === 0) return [];
+  const columns: Column<VariantResult>[] = [
+    { header: 'variant', align: 'left', cell: (r) => r.variant },
+    { header: 'users', align: 'right', cell: (r) => String(r.options.connections ?? '-') },
+    { header: 'scenario users/s', align: 'right', cell: (r) => (r.durationSeconds > 0 ? (r.users.ok / r.durationSeconds).toFixed(1) : '-') },
+    { header: 'scenario req/s', align: 'right', cell: (r) => (r.durationSeconds > 0 ? (r.requests.total / r.durationSeconds).toFixed(0) : '-') },
+    { header: 'GET / peak req/s', align: 'right', cell: (r) => r.peak!.requestsPerSecond.toFixed(0) },
+    { header: 'peak p50 ms', align: 'right', cell: (r) => String(r.peak!.latencyMs.p50) },
+    { header: 'peak p99 ms', align: 'right', cell: (r) => String(r.peak!.latencyMs.p99) },
+    { header: 'peak errors', align: 'right', cell: (r) => String(r.peak!.errors + r.peak!.non2xx) },
+  ];
+  return ['## Closed model', 'A fixed number of users, each starting again when done, then plain `GET /` from autocannon over as many connections: peak throughput per variant.', markdownTable(columns, closed)];
+}
