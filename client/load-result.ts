@@ -29,8 +29,8 @@ export function loadResult(options: LoadOptions, tally: LoadTally, facts: RunFac
       ok: tally.ok,
       failed: tally.failed,
       notStarted: facts.scheduled - tally.started,
-      dropped: tally.dropped,
-      waited: tally.waited,
+      // The cap's counters only mean something when there is a cap.
+      ...(options.maxActive !== undefined ? { dropped: tally.dropped, waited: tally.waited } : {}),
       peakInFlight: tally.peakInFlight,
     },
     errors: Object.fromEntries(tally.errors),

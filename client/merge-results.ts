@@ -133,10 +133,11 @@ export function mergeLoadResults(shards: readonly Shard[]): LoadResult {
       ok: total(shards, (r) => r.users.ok),
       failed: total(shards, (r) => r.users.failed),
       notStarted: total(shards, (r) => r.users.notStarted),
-      dropped: total(shards, (r) => r.users.dropped ?? 0),
-      waited: total(shards, (r) => r.users.waited ?? 0),
+      ...(results.some((r) => r.users.dropped !== undefined)
+        ? { dropped: total(shards, (r) => r.users.dropped ?? 0), waited: total(shards, (r) => r.users.waited ?? 0) }
+        : {}),
       // Each shard's peak came at its own moment: their sum bounds the merged peak from above.
-      peakInFlight: total(shards, (r) => r.users.peakInFlight ?? 0),
+      ...(results.some((r) => r.users.peakInFlight !== undefined) ? { peakInFlight: total(shards, (r) => r.users.peakInFlight ?? 0) } : {}),
     },
     errors: addCounts(results.map((r) => r.errors)),
     sessionTimeUs: mergedSummary(results.map((r) => r.sessionTimeUs)),

@@ -52,7 +52,8 @@ describe('runLoad against the scenario stub', () => {
       const result = await runLoad(small(stub.url, { variant: 'stub-variant' }));
       assertConsistent(result);
       assert.equal(result.variant, 'stub-variant');
-      assert.deepEqual(result.users, { scheduled: 30, ok: 30, failed: 0, notStarted: 0 });
+      assert.deepEqual(result.users, { scheduled: 30, ok: 30, failed: 0, notStarted: 0, peakInFlight: result.users.peakInFlight });
+      assert.ok(result.users.peakInFlight! >= 1 && result.users.peakInFlight! <= 30);
       assert.deepEqual(result.errors, {});
       assert.deepEqual(result.requests, { total: 90, byStatus: { '200': 60, '302': 30 } });
       assert.deepEqual([...result.posts.acceptedMarkers].sort(), [...stub.rows].sort());
@@ -191,7 +192,7 @@ describe('runLoad against the scenario stub', () => {
       early.abort();
       const none = await runLoad(small(stub.url), { signal: early.signal });
       assertConsistent(none);
-      assert.deepEqual(none.users, { scheduled: 30, ok: 0, failed: 0, notStarted: 30 });
+      assert.deepEqual(none.users, { scheduled: 30, ok: 0, failed: 0, notStarted: 30, peakInFlight: 0 });
       assert.equal(none.requests.total, 0);
     }));
 
