@@ -1,0 +1,94 @@
+// Proof of accuracy: does benchlab report the times a server really took?
+//  1. A target that answers every request after a known delay: the per-step p50 and p99 must sit
+//     within 1 ms of the delay plus the loopback round trip, at low and at high load.
+//  2. A target that stalls for a known time mid-run, with users in flight capped: response times
+//     (from the intended start) must show the stall as wrk2 would, service times must not.
+//  3. The closed-model GET / peak (autocannon inside benchlab) and wrk against the same nginx
+//     endpoint, one after the other: req/s side by side.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { distDir } from '../lab/paths.js';
+import { benchCpus, integerOptions, machineLine, runBench, table } from './bench-setup.js';
+import { runPinned, runWrk } from './load-tools.js';
+import { cliPath } from '../lab/paths.js';
+import { startStaticTarget } from './static-target.js';
+import type { LoadResult, StepName } from '../client/result.js';
+import type { PeakResult } from '../client/peak.js';
+
+const STEPS: StepName[] = ['get', 'post', 'redirect'];
+const options = integerOptions({ delay: 20, stall: 1000, seconds: 4 });
+
+interface Target {
+  url: string;
+  stop(): void;
+}
+
+/** The delay target in its own process, pinned apart from the client. */
+async function delayTarget(env: Record<string, string>, cpus: string | undefined): Promise<Target> {
+  const script = path.join(distDir, 'bench', 'delay-target.js');
+  const child = spawn(cpus ? 'taskset' : process.execPath, cpus ? ['-c', cpus, process.execPath, script] : [script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', resolve);
+    child.once('error', reject);
+  });
+  return { url: line.trim(), stop: () => child.kill('SIGTERM') };
+}
+
+async function load(url: string, args: string[], workDir: string, name: string, cpus: string | undefined): Promise<LoadResult> {
+  const out = path.join(workDir, `${name}.json`);
+  const exit = await runPinned(name, process.execPath, [cliPath, 'load', '--target', url, '--quiet', '--out', out, '--timeout', '30000', ...args], { cpus, workDir });
+  if (exit.code !== 0) throw new Error(`${name}: ${exit.output.trim()}`);
+  return JSON.parse(readFileSync(out, 'utf8')) as LoadResult;
+}
+
+const ms = (us: number) => (us / 1000).toFixed(2);
+
+runBench('accuracy', async (workDir) => {
+  const cpus = benchCpus();
+  process.stdout.write(`benchlab accuracy, ${new Date().toISOString().slice(0, 10)}, ${machineLine()}\n\n`);
+
+  // 1. Known delay.
+  const zero = await delayTarget({ DELAY_MS: '0' }, cpus.server);
+  const base = await load(zero.url, ['--users', '200', '--ramp', '2'], workDir, 'rtt', cpus.client);
+  zero.stop();
+  const rttUs = Math.min(...STEPS.map((s) => base.stepTimeUs[s].p50));
+  const delayed = await delayTarget({ DELAY_MS: String(options.delay) }, cpus.server);
+  const rows: string[][] = [];
+  for (const [label, users] of [['low load', 50 * options.seconds], ['high load', 1000 * options.seconds]] as const) {
+    const r = await load(delayed.url, ['--users', String(users), '--ramp', String(options.seconds)], workDir, label.replace(' ', '-'), cpus.client);
+    for (const step of STEPS) {
+      const t = r.stepTimeUs[step];
+      const truthUs = options.delay * 1000 + rttUs;
+      rows.push([label, step, ms(truthUs), ms(t.p50), ms(t.p99), ms(t.p50 - truthUs), ms(t.p99 - truthUs), Math.abs(t.p50 - truthUs) <= 1000 && Math.abs(t.p99 - truthUs) <= 1000 ? 'yes' : 'NO']);
+    }
+  }
+  delayed.stop();
+  process.stdout.write(`1. Known delay of ${options.delay} ms per request; loopback round trip (p50 with no delay) ${ms(rttUs)} ms\n`);
+  process.stdout.write(`${table(['load', 'step', 'truth ms', 'p50 ms', 'p99 ms', 'p50 − truth', 'p99 − truth', 'within 1 ms'], rows)}\n\n`);
+
+  // 2. A stall mid-run with users in flight capped.
+  const stallAtMs = 2000;
+  const stalling = await delayTarget({ DELAY_MS: '1', STALL_AT_MS: String(stallAtMs), STALL_MS: String(options.stall) }, cpus.server);
+  const stalled = await load(stalling.url, ['--users', String(200 * options.seconds), '--ramp', String(options.seconds), '--max-active', '5', '--on-saturation', 'wait'], workDir, 'stall', cpus.client);
+  stalling.stop();
+  const stallRows = STEPS.map((step) => [step, ms(stalled.stepTimeUs[step].p50), ms(stalled.stepTimeUs[step].p99), ms(stalled.stepTimeUs[step].max), ms(stalled.serviceTimeUs?.[step].p99 ?? 0), ms(stalled.serviceTimeUs?.[step].max ?? 0)]);
+  process.stdout.write(`2. A ${options.stall} ms stall ${stallAtMs} ms into the run; 200 users/s, at most 5 in flight, later arrivals wait\n`);
+  process.stdout.write(`${table(['step', 'response p50', 'response p99', 'response max', 'service p99', 'service max'], stallRows)}\n`);
+  process.stdout.write(`   users that waited for a slot: ${stalled.users.waited ?? 0}; peak in flight ${stalled.users.peakInFlight ?? '-'}\n\n`);
+
+  // 3. The closed-model GET / peak against wrk on one nginx endpoint.
+  const nginx = await startStaticTarget(cpus.server !== undefined ? { cpus: cpus.server } : {});
+  try {
+    const out = path.join(workDir, 'peak.json');
+    const exit = await runPinned('peak', process.execPath, [cliPath, 'load', '--target', nginx.url, '--mode', 'peak', '--connections', '50', '--duration', String(options.seconds), '--quiet', '--out', out], { cpus: cpus.client, workDir });
+    if (exit.code !== 0) throw new Error(`peak: ${exit.output.trim()}`);
+    const peak = JSON.parse(readFileSync(out, 'utf8')) as PeakResult;
+    const wrk = await runWrk({ url: nginx.url, cpus: cpus.client, workDir }, options.seconds, 50);
+    process.stdout.write(`3. Closed model, 50 connections, ${options.seconds} s of GET / against static nginx, one after the other\n`);
+    process.stdout.write(`${table(['tool', 'req/s', 'ratio to wrk'], [['benchlab load --mode peak', peak.requestsPerSecond.toFixed(0), (peak.requestsPerSecond / wrk.requestsPerSecond).toFixed(2)], ['wrk', wrk.requestsPerSecond.toFixed(0), '1.00']])}\n`);
+  } finally {
+    await nginx.stop();
+  }
+});
