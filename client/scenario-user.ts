@@ -12,10 +12,10 @@ import { csrfCookieValue } from './raw-headers.js';
 import { getRequest, postRequest } from './request-text.js';
 import type { RequestTarget } from './request-text.js';
 import { WantedHeader } from './response-head.js';
-import type { Connection, ConnectionOwner, SocketPool } from './socket-pool.js';
 import { ResponseParser } from './response-parser.js';
 import type { ResponseHandler } from './response-parser.js';
 import type { StepName } from './result.js';
+import type { Connection, ConnectionOwner, SocketPool } from './socket-pool.js';
 import { sameBytes } from './value-counter.js';
 
 /** What every user of a run shares. */

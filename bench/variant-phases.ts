@@ -1,0 +1,60 @@
+// A variant's set-up phase by phase, with the lab's own functions in the order `benchlab run` calls
+// them: start (app + nginx until /healthz), verification, the contract check with the warm-up, stop.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { VARIANT_SETS, findVariant } from '../apps/variants.js';
+import { RUN_DEFAULTS } from '../lab/defaults.js';
+import { openDatabase } from '../lab/run.js';
+import { runOptionsFrom } from '../lab/run-options.js';
+import { checkAndWarm, stackOptionsOf } from '../lab/variant-run.js';
+import { startVariantStack } from '../lab/variant-stack.js';
+import { verifyStack } from '../lab/verify.js';
+
+export interface VariantPhases {
+  variant: string;
+  startSeconds: number;
+  verifySeconds: number;
+  /** One user through the contract, then the uncounted warm-up users. */
+  checkAndWarmSeconds: number;
+  stopSeconds: number;
+}
+
+const since = (startMs: number) => (performance.now() - startMs) / 1000;
+
+/** The default variants with the run's defaults, pinned as `benchlab run` pins them. */
+export async function timeVariantPhases(workDir: string, signal: AbortSignal, log: (line: string) => void): Promise<VariantPhases[]> {
+  const options = runOptionsFrom({}, process.env, os.availableParallelism());
+  const database = await openDatabase(options, log);
+  const phases: VariantPhases[] = [];
+  try {
+    await database.ensureSchema();
+    for (const name of VARIANT_SETS[RUN_DEFAULTS.variants] ?? []) {
+      const variant = findVariant(name);
+      if (variant === undefined || signal.aborted) continue;
+      await database.resetTable();
+      const dir = path.join(workDir, `phases-${name}`);
+      fs.mkdirSync(dir, { recursive: true });
+      const stackOptions = stackOptionsOf(options, database, dir);
+      let at = performance.now();
+      const stack = await startVariantStack(variant, stackOptions);
+      const timing: VariantPhases = { variant: name, startSeconds: since(at), verifySeconds: 0, checkAndWarmSeconds: 0, stopSeconds: 0 };
+      try {
+        at = performance.now();
+        await verifyStack(stack, database, stackOptions, 'phasev');
+        timing.verifySeconds = since(at);
+        at = performance.now();
+        await checkAndWarm(stack, { options, database, workDir: dir, runTag: 'phase', log, signal });
+        timing.checkAndWarmSeconds = since(at);
+      } finally {
+        at = performance.now();
+        await stack.stop();
+        timing.stopSeconds = since(at);
+      }
+      phases.push(timing);
+    }
+  } finally {
+    await database.stop();
+  }
+  return phases;
+}
