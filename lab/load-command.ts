@@ -12,7 +12,6 @@ import { optionError } from './errors.js';
 import { abortOnSignals } from './interrupt.js';
 import { parseMetaOptions } from './meta-option.js';
 import { oneOf, parseInteger, parseSeconds } from './option-parsers.js';
-import { runPeak } from '../client/peak.js';
 import { CLOSED_DEFAULTS } from './defaults.js';
 import { assertNotLate, parseStartAt, waitUntil } from './start-time.js';
 import { waitForTarget } from './target-ready.js';
@@ -89,6 +88,8 @@ function closedModel(raw: RawLoadCommandOptions, mode: 'open' | 'closed' | 'peak
 /** --mode peak: autocannon's plain GET / as fast as the target answers, for the server's ceiling. */
 async function peakCommand(raw: RawLoadCommandOptions, closed: { connections: number; durationSeconds: number }): Promise<void> {
   const target = validateLoadOptions({ target: raw.target }).target;
+  // Loaded only here: autocannon would add ~18 MB to every scenario client process.
+  const { runPeak } = await import('../client/peak.js');
   const result = await runPeak(target, closed.connections, closed.durationSeconds, raw.timeout !== undefined ? parseInteger('--timeout', raw.timeout, 1, 600_000) : 10_000);
   if (raw.out !== undefined) fs.writeFileSync(resultFile(raw.out), `${JSON.stringify(result, null, 2)}\n`);
   if (raw.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

@@ -39,7 +39,7 @@ describe('client shards with a common start, merged', () => {
     assert.equal(merged.code, 0, merged.stderr);
     assert.match(merged.stdout, /2 shards of prefork merged/);
     const result = JSON.parse(fs.readFileSync(out, 'utf8')) as VariantResult;
-    assert.deepEqual(result.users, { scheduled: 60, ok: 60, failed: 0, notStarted: 0 });
+    assert.deepEqual(result.users, { scheduled: 60, ok: 60, failed: 0, notStarted: 0, peakInFlight: result.users.peakInFlight });
     assert.equal(result.sessionTimeUs.count, 60);
     assert.equal(result.requests.total, 180);
     assert.equal(result.posts.acceptedMarkers.length, 60);
