@@ -5,6 +5,13 @@ import type { Column } from './columns.js';
 const STEPS: StepName[] = ['get', 'post', 'redirect'];
 const ms = (us: number | undefined) => (us === undefined ? '-' : us / 1000 < 10 ? (us / 1000).toFixed(2) : (us / 1000).toFixed(0));
 
+/** The app's peak memory over the most users it held at once: what one more concurrent user costs, at most. */
+export function mbPerUserInFlight(r: VariantResult): string {
+  const peak = r.users.peakInFlight;
+  if (!peak || r.server.rssPeakBytes <= 0) return '-';
+  return (r.server.rssPeakBytes / 1e6 / peak).toFixed(2);
+}
+
 /** Response time (from the intended start) beside service time (from the actual send), as wrk2 reports both. */
 export function serviceTimeSection(results: readonly VariantResult[]): string[] {
   const withService = results.filter((r) => r.serviceTimeUs);
@@ -16,6 +23,7 @@ export function serviceTimeSection(results: readonly VariantResult[]): string[] 
       { header: `${step} service p99`, align: 'right', cell: (r) => ms(r.serviceTimeUs?.[step].p99) },
     ]),
     { header: 'peak in flight', align: 'right', cell: (r) => String(r.users.peakInFlight ?? '-') },
+    { header: 'app MB per user in flight', align: 'right', cell: (r) => mbPerUserInFlight(r) },
     { header: 'waited', align: 'right', cell: (r) => String(r.users.waited ?? 0) },
     { header: 'dropped', align: 'right', cell: (r) => String(r.users.dropped ?? 0) },
   ];
