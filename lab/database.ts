@@ -65,6 +65,13 @@ export interface MarkerAudit {
   missing: number;
   /** Distinct bodies stored more than once (a doubled write). */
   duplicated: number;
+  /**
+   * With a run's marker prefix: rows of that run that no accepted post accounts for, i.e. written
+   * before their POST got an error or no answer at all.
+   */
+  unaccepted?: number;
+  /** With a run's marker prefix: rows that carry no marker of that run. */
+  foreign?: number;
 }
 
 export interface Database {
@@ -81,10 +88,12 @@ export interface Database {
   /** Empties the table before a run. */
   resetTable(): Promise<void>;
   countRows(): Promise<number>;
-  /** Checks that every accepted post is stored exactly once. */
-  auditMarkers(markers: string[]): Promise<MarkerAudit>;
+  /** Checks that every accepted post is stored exactly once; with runPrefix, also sorts the other rows. */
+  auditMarkers(markers: string[], runPrefix?: string): Promise<MarkerAudit>;
   /** Closes the admin connections; a private server is also stopped and its data removed. */
   stop(): Promise<void>;
+  /** A private server only: stops it and starts it again on the same datadir and port (the restart-db fault). */
+  restart?(): Promise<{ oldPid: number; newPid: number }>;
 }
 
 function poolFor(address: DatabaseAddress, database?: string): mysql.Pool {
@@ -124,7 +133,7 @@ function handleFor(
   address: DatabaseAddress,
   kind: Database['kind'],
   version: string,
-  server: { pids(): number[]; stop(): Promise<void> },
+  server: { pids(): number[]; stop(): Promise<void>; restart?(): Promise<{ oldPid: number; newPid: number }> },
 ): Database {
   const pool = poolFor(address, address.database);
   let stopping: Promise<void> | undefined;
@@ -137,6 +146,7 @@ function handleFor(
     kind,
     version,
     pids: server.pids,
+    ...(server.restart ? { restart: server.restart } : {}),
     async ready() {
       try {
         await pool.query('SELECT 1');
@@ -152,7 +162,7 @@ function handleFor(
       await pool.query('TRUNCATE TABLE entries');
     },
     countRows,
-    async auditMarkers(markers) {
+    async auditMarkers(markers, runPrefix) {
       const [rows] = await pool.query<mysql.RowDataPacket[]>('SELECT body, COUNT(*) AS n FROM entries GROUP BY body');
       const stored = new Map<string, number>();
       let total = 0;
@@ -165,7 +175,16 @@ function handleFor(
       }
       let missing = 0;
       for (const marker of markers) if (!stored.has(marker)) missing += 1;
-      return { rows: total, missing, duplicated };
+      if (runPrefix === undefined) return { rows: total, missing, duplicated };
+      const accepted = new Set(markers);
+      let unaccepted = 0;
+      let foreign = 0;
+      for (const [body, count] of stored) {
+        if (accepted.has(body)) continue;
+        if (body.startsWith(runPrefix)) unaccepted += count;
+        else foreign += count;
+      }
+      return { rows: total, missing, duplicated, unaccepted, foreign };
     },
     stop() {
       stopping ??= (async () => {
@@ -299,27 +318,36 @@ export async function startPrivateDatabase(options: PrivateDatabaseOptions = {})
     return stopped;
   };
 
-  try {
-    await initializeDataDir(flavor, dataDir, logFile);
-    server = await startProcess({
+  const launch = async (): Promise<ManagedProcess> => {
+    const started = await startProcess({
       name: path.basename(flavor.server),
       command: flavor.server,
       args: serverArgs(flavor, dataDir, port),
       cpus: options.cpus,
       logFile,
     });
-    const readyTimeoutMs = options.readyTimeoutMs ?? 30_000;
+    server = started;
     await waitFor(() => answers(address), {
-      timeoutMs: readyTimeoutMs,
+      timeoutMs: options.readyTimeoutMs ?? 30_000,
       intervalMs: 200,
       what: `private database on ${host}:${port}`,
-      process: server,
+      process: started,
     });
+    return started;
+  };
+
+  try {
+    await initializeDataDir(flavor, dataDir, logFile);
+    await launch();
     const version = await createDatabase(address);
-    const running = server;
     return handleFor(address, 'private', version, {
-      pids: () => (running.hasExited() ? [] : [running.pid]),
+      pids: () => (server === undefined || server.hasExited() ? [] : [server.pid]),
       stop: stopServer,
+      async restart() {
+        const old = server!;
+        await old.stop(30_000);
+        return { oldPid: old.pid, newPid: (await launch()).pid };
+      },
     });
   } catch (error) {
     await stopServer();

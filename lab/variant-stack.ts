@@ -5,7 +5,8 @@ import { RUN_DEFAULTS } from './defaults.js';
 import { freePort } from './ports.js';
 import { startNginx, type NginxServer } from './nginx.js';
 import { startProcess, waitFor, type ManagedProcess } from './service.js';
-import { variantCommand } from './variant-command.js';
+import { variantCommand, type VariantCommand } from './variant-command.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { childOfThisLab } from './parent-watch.js';
 import type { ListenAddress } from '../apps/listen.js';
 import type { VariantSpec } from '../apps/variants.js';
@@ -44,8 +45,22 @@ export interface VariantStack {
   startMs: number;
   /** Worker processes or threads the variant runs with. */
   workers: number;
+  /** SIGTERM to the app server, then the same command again on the same address (the stop-app fault). */
+  restartApp(): Promise<AppRestart>;
   stop(): Promise<void>;
 }
+
+export interface AppRestart {
+  oldPid: number;
+  newPid: number;
+  /** From SIGTERM until the old server had exited. */
+  stoppedMs: number;
+  /** From starting the new server until it answered /healthz through nginx. */
+  startedMs: number;
+}
+
+// A supervisor's wait for a graceful exit before it kills the app's whole process group.
+const APP_STOP_GRACE_MS = 10_000;
 
 async function healthy(url: string, expectHealthy: boolean): Promise<boolean> {
   const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) });
@@ -66,8 +81,8 @@ function socketAddress(): { address: ListenAddress; dir: string } {
   return { address: { path: path.join(dir, 'app.sock') }, dir };
 }
 
-/** Starts the variant's server and nginx in front, and waits until /healthz answers through both. */
-export async function startVariantStack(variant: VariantSpec, options: VariantStackOptions): Promise<VariantStack> {
+/** One attempt at starting the stack; a port taken in the meantime is retried by the caller. */
+async function startVariantStackOnce(variant: VariantSpec, options: VariantStackOptions): Promise<VariantStack> {
   const pin = options.serverCpus !== undefined ? { cpus: options.serverCpus } : {};
   const socket = options.appSocket === 'unix' ? socketAddress() : undefined;
   const appPort = socket ? 0 : await freePort();
@@ -78,8 +93,16 @@ export async function startVariantStack(variant: VariantSpec, options: VariantSt
   const started = performance.now();
   let app: ManagedProcess | undefined;
   let nginx: NginxServer | undefined;
+  let command: VariantCommand | undefined;
+  const launch = (run: VariantCommand) => startProcess({
+    name: variant.name,
+    ...run,
+    env: childOfThisLab(run.env),
+    ...pin,
+    logFile: path.join(options.workDir, `${variant.name}.app.log`),
+  });
   try {
-    const command = variantCommand(variant, {
+    command = variantCommand(variant, {
       listen: appAddress,
       databaseUrl: options.databaseUrl,
       workers: options.workers,
@@ -87,13 +110,7 @@ export async function startVariantStack(variant: VariantSpec, options: VariantSt
       dbPool: options.dbPool,
       backlog: options.backlog ?? RUN_DEFAULTS.backlog,
     });
-    app = await startProcess({
-      name: variant.name,
-      ...command,
-      env: childOfThisLab(command.env),
-      ...pin,
-      logFile: path.join(options.workDir, `${variant.name}.app.log`),
-    });
+    app = await launch(command);
     nginx = await startNginx({
       protocol: variant.protocol,
       upstream: appAddress,
@@ -117,20 +134,65 @@ export async function startVariantStack(variant: VariantSpec, options: VariantSt
     throw error;
   }
   const proxy = nginx;
-  const server = app;
+  const appCommand = command;
+  let server = app;
   let stopping: Promise<void> | undefined;
   return {
     variant,
     target: proxy.url,
     appAddress,
     appPort,
-    app: server,
+    get app() {
+      return server;
+    },
     nginx: proxy,
     startMs: Math.round(performance.now() - started),
     workers: workersOf(variant, options),
+    async restartApp() {
+      const old = server;
+      const stopAt = performance.now();
+      // The server process alone, as a supervisor would signal it; the whole group only if it hangs.
+      try {
+        process.kill(old.pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+      const grace = new AbortController();
+      await Promise.race([old.exited, sleep(APP_STOP_GRACE_MS, undefined, { signal: grace.signal }).catch(() => undefined)]);
+      grace.abort();
+      await old.stop();
+      const startAt = performance.now();
+      server = await launch(appCommand);
+      await waitFor(() => healthy(proxy.url, true), {
+        timeoutMs: RUN_DEFAULTS.startTimeoutMs,
+        intervalMs: 50,
+        what: `${variant.name} restarted behind nginx (${proxy.url}/healthz)`,
+        process: server,
+      });
+      return { oldPid: old.pid, newPid: server.pid, stoppedMs: Math.round(startAt - stopAt), startedMs: Math.round(performance.now() - startAt) };
+    },
     stop() {
       stopping ??= proxy.stop().then(() => server.stop()).then(removeSocketDir);
       return stopping;
     },
   };
+}
+
+// A free port is chosen, then bound by another process: another program may take it in between.
+const PORT_RACE_ATTEMPTS = 3;
+
+function isPortRace(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : String(error);
+  return /is busy|EADDRINUSE|Address already in use/.test(message);
+}
+
+/** Starts the variant's server and nginx in front, and waits until /healthz answers through both. */
+export async function startVariantStack(variant: VariantSpec, options: VariantStackOptions): Promise<VariantStack> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startVariantStackOnce(variant, options);
+    } catch (error) {
+      if (attempt >= PORT_RACE_ATTEMPTS || !isPortRace(error)) throw error;
+    }
+  }
 }

@@ -25,7 +25,7 @@ export function expressAppServer(options: AppServerOptions): AppServer {
     const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 500;
     writeCoreResponse(res, errorResponse(identity, status, err.message ?? 'error'));
   });
-  const server = nodeServer(options.protocol, app);
+  const server = nodeServer(options.protocol, app, identity);
   return {
     listen: (address, backlog) => listenServer(server, address, backlog),
     close: () => closeServer(server),

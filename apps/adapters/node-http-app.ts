@@ -5,10 +5,12 @@ import { closeServer, listenServer, nodeServer, writeCoreResponse } from './node
 import type { AppServer, AppServerOptions } from './app-server.js';
 
 const TOO_LARGE = Symbol('too large');
+const SHORT_OR_LONG = Symbol('length differs from Content-Length');
 
 /** Reads a request body up to the limit; past it, the rest is left for Node to discard. */
-function readBody(req: http.IncomingMessage, limitBytes: number): Promise<Buffer | typeof TOO_LARGE> {
-  const declared = Number(req.headers['content-length'] ?? 0);
+function readBody(req: http.IncomingMessage, limitBytes: number): Promise<Buffer | typeof TOO_LARGE | typeof SHORT_OR_LONG> {
+  const declaredText = req.headers['content-length'];
+  const declared = Number(declaredText ?? 0);
   if (declared > limitBytes) return Promise.resolve(TOO_LARGE);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -22,7 +24,11 @@ function readBody(req: http.IncomingMessage, limitBytes: number): Promise<Buffer
       }
       chunks.push(chunk);
     });
-    req.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
+    req.once('end', () => {
+      // node:http holds a body to its Content-Length, but node-fastcgi hands on whatever FCGI_STDIN carried.
+      if (declaredText !== undefined && size !== declared) resolve(SHORT_OR_LONG);
+      else resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    });
     req.once('error', reject);
   });
 }
@@ -35,7 +41,7 @@ export function nodeHttpAppServer(options: AppServerOptions): AppServer {
       if (!res.headersSent) writeCoreResponse(res, errorResponse(identity, 500, 'internal error'));
       else res.destroy();
     });
-  });
+  }, identity);
   return {
     listen: (address, backlog) => listenServer(server, address, backlog),
     close: () => closeServer(server),
@@ -49,6 +55,10 @@ async function respond(req: http.IncomingMessage, res: http.ServerResponse, hand
   const body = hasBody ? await readBody(req, MAX_FORM_BYTES) : undefined;
   if (body === TOO_LARGE) {
     writeCoreResponse(res, errorResponse(identity, 413, `the form is larger than ${MAX_FORM_BYTES} bytes`));
+    return;
+  }
+  if (body === SHORT_OR_LONG) {
+    writeCoreResponse(res, errorResponse(identity, 400, 'the body does not match its Content-Length'));
     return;
   }
   const response = await handle({

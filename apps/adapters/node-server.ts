@@ -2,7 +2,9 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { Protocol } from '../variants.js';
 import type { ListenAddress } from '../listen.js';
-import type { CoreResponse } from '../core/guestbook.js';
+import type { CoreResponse, Identity } from '../core/guestbook.js';
+import { answerClientError } from './client-error.js';
+import { closeConnectionsWhenAnswered } from './close-when-answered.js';
 import { createFastcgiServer } from './fastcgi-server.js';
 
 // Longer than nginx's upstream keepalive_timeout (4 s in nginx/*.template): if the app closed idle
@@ -12,10 +14,12 @@ export const KEEP_ALIVE_TIMEOUT_MS = 75_000;
 export type RequestListener = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
 /** An HTTP server, or a FastCGI server handing out the same request/response pair. */
-export function nodeServer(protocol: Protocol, listener: RequestListener): http.Server {
+export function nodeServer(protocol: Protocol, listener: RequestListener, identity: Identity): http.Server {
   if (protocol === 'fastcgi') return createFastcgiServer(listener);
   const server = http.createServer(listener);
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  server.on('clientError', answerClientError(identity));
+  closeConnectionsWhenAnswered(server);
   return server;
 }
 

@@ -31,10 +31,15 @@ export type GuestbookHandler = (req: CoreRequest) => Promise<CoreResponse>;
 
 const ALLOWED = 'GET, HEAD, POST';
 
+// The page needs no script, style or frame: forbid them all, so stored markup could do nothing even unescaped.
+export const CONTENT_SECURITY_POLICY = "default-src 'none'; form-action 'self'; frame-ancestors 'none'";
+
 export function responseHeaders(identity: Identity): Record<string, string> {
   return {
     'content-type': 'text/html; charset=utf-8',
     'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+    'content-security-policy': CONTENT_SECURITY_POLICY,
     'x-backend': identity.backend,
     'x-worker': identity.worker,
   };
@@ -85,6 +90,8 @@ export function createGuestbook(store: EntryStore, identity: Identity): Guestboo
     if (body === undefined || length < 1 || length > MAX_BODY_CHARS) {
       return fail(400, `the field body must hold 1 to ${MAX_BODY_CHARS} characters`);
     }
+    // NUL is no text: an HTML parser turns it into U+FFFD, so the page could not show what was stored.
+    if (body.includes('\0')) return fail(400, 'the field body must not contain NUL');
     await store.insert(body);
     const headers = responseHeaders(identity);
     headers['location'] = '/';

@@ -20,9 +20,16 @@ export function startThreadPool(threads: number, data: ThreadedWorkerData): Thre
     idleTimeout: Infinity,
     workerData: data,
   });
+  // SIGUSR2 ends one pool thread as a crash would (the lab's kill-worker fault, lab/fault-injectors.ts):
+  // its requests fail, and piscina starts a thread in its place. There is no route for it on purpose.
+  const endOneThread = () => void pool.threads[0]?.terminate();
+  process.on('SIGUSR2', endOneThread);
   return {
     handle: (req) => pool.run(req),
     threads,
-    close: () => pool.destroy(),
+    close: () => {
+      process.off('SIGUSR2', endOneThread);
+      return pool.destroy();
+    },
   };
 }

@@ -174,6 +174,9 @@ def add_entry(environ):
     if length > MAX_FORM_BYTES:
         return error(413, "the form is larger than %d bytes" % MAX_FORM_BYTES, [("Connection", "close")])
     raw = environ["wsgi.input"].read(length) if length else b""
+    # A client that closed before sending its whole body gets no row from the part that came.
+    if len(raw) != length:
+        return error(400, "the body ended before its Content-Length")
     fields = parse_form(raw)
     if fields is None:
         return error(400, "the form is not valid urlencoded UTF-8")
@@ -184,6 +187,8 @@ def add_entry(environ):
     body = single(fields, "body")
     if body is None or not 1 <= len(body) <= MAX_BODY_CHARS:
         return error(400, "the field body must hold 1 to %d characters" % MAX_BODY_CHARS)
+    if "\x00" in body:
+        return error(400, "the field body must not contain NUL")
     store.run("INSERT INTO entries (body, created_at) VALUES (%s, NOW(3))", (body,))
     return 302, headers() + [("Location", "/")], ""
 
