@@ -105,11 +105,27 @@ program
     }),
   );
 
-program
-  .command('run')
+/** The parts and knobs of the server side, the same for every command that starts variants. */
+function withServerSideOptions(command: Command): Command {
+  return command
+    .option('--manifest <file>', 'JSON file adding foreign variants')
+    .option('--database <url>', 'use this MySQL/MariaDB (default: $DATABASE_URL, else 127.0.0.1:3306 if it answers, else a private server)')
+    .option('--private-db', 'always start a private mariadbd/mysqld in a temp dir')
+    .option('--workers <n>', 'processes per prefork variant (default: 2 × server cores + 1)')
+    .option('--threads <n>', 'threads per threaded variant (default: 2 × server cores + 1)')
+    .option('--db-pool <n>', `database connections per process or thread (default: ${RUN_DEFAULTS.dbPool})`)
+    .option('--backlog <n>', `listen backlog of the app servers (default: ${RUN_DEFAULTS.backlog})`)
+    .addOption(new Option('--app-socket <kind>', 'how nginx reaches the app (default: tcp)').choices(['tcp', 'unix']))
+    .option('--upstream-keepalive <n>', `idle upstream connections per nginx worker, 0 = none (default: ${RUN_DEFAULTS.upstreamKeepalive})`)
+    .option('--nginx-workers <n>', `nginx worker processes (default: ${RUN_DEFAULTS.nginxWorkers})`)
+    .option('--server-cpus <list>', 'CPUs for db, app and nginx (default: all but the last when there are 2+)')
+    .option('--client-cpus <list>', 'CPUs for the client (default: the last one when there are 2+)')
+    .option('--no-pin', 'do not pin server and client to separate CPUs');
+}
+
+withServerSideOptions(program.command('run'))
   .description('start db, each variant and nginx in turn, load them, and write the comparison')
   .option('--variants <list>', `variants, sets and globs, comma separated (default: ${RUN_DEFAULTS.variants})`)
-  .option('--manifest <file>', 'JSON file adding foreign variants')
   .option('--users <n>', `users per variant (default: ${RUN_DEFAULTS.users})`)
   .option('--ramp <seconds>', `seconds over which they arrive (default: ${RUN_DEFAULTS.rampSeconds})`)
   .option('--timeout <ms>', `per-request timeout in ms (default: ${RUN_DEFAULTS.timeoutMs})`)
@@ -124,18 +140,6 @@ program
   .option('--max-lateness <ms>', 'client lateness p99 above which a run is flagged invalid (default: 20)')
   .option('--repeat <n>', 'run every variant n times, in a shuffled order each round (default: 1)')
   .option('--warmup-users <n>', `uncounted users before each measurement (default: ${RUN_DEFAULTS.warmupUsers})`)
-  .option('--database <url>', 'use this MySQL/MariaDB (default: $DATABASE_URL, else 127.0.0.1:3306 if it answers, else a private server)')
-  .option('--private-db', 'always start a private mariadbd/mysqld in a temp dir')
-  .option('--workers <n>', 'processes per prefork variant (default: 2 × server cores + 1)')
-  .option('--threads <n>', 'threads per threaded variant (default: 2 × server cores + 1)')
-  .option('--db-pool <n>', `database connections per process or thread (default: ${RUN_DEFAULTS.dbPool})`)
-  .option('--backlog <n>', `listen backlog of the app servers (default: ${RUN_DEFAULTS.backlog})`)
-  .addOption(new Option('--app-socket <kind>', 'how nginx reaches the app (default: tcp)').choices(['tcp', 'unix']))
-  .option('--upstream-keepalive <n>', `idle upstream connections per nginx worker, 0 = none (default: ${RUN_DEFAULTS.upstreamKeepalive})`)
-  .option('--nginx-workers <n>', `nginx worker processes (default: ${RUN_DEFAULTS.nginxWorkers})`)
-  .option('--server-cpus <list>', 'CPUs for db, app and nginx (default: all but the last when there are 2+)')
-  .option('--client-cpus <list>', 'CPUs for the client (default: the last one when there are 2+)')
-  .option('--no-pin', 'do not pin server and client to separate CPUs')
   .option('--out <dir>', 'write results exactly here')
   .option('--label <name>', 'label in the results directory name (default: the variants)')
   .option('--results <dir>', `parent of timestamped result dirs (default: ${RUN_DEFAULTS.resultsDir})`)
@@ -150,8 +154,7 @@ program
     }),
   );
 
-program
-  .command('capacity')
+withServerSideOptions(program.command('capacity'))
   .description('find the highest arrival rate each variant sustains within an SLO, stepping the rate up and then bisecting')
   .option('--variants <list>', `variants, sets and globs, comma separated (default: ${RUN_DEFAULTS.variants})`)
   .option('--slo <objectives>', `what must hold at a sustained rate (default: "${CAPACITY_DEFAULTS.slo}"; errors<N%, p50|p90|p99|p999|max<N in ms or s)`)
@@ -161,19 +164,6 @@ program
   .option('--steps <n>', `measurements per variant at most (default: ${CAPACITY_DEFAULTS.maxSteps})`)
   .option('--timeout <ms>', 'per-request timeout in ms (default: 2 × the SLO\'s slowest time limit, 1000 to 10000)')
   .option('--warmup-users <n>', `uncounted users before the first step (default: ${RUN_DEFAULTS.warmupUsers})`)
-  .option('--manifest <file>', 'JSON file adding foreign variants')
-  .option('--database <url>', 'use this MySQL/MariaDB (as for run)')
-  .option('--private-db', 'always start a private mariadbd/mysqld in a temp dir')
-  .option('--workers <n>', 'processes per prefork variant (default: 2 × server cores + 1)')
-  .option('--threads <n>', 'threads per threaded variant (default: 2 × server cores + 1)')
-  .option('--db-pool <n>', `database connections per process or thread (default: ${RUN_DEFAULTS.dbPool})`)
-  .option('--backlog <n>', `listen backlog of the app servers (default: ${RUN_DEFAULTS.backlog})`)
-  .addOption(new Option('--app-socket <kind>', 'how nginx reaches the app (default: tcp)').choices(['tcp', 'unix']))
-  .option('--upstream-keepalive <n>', `idle upstream connections per nginx worker, 0 = none (default: ${RUN_DEFAULTS.upstreamKeepalive})`)
-  .option('--nginx-workers <n>', `nginx worker processes (default: ${RUN_DEFAULTS.nginxWorkers})`)
-  .option('--server-cpus <list>', 'CPUs for db, app and nginx (default: all but the last when there are 2+)')
-  .option('--client-cpus <list>', 'CPUs for the client (default: the last one when there are 2+)')
-  .option('--no-pin', 'do not pin server and client to separate CPUs')
   .option('--out <dir>', 'write results exactly here')
   .option('--label <name>', 'label in the results directory name (default: capacity-<variants>)')
   .option('--results <dir>', `parent of timestamped result dirs (default: ${RUN_DEFAULTS.resultsDir})`)

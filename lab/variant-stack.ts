@@ -5,6 +5,7 @@ import { RUN_DEFAULTS } from './defaults.js';
 import { freePort } from './ports.js';
 import { startNginx, type NginxServer } from './nginx.js';
 import { startProcess, waitFor, type ManagedProcess } from './service.js';
+import { processTree } from './sampler.js';
 import { variantCommand, type VariantCommand } from './variant-command.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { childOfThisLab } from './parent-watch.js';
@@ -127,6 +128,16 @@ async function startVariantStackOnce(variant: VariantSpec, options: VariantStack
       what: `${variant.name} behind nginx (${target}/healthz)`,
       process: app,
     });
+    // One worker answering is not all of them: a prefork server (gunicorn above all) boots its workers one by one.
+    if (variant.model === 'prefork') {
+      const server = app;
+      await waitFor(async () => processTree([server.pid]).length - 1 >= options.workers, {
+        timeoutMs: RUN_DEFAULTS.startTimeoutMs,
+        intervalMs: 50,
+        what: `${variant.name}'s ${options.workers} workers`,
+        process: server,
+      });
+    }
   } catch (error) {
     await nginx?.stop();
     await app?.stop();
