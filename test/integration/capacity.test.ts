@@ -1,11 +1,11 @@
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { openReport } from '../support/headless-chromium.js';
-import { processesMentioning, runCli } from '../support/run-cli.js';
+import { runCli, settled } from '../support/run-cli.js';
+import { tempOutputs } from '../support/temp-dirs.js';
 import { TEST_DATABASE_URL } from '../support/test-database.js';
 import { nextRate } from '../../lab/capacity-search.js';
 import { parseSlo, sloBreaks } from '../../lab/slo.js';
@@ -19,26 +19,7 @@ const DATABASE_URL = TEST_DATABASE_URL.replace(/\/[^/?]*(\?.*)?$/, '/benchlab_ca
 const VARIANT = 'http-single-node-http';
 const ESC = '\x1b';
 
-const tempDirs: string[] = [];
-after(() => {
-  for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
-});
-
-function tempOut(name: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'benchlab-capacity-'));
-  tempDirs.push(dir);
-  return path.join(dir, name);
-}
-
-async function settled(needle: string, timeoutMs = 8000): Promise<string[]> {
-  const deadline = Date.now() + timeoutMs;
-  let left = processesMentioning(needle);
-  while (left.length > 0 && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 200));
-    left = processesMentioning(needle);
-  }
-  return left;
-}
+const tempOut = tempOutputs('benchlab-capacity');
 
 const readJson = <T>(file: string): T => JSON.parse(fs.readFileSync(file, 'utf8')) as T;
 

@@ -1,35 +1,17 @@
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { processesMentioning, runCli } from '../support/run-cli.js';
+import { runCli, settled } from '../support/run-cli.js';
+import { tempOutputs } from '../support/temp-dirs.js';
 import { TEST_DATABASE_URL } from '../support/test-database.js';
 import type { VariantResult } from '../../client/result.js';
 import type { RunInfo } from '../../report/run-info.js';
 
 const VARIANTS = ['prefork', 'threaded', 'fastcgi'];
 
-const tempDirs: string[] = [];
-after(() => {
-  for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
-});
-
-function tempOut(name: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'benchlab-e2e-'));
-  tempDirs.push(dir);
-  return path.join(dir, name);
-}
-
-async function settled(needle: string, timeoutMs = 8000): Promise<string[]> {
-  const deadline = Date.now() + timeoutMs;
-  let left = processesMentioning(needle);
-  while (left.length > 0 && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 200));
-    left = processesMentioning(needle);
-  }
-  return left;
-}
+const tempOut = tempOutputs('benchlab-e2e');
 
 test('benchlab run measures the three variants and writes consistent results', { timeout: 180_000 }, async () => {
   const out = tempOut('run');

@@ -52,3 +52,14 @@ export function processesMentioning(needle: string): string[] {
   }
   return found;
 }
+
+/** The processes mentioning `needle` still alive after up to `timeoutMs`: none, once a run has cleaned up. */
+export async function settled(needle: string, timeoutMs = 8000): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  let left = processesMentioning(needle);
+  while (left.length > 0 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 200));
+    left = processesMentioning(needle);
+  }
+  return left;
+}

@@ -1,19 +1,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LabError } from '../../lab/errors.js';
 import { parseSlo, sloBreaks, slowestLatencyMs, sloText } from '../../lab/slo.js';
 import { capacityOptionsFrom, capacitySettings, capacityTimeoutMs } from '../../lab/capacity-options.js';
 import { variantResultFixture } from '../support/variant-result-fixture.js';
+import { optionFailure } from '../support/option-failure.js';
 
-function optionFailure(run: () => unknown, pattern: RegExp): void {
-  assert.throws(run, (error: unknown) => {
-    assert.ok(error instanceof LabError);
-    assert.equal(error.code, 'BL_ERR_OPTION');
-    assert.equal(error.exitCode, 2);
-    assert.match(error.message, pattern);
-    return true;
-  });
-}
 
 describe('parsing --slo', () => {
   test('the default, every latency field in ms or s, spaces and case ignored', () => {

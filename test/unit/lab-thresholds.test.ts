@@ -1,19 +1,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LabError } from '../../lab/errors.js';
 import { runOptionsFrom } from '../../lab/run-options.js';
 import { formatBreach, parseThresholds, THRESHOLD_EXIT_CODE, thresholdBreaches } from '../../lab/thresholds.js';
 import { variantResultFixture } from '../support/variant-result-fixture.js';
+import { optionFailure } from '../support/option-failure.js';
 
-function optionFailure(run: () => unknown, pattern: RegExp): void {
-  assert.throws(run, (error: unknown) => {
-    assert.ok(error instanceof LabError);
-    assert.equal(error.code, 'BL_ERR_OPTION');
-    assert.equal(error.exitCode, 2);
-    assert.match(error.message, pattern);
-    return true;
-  });
-}
 
 describe('parsing --fail-on', () => {
   test('errors, every latency field in ms or s, and integrity', () => {
