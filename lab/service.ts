@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LabError } from './errors.js';
+import { findExecutable } from './executables.js';
 import { liveGroupMembers } from './sampler.js';
 
 export interface ProcessExit {
@@ -51,11 +52,17 @@ function signalGroup(pid: number, signal: NodeJS.Signals | 0): boolean {
   }
 }
 
+const setpriv = findExecutable('setpriv');
+
 /** Starts a command as the leader of its own process group, optionally pinned with taskset. */
 export async function startProcess(options: StartProcessOptions): Promise<ManagedProcess> {
-  const [command, args] = options.cpus === undefined
-    ? [options.command, options.args]
-    : ['taskset', ['-c', options.cpus, options.command, ...options.args]];
+  // Checked here: behind setpriv or taskset, a missing command would only show as an exit code.
+  if (findExecutable(options.command) === undefined) {
+    throw new LabError('BL_ERR_MISSING_TOOL', `${options.command} not found (needed to start ${options.name})`);
+  }
+  // The kernel sends SIGTERM when the lab dies, even by SIGKILL: nginx and mariadbd cannot watch for that themselves.
+  const [tied, tiedArgs] = setpriv === undefined ? [options.command, options.args] : [setpriv, ['--pdeathsig', 'SIGTERM', options.command, ...options.args]];
+  const [command, args] = options.cpus === undefined ? [tied, tiedArgs] : ['taskset', ['-c', options.cpus, tied, ...tiedArgs]];
   const piped = options.inheritOutput === true;
   const logFd = options.logFile === undefined || piped ? undefined : fs.openSync(options.logFile, 'a');
   const output = piped ? 'pipe' : (logFd ?? 'ignore');

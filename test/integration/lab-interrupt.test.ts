@@ -87,6 +87,8 @@ test('a run right after a SIGKILLed run works, and the killed run\'s Node proces
   const nodeLeft = () => processesOf(killed).filter((p) => p.cmdline.startsWith(process.execPath));
   await until(() => nodeLeft().length === 0, 10_000, 'the orphaned client and app server stop').catch(() => undefined);
   assert.deepEqual(nodeLeft().map((p) => p.cmdline), [], 'no client or app server outlives the killed lab');
+  await until(() => processesOf(killed).length === 0, 10_000, 'nginx stops with the lab').catch(() => undefined);
+  assert.deepEqual(processesOf(killed).map((p) => p.cmdline), [], 'nothing the killed lab started outlives it (nginx included)');
 
   const next = lab([...SHORT, '--database', DATABASE_URL], 'next');
   const exit = await next.exited;
