@@ -11,8 +11,8 @@ import { formatProgressLine } from '../client/progress.js';
 import { optionError } from './errors.js';
 import { abortOnSignals } from './interrupt.js';
 import { parseMetaOptions } from './meta-option.js';
-import { oneOf, parseInteger, parseSeconds } from './option-parsers.js';
-import { CLOSED_DEFAULTS } from './defaults.js';
+import { parseInteger, parseSeconds } from './option-parsers.js';
+import { arrivalModel, type ClosedModel } from './arrival-options.js';
 import { assertNotLate, parseStartAt, waitUntil } from './start-time.js';
 import { waitForTarget } from './target-ready.js';
 import { writeProgressFile } from './client-progress-file.js';
@@ -70,23 +70,8 @@ function resultFile(out: string): string {
   return isDirectory ? path.join(dir, `shard-${os.hostname()}-${process.pid}.json`) : out;
 }
 
-/** --mode closed and peak run `--connections` users for `--duration`; the open model's arrival options do not apply. */
-function closedModel(raw: RawLoadCommandOptions, mode: 'open' | 'closed' | 'peak'): { connections: number; durationSeconds: number } | undefined {
-  if (mode === 'open') {
-    if (raw.connections !== undefined || raw.duration !== undefined) throw optionError(raw.connections !== undefined ? '--connections' : '--duration', 'applies to --mode closed or peak');
-    return undefined;
-  }
-  for (const [flag, value] of [['--users', raw.users], ['--ramp', raw.ramp], ['--stages', raw.stages], ['--max-active', raw.maxActive], ['--shard', raw.shard]] as const) {
-    if (value !== undefined) throw optionError(flag, `does not apply to --mode ${mode}, which keeps --connections users busy for --duration`);
-  }
-  return {
-    connections: raw.connections !== undefined ? parseInteger('--connections', raw.connections, 1, 100_000) : CLOSED_DEFAULTS.connections,
-    durationSeconds: raw.duration !== undefined ? parseSeconds('--duration', raw.duration, 0.1, 3600) : CLOSED_DEFAULTS.durationSeconds,
-  };
-}
-
 /** --mode peak: autocannon's plain GET / as fast as the target answers, for the server's ceiling. */
-async function peakCommand(raw: RawLoadCommandOptions, closed: { connections: number; durationSeconds: number }): Promise<void> {
+async function peakCommand(raw: RawLoadCommandOptions, closed: ClosedModel): Promise<void> {
   const target = validateLoadOptions({ target: raw.target }).target;
   // Loaded only here: autocannon would add ~18 MB to every scenario client process.
   const { runPeak } = await import('../client/peak.js');
@@ -100,11 +85,7 @@ async function peakCommand(raw: RawLoadCommandOptions, closed: { connections: nu
 
 /** `benchlab load`: the scenario client on its own, against any target that speaks the contract. */
 export async function loadCommand(raw: RawLoadCommandOptions): Promise<void> {
-  if (raw.stages !== undefined && (raw.users !== undefined || raw.ramp !== undefined)) {
-    throw optionError('--stages', 'sets the arrivals itself: leave out --users and --ramp');
-  }
-  const mode = raw.mode === undefined ? 'open' : oneOf('--mode', raw.mode, ['open', 'closed', 'peak'] as const);
-  const closed = closedModel(raw, mode);
+  const { mode, closed } = arrivalModel(raw, ['closed', 'peak'] as const);
   if (mode === 'peak') return peakCommand(raw, closed!);
   const options = validateLoadOptions({
     target: raw.target,

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { optionError } from './errors.js';
-import { CLOSED_DEFAULTS, RUN_DEFAULTS } from './defaults.js';
+import { RUN_DEFAULTS } from './defaults.js';
+import { arrivalModel, assertStagesAlone } from './arrival-options.js';
 import { oneOf, parseCpuList, parseInteger, parseSeconds } from './option-parsers.js';
 import { selectVariants } from './variant-selection.js';
 import { loadManifest } from './manifest.js';
@@ -130,11 +131,10 @@ function refuseUnusedKnobs(raw: RawRunOptions, variants: VariantSpec[]): void {
   if (raw.dbPool && variants.every((v) => v.command)) throw optionError('--db-pool', 'applies to the Node variants, and none is selected');
 }
 
-/** --stages replaces --users and --ramp; checked here so a typo stops the run before anything starts. */
+/** Stages are parsed now, so a typo stops the run before anything starts. */
 function stagesOption(raw: RawRunOptions): string | undefined {
-  if (raw.stages === undefined) return undefined;
-  if (raw.users !== undefined || raw.ramp !== undefined) throw optionError('--stages', 'sets the arrivals itself: leave out --users and --ramp');
-  parseStages(raw.stages);
+  assertStagesAlone(raw);
+  if (raw.stages !== undefined) parseStages(raw.stages);
   return raw.stages;
 }
 
@@ -143,22 +143,6 @@ function saturationOptions(raw: RawRunOptions): Pick<RunOptions, 'maxActive' | '
   if (raw.onSaturation !== undefined && maxActive === undefined) throw optionError('--on-saturation', 'needs --max-active');
   const onSaturation = raw.onSaturation !== undefined ? oneOf('--on-saturation', raw.onSaturation, ['wait', 'drop'] as const) : undefined;
   return { maxActive, onSaturation };
-}
-
-/** --mode closed keeps --connections users busy for --duration; the open model's arrival options do not apply. */
-function closedOption(raw: RawRunOptions): RunOptions['closed'] {
-  const mode = raw.mode === undefined ? 'open' : oneOf('--mode', raw.mode, ['open', 'closed'] as const);
-  if (mode === 'open') {
-    if (raw.connections !== undefined || raw.duration !== undefined) throw optionError(raw.connections !== undefined ? '--connections' : '--duration', 'applies to --mode closed');
-    return undefined;
-  }
-  for (const [flag, value] of [['--users', raw.users], ['--ramp', raw.ramp], ['--stages', raw.stages], ['--max-active', raw.maxActive]] as const) {
-    if (value !== undefined) throw optionError(flag, 'does not apply to --mode closed, which keeps --connections users busy for --duration');
-  }
-  return {
-    connections: raw.connections !== undefined ? parseInteger('--connections', raw.connections, 1, 100_000) : CLOSED_DEFAULTS.connections,
-    durationSeconds: raw.duration !== undefined ? parseSeconds('--duration', raw.duration, 0.1, 3600) : CLOSED_DEFAULTS.durationSeconds,
-  };
 }
 
 export function runOptionsFrom(raw: RawRunOptions, env: NodeJS.ProcessEnv = process.env, cores = os.availableParallelism()): RunOptions {
@@ -208,7 +192,7 @@ export function runOptionsFrom(raw: RawRunOptions, env: NodeJS.ProcessEnv = proc
     clientProcs: raw.clientProcs ? parseInteger('--client-procs', raw.clientProcs, 1, 64) : (pins.client?.length ?? 1),
     stages: stagesOption(raw),
     ...saturationOptions(raw),
-    closed: closedOption(raw),
+    closed: arrivalModel(raw, ['closed'] as const).closed,
     maxLatenessMs: raw.maxLateness ? parseInteger('--max-lateness', raw.maxLateness, 1, 60_000) : DEFAULT_MAX_LATENESS_MS,
   };
 }

@@ -3,17 +3,11 @@ import { LabError } from './errors.js';
 import { findExecutable } from './executables.js';
 import { cliPath, packageRoot } from './paths.js';
 import type { VariantSpec } from '../apps/variants.js';
-import type { ListenAddress } from '../apps/listen.js';
+import type { ServeOptions } from '../apps/serve-options.js';
 import { formatListen } from '../apps/listen.js';
 
-export interface VariantProcessSettings {
-  listen: ListenAddress;
-  databaseUrl: string;
-  workers: number;
-  threads: number;
-  dbPool: number;
-  backlog: number;
-}
+/** What `benchlab serve` takes, but the variant: the same settings start a foreign server too. */
+export type VariantProcessSettings = Omit<ServeOptions, 'variant'>;
 
 export interface VariantCommand {
   command: string;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { LabError } from './errors.js';
 import { RUN_DEFAULTS } from './defaults.js';
 import { cliPath } from './paths.js';
-import { startProcess } from './service.js';
+import { startProcess, type ManagedProcess } from './service.js';
 import { childOfThisLab } from './parent-watch.js';
 import { scheduleFaults } from './faults.js';
 import { faultInjector } from './fault-injectors.js';
@@ -65,6 +65,28 @@ function measuredRunTag(runTag: string, label: string): string {
   return `${runTag}${label.replace(/[^A-Za-z0-9]/g, '')}`.slice(0, 28);
 }
 
+/** A `benchlab load` process pinned to the client CPUs, stopping with the lab; `startAt` is its common start, or '' for now. */
+function startClient(name: string, args: string[], logFile: string, startAt: string, ctx: VariantRunContext): Promise<ManagedProcess> {
+  return startProcess({
+    name,
+    command: process.execPath,
+    args: [cliPath, 'load', ...args, '--quiet'],
+    ...(ctx.options.clientCpus !== undefined ? { cpus: ctx.options.clientCpus } : {}),
+    logFile,
+    // A BENCHLAB_START_AT meant for compose clients must not leak in.
+    env: childOfThisLab({ ...process.env, BENCHLAB_START_AT: startAt }),
+  });
+}
+
+/** The JSON a finished client wrote, or one line saying which client failed and where its log is. */
+async function clientOutput<T>(client: ManagedProcess, out: string, what: string): Promise<T> {
+  const exit = await client.exited;
+  if (exit.code !== 0 || !fs.existsSync(out)) {
+    throw new LabError('BL_ERR_START', `${what} failed (${exit.signal ?? `code ${exit.code}`}); see ${client.logFile}`);
+  }
+  return JSON.parse(fs.readFileSync(out, 'utf8')) as T;
+}
+
 /**
  * The measured load runs in its own `benchlab load` processes, pinned to the client CPUs. With
  * several, each takes every n-th arrival of one schedule from a common start time, and their
@@ -81,11 +103,9 @@ async function clientProcesses(stack: VariantStack, load: MeasuredLoad, ctx: Var
       const suffix = count > 1 ? `.c${k}` : '';
       const out = path.join(ctx.workDir, `${load.label}${suffix}.load.json`);
       const progressFile = path.join(ctx.workDir, `${load.label}${suffix}.progress.json`);
-      const client = await startProcess({
-        name: 'client',
-        command: process.execPath,
-        args: [
-          cliPath, 'load',
+      const client = await startClient(
+        'client',
+        [
           '--target', stack.target,
           ...arrivalArgs(load, o, count),
           '--timeout', String(o.timeoutMs),
@@ -96,13 +116,11 @@ async function clientProcesses(stack: VariantStack, load: MeasuredLoad, ctx: Var
           ...(count > 1 && !o.closed ? ['--shard', `${k}/${count}`] : []),
           '--out', out,
           ...(ctx.progress !== undefined ? ['--progress-file', progressFile] : []),
-          '--quiet',
         ],
-        ...(o.clientCpus !== undefined ? { cpus: o.clientCpus } : {}),
-        logFile: path.join(ctx.workDir, `${load.label}${suffix}.client.log`),
-        // Several clients share this start; a BENCHLAB_START_AT meant for compose clients must not leak in.
-        env: childOfThisLab({ ...process.env, BENCHLAB_START_AT: startAt }),
-      });
+        path.join(ctx.workDir, `${load.label}${suffix}.client.log`),
+        startAt,
+        ctx,
+      );
       return { client, out, progressFile };
     }),
   );
@@ -112,11 +130,7 @@ async function clientProcesses(stack: VariantStack, load: MeasuredLoad, ctx: Var
   await Promise.all(clients.map((c) => c.client.exited)).finally(stopWatching);
   const shards = [];
   for (const { client, out } of clients) {
-    const exit = await client.exited;
-    if (exit.code !== 0 || !fs.existsSync(out)) {
-      throw new LabError('BL_ERR_START', `the client for ${name} failed (${exit.signal ?? `code ${exit.code}`}); see ${client.logFile}`);
-    }
-    shards.push({ source: out, result: JSON.parse(fs.readFileSync(out, 'utf8')) as LoadResult });
+    shards.push({ source: out, result: await clientOutput<LoadResult>(client, out, `the client for ${name}`) });
   }
   return shards.length === 1 ? shards[0]!.result : mergeLoadResults(shards);
 }
@@ -125,17 +139,9 @@ async function clientProcesses(stack: VariantStack, load: MeasuredLoad, ctx: Var
 async function getPeak(stack: VariantStack, load: MeasuredLoad, ctx: VariantRunContext): Promise<PeakResult> {
   const closed = ctx.options.closed!;
   const out = path.join(ctx.workDir, `${load.label}.peak.json`);
-  const client = await startProcess({
-    name: 'peak',
-    command: process.execPath,
-    args: [cliPath, 'load', '--target', stack.target, '--mode', 'peak', '--connections', String(closed.connections), '--duration', String(closed.durationSeconds), '--out', out, '--quiet'],
-    ...(ctx.options.clientCpus !== undefined ? { cpus: ctx.options.clientCpus } : {}),
-    logFile: path.join(ctx.workDir, `${load.label}.peak.log`),
-    env: { ...process.env, BENCHLAB_START_AT: '' },
-  });
-  const exit = await client.exited;
-  if (exit.code !== 0 || !fs.existsSync(out)) throw new LabError('BL_ERR_START', `the GET / peak for ${stack.variant.name} failed; see ${client.logFile}`);
-  return JSON.parse(fs.readFileSync(out, 'utf8')) as PeakResult;
+  const args = ['--target', stack.target, '--mode', 'peak', '--connections', String(closed.connections), '--duration', String(closed.durationSeconds), '--out', out];
+  const client = await startClient('peak', args, path.join(ctx.workDir, `${load.label}.peak.log`), '', ctx);
+  return clientOutput<PeakResult>(client, out, `the GET / peak for ${stack.variant.name}`);
 }
 
 /** One user through GET, POST+302, GET, then uncounted warm-up users. */

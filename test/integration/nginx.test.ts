@@ -10,6 +10,7 @@ import { test, type TestContext } from 'node:test';
 import { LabError } from '../../lab/errors.js';
 import { findNginx, nginxVersion, parseAccessLog, startNginx, type NginxServer } from '../../lab/nginx.js';
 import { freePort } from '../../lab/ports.js';
+import { isRunning } from '../support/live-process.js';
 
 const require = createRequire(import.meta.url);
 
@@ -52,16 +53,6 @@ function tempDir(t: TestContext, label: string): string {
   return dir;
 }
 
-// A killed orphan stays a zombie until init reaps it, which can take a second: it no longer runs.
-function running(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
 function nginxProcessesUsing(prefix: string): string {
   try {
     return execFileSync('pgrep', ['-af', prefix], { encoding: 'utf8' }).trim();
@@ -75,7 +66,7 @@ async function assertStopsCleanly(nginx: NginxServer): Promise<void> {
   assert.ok(pids.length >= 2, `master and a worker, got ${pids.join(',')}`);
   await nginx.stop();
   await nginx.stop();
-  assert.deepEqual(pids.filter(running), [], 'every nginx process is gone');
+  assert.deepEqual(pids.filter(isRunning), [], 'every nginx process is gone');
   assert.equal(nginxProcessesUsing(nginx.prefix), '');
 }
 

@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { LabError } from '../../lab/errors.js';
 import { processTree, startSampler } from '../../lab/sampler.js';
 import { startProcess, stopAll, waitFor } from '../../lab/service.js';
+import { isRunning } from '../support/live-process.js';
 
 // A parent that starts `children` busy-looping children in its own process group, then idles.
 const busyFamily = (children: number) => `
@@ -14,16 +15,6 @@ const busyFamily = (children: number) => `
   for (let i = 0; i < ${children}; i++) spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
   setInterval(() => {}, 1000);
 `;
-
-// A killed orphan stays a zombie until init reaps it, which can take a second: it no longer runs.
-function running(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 function tempDir(t: TestContext): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'benchlab-test-sampler-'));
@@ -53,7 +44,7 @@ test('the sampler measures CPU and memory of a whole process tree', async (t) =>
 
   const pids = processTree([family.pid]);
   await family.stop();
-  assert.deepEqual(pids.filter(running), [], 'stopping the leader stops its whole process group');
+  assert.deepEqual(pids.filter(isRunning), [], 'stopping the leader stops its whole process group');
 });
 
 test('the sampler counts all CPU of a process born during the window', async (t) => {

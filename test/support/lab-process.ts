@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { cliPath } from '../../lab/paths.js';
+import { isRunning } from './live-process.js';
 
 // A `benchlab run` under test, with a marker in its environment that every process it starts
 // inherits, so the test can find them all (nginx rewrites its own environment: it is found by its
@@ -53,8 +54,7 @@ export function processesOf(lab: LabProcess): FoundProcess[] {
   const tag = `${MARKER_ENV}=${lab.marker}`;
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    const stat = readOr(`/proc/${entry}/stat`);
-    if (stat === '' || stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
+    if (!isRunning(entry)) continue;
     const cmdline = readOr(`/proc/${entry}/cmdline`).replace(/\0/g, ' ');
     const environ = readOr(`/proc/${entry}/environ`).split('\0');
     if (environ.includes(tag) || cmdline.includes(lab.outDir)) found.push({ pid: Number(entry), cmdline });

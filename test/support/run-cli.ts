@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { cliPath } from '../../lab/paths.js';
+import { isRunning } from './live-process.js';
 
 export interface CliOutcome {
   code: number | null;
@@ -42,8 +43,7 @@ export function processesMentioning(needle: string): string[] {
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
     try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
+      if (!isRunning(entry)) continue;
       const cmdline = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ');
       if (cmdline.includes(needle)) found.push(`${entry}: ${cmdline}`);
     } catch {
