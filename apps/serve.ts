@@ -1,17 +1,19 @@
-import { createAppServer } from './adapters/app-server.js';
-import { createEntryStore } from './core/entry-store.js';
-import { createGuestbook, type GuestbookHandler, type Identity } from './core/guestbook.js';
-import { runPrefork } from './models/prefork.js';
-import { startThreadPool } from './models/threaded.js';
+import type { GuestbookHandler, Identity } from './core/guestbook.js';
 import { removeStaleSocket } from './listen.js';
 import { isNodeFramework } from './variants.js';
 import type { ServeOptions } from './serve-options.js';
 
+// Modules load where they are used: a prefork primary only forks and never loads the app, and a
+// process loads only its own framework and model, which halves a prefork variant's start-up.
+
 /** The core in this thread, or a pool of threads each running its own copy. */
-function startCore(options: ServeOptions, identity: Identity): { handle: GuestbookHandler; close(): Promise<void> } {
+async function startCore(options: ServeOptions, identity: Identity): Promise<{ handle: GuestbookHandler; close(): Promise<void> }> {
   if (options.variant.model === 'threaded') {
+    const { startThreadPool } = await import('./models/threaded.js');
     return startThreadPool(options.threads, { backend: options.variant.name, databaseUrl: options.databaseUrl, dbPool: options.dbPool });
   }
+  const { createEntryStore } = await import('./core/entry-store.js');
+  const { createGuestbook } = await import('./core/guestbook.js');
   const store = createEntryStore(options.databaseUrl, options.dbPool);
   return { handle: createGuestbook(store, identity), close: () => store.close() };
 }
@@ -24,8 +26,9 @@ async function startServer(options: ServeOptions): Promise<() => Promise<void>> 
     backend: variant.name,
     worker: variant.model === 'threaded' ? `${process.pid}:0` : String(process.pid),
   };
-  const core = startCore(options, identity);
-  const server = createAppServer(variant.framework, { protocol: variant.protocol, handle: core.handle, identity });
+  const core = await startCore(options, identity);
+  const { createAppServer } = await import('./adapters/app-server.js');
+  const server = await createAppServer(variant.framework, { protocol: variant.protocol, handle: core.handle, identity });
   await server.listen(options.listen, options.backlog);
   return async () => {
     await server.close();
@@ -36,6 +39,7 @@ async function startServer(options: ServeOptions): Promise<() => Promise<void>> 
 /** `benchlab serve`: runs one variant in the foreground until SIGTERM or SIGINT. */
 export async function serve(options: ServeOptions): Promise<void> {
   if (options.variant.model === 'prefork') {
+    const { runPrefork } = await import('./models/prefork.js');
     await runPrefork({
       workers: options.workers,
       beforeFork: () => removeStaleSocket(options.listen),

@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
-import { LabError, optionError } from './errors.js';
+import { LabError } from './errors.js';
+import { databaseUrlOf, parseDatabaseUrl, type DatabaseAddress } from './database-url.js';
 import { findExecutable } from './executables.js';
 import { ENTRIES_TABLE_SQL } from '../apps/core/entry-store.js';
 import { assertPortFree, freePort } from './ports.js';
@@ -12,51 +13,7 @@ import { startProcess, waitFor, type ManagedProcess } from './service.js';
 
 const execFileAsync = promisify(execFile);
 
-export interface DatabaseAddress {
-  user: string;
-  password: string;
-  host: string;
-  port: number;
-  database: string;
-}
-
-const urlShape = 'must look like mysql://user@host:3306/name';
-
-// The password never goes into an error message.
-function withoutPassword(url: string): string {
-  return url.replace(/^([a-z]+:\/\/[^:@/]*):[^@/]*@/i, '$1:***@');
-}
-
-/** Reads mysql://user[:password]@host[:port]/database; the port defaults to 3306. */
-export function parseDatabaseUrl(url: string): DatabaseAddress {
-  const bad = () => optionError('--database', `${urlShape} (got "${withoutPassword(url)}")`);
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw bad();
-  }
-  if (parsed.protocol !== 'mysql:' && parsed.protocol !== 'mariadb:') throw bad();
-  const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
-  // Names are put in SQL identifiers, so only the plain characters are accepted.
-  if (!/^[A-Za-z0-9_$]{1,64}$/.test(database)) throw bad();
-  if (parsed.username === '' || parsed.hostname === '') throw bad();
-  const port = parsed.port === '' ? 3306 : Number(parsed.port);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw bad();
-  return {
-    user: decodeURIComponent(parsed.username),
-    password: decodeURIComponent(parsed.password),
-    host: parsed.hostname.replace(/^\[|\]$/g, ''),
-    port,
-    database,
-  };
-}
-
-export function databaseUrlOf(address: DatabaseAddress): string {
-  const password = address.password === '' ? '' : `:${encodeURIComponent(address.password)}`;
-  const host = address.host.includes(':') ? `[${address.host}]` : address.host;
-  return `mysql://${encodeURIComponent(address.user)}${password}@${host}:${address.port}/${address.database}`;
-}
+export { databaseUrlOf, parseDatabaseUrl, type DatabaseAddress } from './database-url.js';
 
 export interface MarkerAudit {
   /** Rows in the table. */

@@ -8,7 +8,7 @@ import { loadManifest } from './manifest.js';
 import { parseStages } from '../client/stages.js';
 import { DEFAULT_MAX_LATENESS_MS } from './validity.js';
 import { defaultWorkers, type VariantSpec } from '../apps/variants.js';
-import { parseDatabaseUrl } from './database.js';
+import { parseDatabaseUrl } from './database-url.js';
 import { parseThresholds, type Threshold } from './thresholds.js';
 import { checkFaults, parseFaults, type Fault } from './faults.js';
 

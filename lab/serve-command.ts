@@ -6,7 +6,7 @@ import { SERVE_DEFAULTS } from './defaults.js';
 import { parseListen } from '../apps/listen.js';
 import { defaultWorkers } from '../apps/variants.js';
 import type { ServeOptions } from '../apps/serve-options.js';
-import { parseDatabaseUrl } from './database.js';
+import { parseDatabaseUrl } from './database-url.js';
 
 export interface RawServeOptions {
   variant?: string;

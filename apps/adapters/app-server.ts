@@ -1,9 +1,6 @@
 import type { GuestbookHandler, Identity } from '../core/guestbook.js';
 import type { ListenAddress } from '../listen.js';
 import type { NodeFramework, Protocol } from '../variants.js';
-import { expressAppServer } from './express-app.js';
-import { fastifyAppServer } from './fastify-app.js';
-import { nodeHttpAppServer } from './node-http-app.js';
 
 export interface AppServerOptions {
   protocol: Protocol;
@@ -20,12 +17,13 @@ export interface AppServer {
   close(): Promise<void>;
 }
 
-const FRAMEWORKS: Record<NodeFramework, (options: AppServerOptions) => AppServer> = {
-  fastify: fastifyAppServer,
-  express: expressAppServer,
-  'node-http': nodeHttpAppServer,
+// Each process loads only its own framework: loading all three doubled every worker's start-up.
+const FRAMEWORKS: Record<NodeFramework, () => Promise<(options: AppServerOptions) => AppServer>> = {
+  fastify: async () => (await import('./fastify-app.js')).fastifyAppServer,
+  express: async () => (await import('./express-app.js')).expressAppServer,
+  'node-http': async () => (await import('./node-http-app.js')).nodeHttpAppServer,
 };
 
-export function createAppServer(framework: NodeFramework, options: AppServerOptions): AppServer {
-  return FRAMEWORKS[framework](options);
+export async function createAppServer(framework: NodeFramework, options: AppServerOptions): Promise<AppServer> {
+  return (await FRAMEWORKS[framework]())(options);
 }
