@@ -10,9 +10,7 @@ import { highestPassing, nextRate, type SearchEnd } from './capacity-search.js';
 import { judgeStep } from './capacity-step.js';
 import { settle } from './capacity-settle.js';
 import type { CapacityOptions } from './capacity-options.js';
-import { startVariantStack } from './variant-stack.js';
-import { verifyStack } from './verify.js';
-import { checkAndWarm, measureStack, stackOptions, type VariantRunContext } from './variant-run.js';
+import { checkAndWarm, measureStack, startAndVerify, type VariantRunContext } from './variant-run.js';
 
 export interface VariantCapacityOutcome {
   verification: Verification;
@@ -33,14 +31,8 @@ export function stepLogLine(variant: string, step: CapacityStep): string {
 export async function measureCapacity(variant: VariantSpec, ctx: VariantRunContext, o: CapacityOptions, outDir: string): Promise<VariantCapacityOutcome> {
   const name = variant.name;
   const results = new Map<number, VariantResult>();
-  ctx.progress?.phase({ variant: name, phase: 'starting' });
-  await ctx.database.resetTable();
-  const options = stackOptions(ctx);
-  const stack = await startVariantStack(variant, options);
+  const { stack, verification } = await startAndVerify(variant, ctx);
   try {
-    ctx.log(`${name}: up in ${stack.startMs} ms behind ${stack.target}`);
-    ctx.progress?.phase({ variant: name, phase: 'verifying' });
-    const verification = await verifyStack(stack, ctx.database, options, `${ctx.runTag}v`);
     if (!verification.passed) {
       const failed = verification.findings.filter((f) => f.status === 'fail').map((f) => f.id);
       ctx.log(`${name}: failed verification (${failed.join(', ')}): not measured`);

@@ -15,7 +15,7 @@ import { runLoad } from '../client/load.js';
 import type { FaultRecord, LoadResult, ResourceSummary, VariantResult } from '../client/result.js';
 import type { VariantSpec } from '../apps/variants.js';
 import type { Verification } from '../client/conformance/finding.js';
-import { verifyStack } from './verify.js';
+import { startCopyWithoutDatabase, verifyStack, type CopyWithoutDatabase } from './verify.js';
 import { accessLogSince, fileSize, timeSplitOf } from './time-split.js';
 import { integrityOf } from '../report/load-as-variant.js';
 import { mergeLoadResults } from '../client/merge-results.js';
@@ -228,17 +228,45 @@ export interface VariantOutcome {
   result?: VariantResult;
 }
 
-/** One variant, start to finish: start, verify, warm up, measure, audit, and stop everything. */
-export async function runVariant(variant: VariantSpec, ctx: VariantRunContext, round = 1): Promise<VariantOutcome> {
+/**
+ * Starts a variant behind nginx and, in the first round, checks it against the contract. The copy without a database that verification needs starts at the same time, on the
+ * client CPUs, which are idle during set-up, so it adds nothing to the variant's set-up time.
+ * A stack that started is stopped again if verification throws.
+ */
+export async function startAndVerify(variant: VariantSpec, ctx: VariantRunContext, round = 1): Promise<{ stack: VariantStack; verification: Verification }> {
   ctx.progress?.phase({ variant: variant.name, phase: 'starting' });
   await ctx.database.resetTable();
   const options = stackOptions(ctx);
-  const stack = await startVariantStack(variant, options);
+  // Verified once: later rounds only repeat the measurement.
+  const verify = round === 1;
+  let copy: Promise<CopyWithoutDatabase> | undefined;
+  if (verify) {
+    copy = startCopyWithoutDatabase(variant, options, ctx.options.clientCpus ?? options.serverCpus);
+    // Awaited by verification; a failure to start shows there as a failed check.
+    copy.catch(() => undefined);
+  }
+  let stack: VariantStack;
+  try {
+    stack = await startVariantStack(variant, options);
+  } catch (error) {
+    await copy?.then((c) => c.stop(), () => undefined);
+    throw error;
+  }
   try {
     ctx.log(`${variant.name}: up in ${stack.startMs} ms behind ${stack.target}${ctx.options.repeat > 1 ? ` (round ${round})` : ''}`);
-    // Verified once: later rounds only repeat the measurement.
-    if (round === 1) ctx.progress?.phase({ variant: variant.name, phase: 'verifying' });
-    const verification = round === 1 ? await verifyStack(stack, ctx.database, options, `${ctx.runTag}v`) : { target: stack.target, variant: variant.name, passed: true, findings: [] };
+    if (!verify) return { stack, verification: { target: stack.target, variant: variant.name, passed: true, findings: [] } };
+    ctx.progress?.phase({ variant: variant.name, phase: 'verifying' });
+    return { stack, verification: await verifyStack(stack, ctx.database, options, `${ctx.runTag}v`, copy) };
+  } catch (error) {
+    await stack.stop();
+    throw error;
+  }
+}
+
+/** One variant, start to finish: start, verify, warm up, measure, audit, and stop everything. */
+export async function runVariant(variant: VariantSpec, ctx: VariantRunContext, round = 1): Promise<VariantOutcome> {
+  const { stack, verification } = await startAndVerify(variant, ctx, round);
+  try {
     if (!verification.passed) {
       const failed = verification.findings.filter((f) => f.status === 'fail').map((f) => f.id);
       ctx.log(`${variant.name}: failed verification (${failed.join(', ')}): not measured`);
