@@ -16,6 +16,7 @@ import { arrivalModel, type ClosedModel } from './arrival-options.js';
 import { assertNotLate, parseStartAt, waitUntil } from './start-time.js';
 import { waitForTarget } from './target-ready.js';
 import { writeProgressFile } from './client-progress-file.js';
+import { passStartGate, READY_FILE_ENV, START_GATE_ENV } from './start-gate.js';
 import { loadAsVariant } from '../report/load-as-variant.js';
 import { summaryTable } from '../report/summary-table.js';
 
@@ -106,7 +107,9 @@ export async function loadCommand(raw: RawLoadCommandOptions): Promise<void> {
   });
   const meta = parseMetaOptions(raw.meta ?? []);
   const startOption = raw.startAt !== undefined ? '--start-at' : '--start-at (from BENCHLAB_START_AT)';
-  const startMs = parseStartAt(raw.startAt ?? process.env['BENCHLAB_START_AT'], Date.now(), startOption);
+  let startMs = parseStartAt(raw.startAt ?? process.env['BENCHLAB_START_AT'], Date.now(), startOption);
+  // Started by the lab ahead of time: ready now, the lab says when to start.
+  const gate = process.env[START_GATE_ENV] || undefined;
   const waitSeconds = raw.waitForTarget === undefined ? undefined : parseSeconds('--wait-for-target', raw.waitForTarget, 0, MAX_WAIT_FOR_TARGET_SECONDS);
   const outFile = raw.out === undefined ? undefined : resultFile(raw.out);
   const live = !raw.quiet && !raw.json && process.stdout.isTTY === true;
@@ -114,6 +117,7 @@ export async function loadCommand(raw: RawLoadCommandOptions): Promise<void> {
   let lastDrawMs = 0;
   try {
     if (waitSeconds !== undefined) await waitForTarget(options.target, waitSeconds * 1000, interrupt.signal);
+    if (gate !== undefined) startMs = await passStartGate(gate, process.env[READY_FILE_ENV] || `${gate}.${process.pid}.ready`, interrupt.signal);
     if (startMs !== undefined) {
       assertNotLate(startMs, Date.now(), startOption);
       await waitUntil(startMs, interrupt.signal);

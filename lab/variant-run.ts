@@ -22,6 +22,7 @@ import { mergeLoadResults } from '../client/merge-results.js';
 import { clientValidity } from './validity.js';
 import type { PeakResult } from '../client/peak.js';
 import { watchProgressFiles } from './client-progress-file.js';
+import { openStartGate, READY_FILE_ENV, START_GATE_ENV } from './start-gate.js';
 import type { VariantProgress } from './phase-reporter.js';
 
 export interface VariantRunContext {
@@ -57,16 +58,16 @@ function arrivalArgs(load: MeasuredLoad, o: RunOptions, processes: number): stri
   return [...arrivals, ...cap];
 }
 
-// Time for several client processes to boot before their common start.
-const CLIENT_BOOT_MS = 1500;
+// How long measuring clients may take to boot before the lab gives up on them.
+const CLIENT_READY_TIMEOUT_MS = 60_000;
 
 /** What every post marker of one measurement starts with, after `bl:` (client/post-marker.ts). */
 function measuredRunTag(runTag: string, label: string): string {
   return `${runTag}${label.replace(/[^A-Za-z0-9]/g, '')}`.slice(0, 28);
 }
 
-/** A `benchlab load` process pinned to the client CPUs, stopping with the lab; `startAt` is its common start, or '' for now. */
-function startClient(name: string, args: string[], logFile: string, startAt: string, ctx: VariantRunContext): Promise<ManagedProcess> {
+/** A `benchlab load` process pinned to the client CPUs, stopping with the lab; `env` adds to the lab's. */
+function startClient(name: string, args: string[], logFile: string, ctx: VariantRunContext, env: Record<string, string> = {}): Promise<ManagedProcess> {
   return startProcess({
     name,
     command: process.execPath,
@@ -74,7 +75,7 @@ function startClient(name: string, args: string[], logFile: string, startAt: str
     ...(ctx.options.clientCpus !== undefined ? { cpus: ctx.options.clientCpus } : {}),
     logFile,
     // A BENCHLAB_START_AT meant for compose clients must not leak in.
-    env: childOfThisLab({ ...process.env, BENCHLAB_START_AT: startAt }),
+    env: childOfThisLab({ ...process.env, BENCHLAB_START_AT: '', ...env }),
   });
 }
 
@@ -87,22 +88,38 @@ async function clientOutput<T>(client: ManagedProcess, out: string, what: string
   return JSON.parse(fs.readFileSync(out, 'utf8')) as T;
 }
 
+/** The measured load's client processes, booted and waiting at their start gate. */
+export interface MeasuringClients {
+  load: MeasuredLoad;
+  gate: string;
+  clients: Array<{ client: ManagedProcess; out: string; progressFile: string; readyFile: string }>;
+  /** Stops every client that is still running (a run that ends before the measurement). */
+  stop(): Promise<void>;
+}
+
 /**
- * The measured load runs in its own `benchlab load` processes, pinned to the client CPUs. With
- * several, each takes every n-th arrival of one schedule from a common start time, and their
- * results merge exactly (histograms added, never averaged).
+ * Starts the measured load's `benchlab load` processes, pinned to the client CPUs, ahead of the
+ * measurement: they boot while the variant warms up and wait at a start gate. With several, each
+ * takes every n-th arrival of one schedule, all from one common start.
  */
-async function clientProcesses(stack: VariantStack, load: MeasuredLoad, ctx: VariantRunContext, onStarted?: () => void): Promise<LoadResult> {
+export async function startMeasuringClients(stack: VariantStack, load: MeasuredLoad, ctx: VariantRunContext): Promise<MeasuringClients> {
   const o = ctx.options;
   const name = stack.variant.name;
   const count = Math.min(o.clientProcs, load.users);
   const tag = measuredRunTag(ctx.runTag, load.label);
-  const startAt = count > 1 ? new Date(Date.now() + CLIENT_BOOT_MS).toISOString() : '';
-  const clients = await Promise.all(
-    Array.from({ length: count }, async (_, k) => {
+  const gate = path.join(ctx.workDir, `${load.label}.start`);
+  fs.rmSync(gate, { force: true });
+  const clients: MeasuringClients['clients'] = [];
+  const stop = async () => {
+    await Promise.all(clients.map((c) => c.client.stop()));
+  };
+  try {
+    for (let k = 0; k < count; k++) {
       const suffix = count > 1 ? `.c${k}` : '';
       const out = path.join(ctx.workDir, `${load.label}${suffix}.load.json`);
       const progressFile = path.join(ctx.workDir, `${load.label}${suffix}.progress.json`);
+      const readyFile = path.join(ctx.workDir, `${load.label}${suffix}.ready`);
+      fs.rmSync(readyFile, { force: true });
       const client = await startClient(
         'client',
         [
@@ -118,19 +135,29 @@ async function clientProcesses(stack: VariantStack, load: MeasuredLoad, ctx: Var
           ...(ctx.progress !== undefined ? ['--progress-file', progressFile] : []),
         ],
         path.join(ctx.workDir, `${load.label}${suffix}.client.log`),
-        startAt,
         ctx,
+        { [START_GATE_ENV]: gate, [READY_FILE_ENV]: readyFile },
       );
-      return { client, out, progressFile };
-    }),
-  );
+      clients.push({ client, out, progressFile, readyFile });
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { load, gate, clients, stop };
+}
+
+/** Opens the clients' start gate, follows their progress, and merges their results exactly (histograms added, never averaged). */
+async function runMeasuringClients(m: MeasuringClients, stack: VariantStack, ctx: VariantRunContext, onStarted?: () => void): Promise<LoadResult> {
+  const gated = m.clients.map((c) => ({ readyFile: c.readyFile, hasExited: () => c.client.hasExited() }));
+  await openStartGate(m.gate, gated, ctx.signal, CLIENT_READY_TIMEOUT_MS);
   onStarted?.();
   const progress = ctx.progress;
-  const stopWatching = progress === undefined ? () => {} : watchProgressFiles(clients.map((c) => c.progressFile), (p) => progress.load(p));
-  await Promise.all(clients.map((c) => c.client.exited)).finally(stopWatching);
+  const stopWatching = progress === undefined ? () => {} : watchProgressFiles(m.clients.map((c) => c.progressFile), (p) => progress.load(p));
+  await Promise.all(m.clients.map((c) => c.client.exited)).finally(stopWatching);
   const shards = [];
-  for (const { client, out } of clients) {
-    shards.push({ source: out, result: await clientOutput<LoadResult>(client, out, `the client for ${name}`) });
+  for (const { client, out } of m.clients) {
+    shards.push({ source: out, result: await clientOutput<LoadResult>(client, out, `the client for ${stack.variant.name}`) });
   }
   return shards.length === 1 ? shards[0]!.result : mergeLoadResults(shards);
 }
@@ -140,7 +167,7 @@ async function getPeak(stack: VariantStack, load: MeasuredLoad, ctx: VariantRunC
   const closed = ctx.options.closed!;
   const out = path.join(ctx.workDir, `${load.label}.peak.json`);
   const args = ['--target', stack.target, '--mode', 'peak', '--connections', String(closed.connections), '--duration', String(closed.durationSeconds), '--out', out];
-  const client = await startClient('peak', args, path.join(ctx.workDir, `${load.label}.peak.log`), '', ctx);
+  const client = await startClient('peak', args, path.join(ctx.workDir, `${load.label}.peak.log`), ctx);
   return clientOutput<PeakResult>(client, out, `the GET / peak for ${stack.variant.name}`);
 }
 
@@ -158,8 +185,11 @@ export async function checkAndWarm(stack: VariantStack, ctx: VariantRunContext):
   }
 }
 
-/** Empties the table, loads the running stack while sampling its processes, and audits every write. */
-export async function measureStack(stack: VariantStack, load: MeasuredLoad, ctx: VariantRunContext): Promise<VariantResult> {
+/**
+ * Empties the table, loads the running stack while sampling its processes, and audits every write.
+ * `clients` are the load's processes started ahead (startMeasuringClients); without, they start here.
+ */
+export async function measureStack(stack: VariantStack, load: MeasuredLoad, ctx: VariantRunContext, clients?: MeasuringClients): Promise<VariantResult> {
   // A Ctrl-C during the warm-up ends the run there, rather than starting a client against stopped servers.
   ctx.signal.throwIfAborted();
   // Only the measured users' posts may be in the table when it is audited.
@@ -177,7 +207,7 @@ export async function measureStack(stack: VariantStack, load: MeasuredLoad, ctx:
   try {
     ctx.log(`${stack.variant.name}: ${load.stages ? `stages ${load.stages}` : `${load.users} users over ${load.rampSeconds} s`}`);
     ctx.progress?.phase({ variant: stack.variant.name, phase: 'measuring', expectedSeconds: load.rampSeconds, ...(load.detail !== undefined ? { detail: load.detail } : {}) });
-    result = await clientProcesses(stack, load, ctx, () => faults?.start());
+    result = await runMeasuringClients(clients ?? (await startMeasuringClients(stack, load, ctx)), stack, ctx, () => faults?.start());
   } finally {
     resources = sampler.stop();
     injected = await faults?.settle();
@@ -272,11 +302,17 @@ export async function runVariant(variant: VariantSpec, ctx: VariantRunContext, r
       ctx.log(`${variant.name}: failed verification (${failed.join(', ')}): not measured`);
       return { verification };
     }
-    ctx.progress?.phase({ variant: variant.name, phase: 'warming' });
-    await checkAndWarm(stack, ctx);
     const label = ctx.options.repeat > 1 ? `${variant.name}.r${round}` : variant.name;
-    const result = await measureStack(stack, { users: ctx.options.users, rampSeconds: ctx.options.rampSeconds, label, stages: ctx.options.stages }, ctx);
-    return { verification, result };
+    const load = { users: ctx.options.users, rampSeconds: ctx.options.rampSeconds, label, stages: ctx.options.stages };
+    // The measuring clients boot during the warm-up and wait for the lab's word to start.
+    const clients = await startMeasuringClients(stack, load, ctx);
+    try {
+      ctx.progress?.phase({ variant: variant.name, phase: 'warming' });
+      await checkAndWarm(stack, ctx);
+      return { verification, result: await measureStack(stack, load, ctx, clients) };
+    } finally {
+      await clients.stop();
+    }
   } finally {
     await stack.stop();
   }

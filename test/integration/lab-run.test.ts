@@ -55,6 +55,21 @@ test('benchlab run measures the three variants and writes consistent results', {
   assert.deepEqual(await settled(out), [], 'no process of the run remains');
 });
 
+test('several client processes boot during the warm-up and start the measured load together', { timeout: 120_000 }, async () => {
+  const out = tempOut('procs');
+  const res = await runCli(['run', '--variants', 'threaded', '--users', '40', '--ramp', '2', '--warmup-users', '5', '--client-procs', '2', '--database', TEST_DATABASE_URL, '--out', out]);
+  assert.equal(res.code, 0, res.stderr);
+  const shards = [0, 1].map((k) => JSON.parse(fs.readFileSync(path.join(out, 'logs', `threaded.c${k}.load.json`), 'utf8')) as VariantResult);
+  assert.deepEqual(shards.map((s) => s.users.scheduled), [20, 20]);
+  const starts = shards.map((s) => Date.parse(s.startedAt));
+  assert.ok(Math.abs(starts[0]! - starts[1]!) < 250, `the shards started ${Math.abs(starts[0]! - starts[1]!)} ms apart`);
+  const merged = JSON.parse(fs.readFileSync(path.join(out, 'threaded.json'), 'utf8')) as VariantResult;
+  assert.equal(merged.users.scheduled, 40);
+  assert.equal(merged.users.ok, 40);
+  assert.equal(merged.integrity.ok, true);
+  assert.deepEqual(await settled(out), [], 'no process of the run remains');
+});
+
 test('SIGTERM mid-run stops every process and removes the private database', { timeout: 180_000 }, async () => {
   const out = tempOut('interrupted');
   const before = new Set(fs.readdirSync(os.tmpdir()).filter((d) => d.startsWith('benchlab-db-')));
