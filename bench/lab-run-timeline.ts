@@ -65,10 +65,10 @@ export interface VariantSetup {
   variant: string;
   /** App and nginx started until /healthz answered through nginx (the lab's own startMs). */
   startSeconds: number;
-  /** From then until the measuring client was started: verification, contract check, warm-up, table reset. */
+  /** From then until the measurement began: verification, the clients' boot, contract check, warm-up. */
   checksSeconds: number;
-  /** From starting the client until its first measured user. */
-  clientBootSeconds: number;
+  /** From the measurement's log line until its first measured user: table reset, sampling, the clients' start gate. */
+  firstUserSeconds: number;
   /** From the variant's start until its first measured user. */
   totalSeconds: number;
   /** The measured window itself. */
@@ -96,7 +96,7 @@ export function variantSetups(timeline: LabRunTimeline, outDir: string): Variant
       variant,
       startSeconds: startMs / 1000,
       checksSeconds: (measure.atMs - line.atMs) / 1000,
-      clientBootSeconds: (firstArrivalMs - measure.atMs) / 1000,
+      firstUserSeconds: (firstArrivalMs - measure.atMs) / 1000,
       totalSeconds: (firstArrivalMs - variantStartMs) / 1000,
       measuredSeconds: result.durationSeconds,
     });

@@ -1,5 +1,6 @@
 // A variant's set-up phase by phase, with the lab's own functions in the order `benchlab run` calls
-// them: start (app + nginx until /healthz), verification, the contract check with the warm-up, stop.
+// them: start (app + nginx until /healthz; verification's copy without a database starts alongside on
+// the client CPUs), verification, the contract check with the warm-up, stop.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,7 +10,7 @@ import { openDatabase } from '../lab/run.js';
 import { runOptionsFrom } from '../lab/run-options.js';
 import { checkAndWarm, stackOptionsOf } from '../lab/variant-run.js';
 import { startVariantStack } from '../lab/variant-stack.js';
-import { verifyStack } from '../lab/verify.js';
+import { startCopyWithoutDatabase, verifyStack } from '../lab/verify.js';
 
 export interface VariantPhases {
   variant: string;
@@ -37,11 +38,16 @@ export async function timeVariantPhases(workDir: string, signal: AbortSignal, lo
       fs.mkdirSync(dir, { recursive: true });
       const stackOptions = stackOptionsOf(options, database, dir);
       let at = performance.now();
-      const stack = await startVariantStack(variant, stackOptions);
+      const copy = startCopyWithoutDatabase(variant, stackOptions, options.clientCpus ?? stackOptions.serverCpus);
+      copy.catch(() => undefined);
+      const stack = await startVariantStack(variant, stackOptions).catch(async (error: unknown) => {
+        await copy.then((c) => c.stop(), () => undefined);
+        throw error;
+      });
       const timing: VariantPhases = { variant: name, startSeconds: since(at), verifySeconds: 0, checkAndWarmSeconds: 0, stopSeconds: 0 };
       try {
         at = performance.now();
-        await verifyStack(stack, database, stackOptions, 'phasev');
+        await verifyStack(stack, database, stackOptions, 'phasev', copy);
         timing.verifySeconds = since(at);
         at = performance.now();
         await checkAndWarm(stack, { options, database, workDir: dir, runTag: 'phase', log, signal });
