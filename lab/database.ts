@@ -53,28 +53,17 @@ export interface Database {
   restart?(): Promise<{ oldPid: number; newPid: number }>;
 }
 
+/** Where and as whom the lab's own connections log in. */
+function loginOf(address: DatabaseAddress, connectTimeout = 3000): mysql.ConnectionOptions {
+  return { host: address.host, port: address.port, user: address.user, password: address.password, charset: 'utf8mb4', connectTimeout };
+}
+
 function poolFor(address: DatabaseAddress, database?: string): mysql.Pool {
-  return mysql.createPool({
-    host: address.host,
-    port: address.port,
-    user: address.user,
-    password: address.password,
-    database,
-    charset: 'utf8mb4',
-    connectionLimit: 2,
-    connectTimeout: 3000,
-  });
+  return mysql.createPool({ ...loginOf(address), database, connectionLimit: 2 });
 }
 
 async function createDatabase(address: DatabaseAddress): Promise<string> {
-  const connection = await mysql.createConnection({
-    host: address.host,
-    port: address.port,
-    user: address.user,
-    password: address.password,
-    charset: 'utf8mb4',
-    connectTimeout: 3000,
-  });
+  const connection = await mysql.createConnection(loginOf(address));
   try {
     await connection.query(
       `CREATE DATABASE IF NOT EXISTS \`${address.database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`,
@@ -313,13 +302,7 @@ export async function startPrivateDatabase(options: PrivateDatabaseOptions = {})
 }
 
 async function answers(address: DatabaseAddress): Promise<boolean> {
-  const connection = await mysql.createConnection({
-    host: address.host,
-    port: address.port,
-    user: address.user,
-    password: address.password,
-    connectTimeout: 1000,
-  });
+  const connection = await mysql.createConnection(loginOf(address, 1000));
   await connection.end().catch(() => connection.destroy());
   return true;
 }
