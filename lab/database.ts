@@ -1,12 +1,12 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
 import { LabError } from './errors.js';
 import { databaseUrlOf, parseDatabaseUrl, type DatabaseAddress } from './database-url.js';
 import { findExecutable } from './executables.js';
+import { ownedTempDir, removeOrphanedDirs } from './owned-dirs.js';
 import { ENTRIES_TABLE_SQL } from '../apps/core/entry-store.js';
 import { assertPortFree, freePort } from './ports.js';
 import { startProcess, waitFor, type ManagedProcess } from './service.js';
@@ -235,6 +235,8 @@ function serverArgs(flavor: ServerFlavor, dataDir: string, port: number): string
   return flavor.kind === 'mysql' ? [...common, '--mysqlx=OFF'] : [...common, '--skip-name-resolve'];
 }
 
+const DATA_DIR_PREFIX = 'benchlab-db-';
+
 export interface PrivateDatabaseOptions {
   /** CPU list for `taskset -c`. */
   cpus?: string;
@@ -249,8 +251,12 @@ export async function startPrivateDatabase(options: PrivateDatabaseOptions = {})
   const host = '127.0.0.1';
   if (options.port !== undefined) await assertPortFree(host, options.port, '--db-port');
   const port = options.port ?? (await freePort(host));
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'benchlab-db-'));
-  const logFile = path.join(dataDir, 'server.log');
+  // A lab killed by SIGKILL could not remove its server's data; the next one does.
+  removeOrphanedDirs(DATA_DIR_PREFIX);
+  // The data in a folder of its own: MySQL initializes only an empty one.
+  const root = ownedTempDir(DATA_DIR_PREFIX);
+  const dataDir = path.join(root, 'data');
+  const logFile = path.join(root, 'server.log');
   const address: DatabaseAddress = { user: 'root', password: '', host, port, database: 'benchlab' };
 
   let server: ManagedProcess | undefined;
@@ -259,7 +265,7 @@ export async function startPrivateDatabase(options: PrivateDatabaseOptions = {})
     stopped ??= (async () => {
       // InnoDB flushes on shutdown; give it longer than an app server before killing it.
       await server?.stop(30_000);
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      fs.rmSync(root, { recursive: true, force: true });
     })();
     return stopped;
   };
