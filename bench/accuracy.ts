@@ -4,22 +4,21 @@
 //     at low and at high load.
 //  2. A target that stalls for a known time mid-run, with users in flight capped: response times
 //     (from the intended start) must show the stall as wrk2 would, service times must not.
-//  3. The closed-model GET / peak (autocannon inside benchlab) and wrk against the same nginx
-//     endpoint, one after the other: req/s side by side.
+//  3. The closed-model GET / peak (autocannon inside benchlab) and wrk against the same variant's
+//     nginx endpoint, interleaved: req/s within 10% (bench/peak-check.ts). `--only peak` runs just that.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { distDir } from '../lab/paths.js';
 import { benchCpus, integerOptions, machineLine, runBench, table } from './bench-setup.js';
-import { runPinned, runWrk } from './load-tools.js';
+import { runPinned } from './load-tools.js';
 import { cliPath } from '../lab/paths.js';
-import { startStaticTarget } from './static-target.js';
+import { peakCheck } from './peak-check.js';
 import type { LoadResult, StepName, TimeSummary } from '../client/result.js';
-import type { PeakResult } from '../client/peak.js';
 
 const STEPS: StepName[] = ['get', 'post', 'redirect'];
-const options = integerOptions({ delay: 20, stall: 1000, seconds: 4 });
+const options = integerOptions({ delay: 20, stall: 1000, seconds: 4, rounds: 5, connections: 50 }, ['peak']);
 
 interface Target {
   url: string;
@@ -51,9 +50,11 @@ async function targetStats(url: string): Promise<Record<StepName, TimeSummary>> 
   return (await res.json()) as Record<StepName, TimeSummary>;
 }
 
-runBench('accuracy', async (workDir) => {
+runBench('accuracy', async (workDir, signal) => {
   const cpus = benchCpus();
   process.stdout.write(`benchlab accuracy, ${new Date().toISOString().slice(0, 10)}, ${machineLine()}\n\n`);
+  const peak = () => peakCheck(workDir, signal, cpus, { connections: options.connections, seconds: options.seconds, rounds: options.rounds }, (text) => process.stdout.write(text));
+  if (options.only === 'peak') return peak();
 
   // 1. Known delay: the truth is what the target really held each request (it measures itself) plus the round trip.
   const zero = await delayTarget({ DELAY_MS: '0' }, cpus.server);
@@ -88,17 +89,6 @@ runBench('accuracy', async (workDir) => {
   process.stdout.write(`${table(['step', 'response p50', 'response p99', 'response max', 'service p99', 'service max'], stallRows)}\n`);
   process.stdout.write(`   users that waited for a slot: ${stalled.users.waited ?? 0}; peak in flight ${stalled.users.peakInFlight ?? '-'}\n\n`);
 
-  // 3. The closed-model GET / peak against wrk on one nginx endpoint.
-  const nginx = await startStaticTarget(cpus.server !== undefined ? { cpus: cpus.server } : {});
-  try {
-    const out = path.join(workDir, 'peak.json');
-    const exit = await runPinned('peak', process.execPath, [cliPath, 'load', '--target', nginx.url, '--mode', 'peak', '--connections', '50', '--duration', String(options.seconds), '--quiet', '--out', out], { cpus: cpus.client, workDir });
-    if (exit.code !== 0) throw new Error(`peak: ${exit.output.trim()}`);
-    const peak = JSON.parse(readFileSync(out, 'utf8')) as PeakResult;
-    const wrk = await runWrk({ url: nginx.url, cpus: cpus.client, workDir }, options.seconds, 50);
-    process.stdout.write(`3. Closed model, 50 connections, ${options.seconds} s of GET / against static nginx, one after the other\n`);
-    process.stdout.write(`${table(['tool', 'req/s', 'ratio to wrk'], [['benchlab load --mode peak', peak.requestsPerSecond.toFixed(0), (peak.requestsPerSecond / wrk.requestsPerSecond).toFixed(2)], ['wrk', wrk.requestsPerSecond.toFixed(0), '1.00']])}\n`);
-  } finally {
-    await nginx.stop();
-  }
+  // 3. The closed-model GET / peak against wrk on a variant's nginx endpoint.
+  await peak();
 });

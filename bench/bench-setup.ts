@@ -6,7 +6,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { LabError } from '../lab/errors.js';
 import { abortOnSignals } from '../lab/interrupt.js';
-import { parseInteger } from '../lab/option-parsers.js';
+import { oneOf, parseInteger } from '../lab/option-parsers.js';
 import { stopAll } from '../lab/service.js';
 
 export interface CpuSplit {
@@ -28,15 +28,27 @@ export function machineLine(): string {
   return `${os.availableParallelism()} × ${model}, ${os.type()} ${os.release()} ${os.arch()}, Node ${process.version}`;
 }
 
-/** Whole-number options, each with a default: `--name N`. */
-export function integerOptions<K extends string>(defaults: Record<K, number>): Record<K, number> {
-  const options = Object.fromEntries(Object.keys(defaults).map((name) => [name, { type: 'string' as const }]));
-  const { values } = parseArgs({ options, strict: true });
-  const parsed = { ...defaults };
+/** Whole-number options, each with a default: `--name N`; and `--only NAME` when `only` lists the names it takes. */
+export function integerOptions<K extends string, O extends string = never>(defaults: Record<K, number>, only: readonly O[] = []): Record<K, number> & { only?: O } {
+  const options: Record<string, { type: 'string' }> = Object.fromEntries(Object.keys(defaults).map((name) => [name, { type: 'string' as const }]));
+  if (only.length > 0) options['only'] = { type: 'string' };
+  try {
+    return parseOptions(defaults, only, parseArgs({ options, strict: true }).values);
+  } catch (error) {
+    // Read before any bench starts: a bad option is one line and exit code 2, never a stack trace.
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(error instanceof LabError ? error.exitCode : 2);
+  }
+}
+
+function parseOptions<K extends string, O extends string>(defaults: Record<K, number>, only: readonly O[], values: object): Record<K, number> & { only?: O } {
+  const parsed: Record<K, number> & { only?: O } = { ...defaults };
   for (const name of Object.keys(defaults) as K[]) {
     const text = (values as Record<string, string | undefined>)[name];
-    if (text !== undefined) parsed[name] = parseInteger(`--${name}`, text, 1);
+    if (text !== undefined) parsed[name] = parseInteger(`--${name}`, text, 1) as (Record<K, number> & { only?: O })[K];
   }
+  const chosen = (values as Record<string, string | undefined>)['only'];
+  if (chosen !== undefined) parsed.only = oneOf('--only', chosen, only);
   return parsed;
 }
 
