@@ -1,7 +1,7 @@
 // Proof of accuracy: does benchlab report the times a server really took?
 //  1. A target that answers every request after a known delay, and measures what it really held:
-//     the client's per-step p50 and p99 must sit within 1 ms of that plus the loopback round trip,
-//     at low and at high load.
+//     the client's per-step p50 and p99 must sit within 1 ms of that plus the loopback round trip
+//     (measured the same way, at the same rate, with no delay), at low and at high load.
 //  2. A target that stalls for a known time mid-run, with users in flight capped: response times
 //     (from the intended start) must show the stall as wrk2 would, service times must not.
 //  3. The closed-model GET / peak (autocannon inside benchlab) and wrk against the same variant's
@@ -15,6 +15,8 @@ import { benchCpus, integerOptions, machineLine, runBench, table } from './bench
 import { runPinned } from './load-tools.js';
 import { cliPath } from '../lab/paths.js';
 import { peakCheck } from './peak-check.js';
+import { busyShare, readCpuTicks } from './cpu-share.js';
+import { clockTicksPerSecond, readProcStat } from '../lab/sampler.js';
 import type { LoadResult, StepName, TimeSummary } from '../client/result.js';
 
 const STEPS: StepName[] = ['get', 'post', 'redirect'];
@@ -22,6 +24,7 @@ const options = integerOptions({ delay: 20, stall: 1000, seconds: 4, rounds: 5, 
 
 interface Target {
   url: string;
+  pid: number;
   stop(): void;
 }
 
@@ -33,7 +36,7 @@ async function delayTarget(env: Record<string, string>, cpus: string | undefined
     createInterface({ input: child.stdout! }).once('line', resolve);
     child.once('error', reject);
   });
-  return { url: line.trim(), stop: () => child.kill('SIGTERM') };
+  return { url: line.trim(), pid: child.pid!, stop: () => child.kill('SIGTERM') };
 }
 
 async function load(url: string, args: string[], workDir: string, name: string, cpus: string | undefined): Promise<LoadResult> {
@@ -45,10 +48,49 @@ async function load(url: string, args: string[], workDir: string, name: string, 
 
 const ms = (us: number) => (us / 1000).toFixed(2);
 
-async function targetStats(url: string): Promise<Record<StepName, TimeSummary>> {
-  const res = await fetch(`${url}/stats`);
-  return (await res.json()) as Record<StepName, TimeSummary>;
+interface TargetStats extends Record<StepName, TimeSummary> {
+  /** The target's own event-loop delay: how long a request may sit in its socket unseen. */
+  eventLoopDelayUs: { p50: number; p99: number; max: number };
 }
+
+async function targetStats(url: string): Promise<TargetStats> {
+  const res = await fetch(`${url}/stats`);
+  return (await res.json()) as TargetStats;
+}
+
+/** One check-1 run against a fresh delay target, with the target's truth and what else used the CPUs meanwhile. */
+interface DelayRun {
+  result: LoadResult;
+  truth: TargetStats;
+  /** Busy share of the server and client CPUs over the run, and the target's and client's own shares. */
+  cpu: { server: number | undefined; client: number | undefined; target: number; load: number };
+}
+
+async function delayRun(delayMs: number, usersPerSecond: number, workDir: string, name: string): Promise<DelayRun> {
+  const cpus = benchCpus();
+  const target = await delayTarget({ DELAY_MS: String(delayMs) }, cpus.server);
+  try {
+    const ticksBefore = readCpuTicks();
+    const targetBefore = readProcStat(target.pid)?.cpuTicks ?? 0;
+    const startedMs = performance.now();
+    const result = await load(target.url, ['--users', String(usersPerSecond * options.seconds), '--ramp', String(options.seconds), '--no-check-own-post'], workDir, name, cpus.client);
+    const seconds = (performance.now() - startedMs) / 1000;
+    const targetSeconds = ((readProcStat(target.pid)?.cpuTicks ?? 0) - targetBefore) / clockTicksPerSecond();
+    const ticksAfter = readCpuTicks();
+    const truth = await targetStats(target.url);
+    const share = (cpu: string | undefined) => (cpu === undefined ? undefined : busyShare(ticksBefore, ticksAfter, `cpu${cpu}`));
+    const client = result.client;
+    return {
+      result,
+      truth,
+      cpu: { server: share(cpus.server), client: share(cpus.client), target: targetSeconds / seconds, load: client === undefined ? 0 : client.cpuSeconds / client.wallSeconds },
+    };
+  } finally {
+    target.stop();
+  }
+}
+
+const percent = (share: number | undefined) => (share === undefined ? '-' : `${Math.round(share * 100)}%`);
 
 runBench('accuracy', async (workDir, signal) => {
   const cpus = benchCpus();
@@ -56,28 +98,33 @@ runBench('accuracy', async (workDir, signal) => {
   const peak = () => peakCheck(workDir, signal, cpus, { connections: options.connections, seconds: options.seconds, rounds: options.rounds }, (text) => process.stdout.write(text));
   if (options.only === 'peak') return peak();
 
-  // 1. Known delay: the truth is what the target really held each request (it measures itself) plus the round trip.
-  const zero = await delayTarget({ DELAY_MS: '0' }, cpus.server);
-  const base = await load(zero.url, ['--users', '200', '--ramp', '2', '--no-check-own-post'], workDir, 'rtt', cpus.client);
-  const zeroHeld = await targetStats(zero.url);
-  zero.stop();
-  // The round trip without the server's own time: what the client saw beyond what the target held.
-  const rttUs = Math.min(...STEPS.map((s) => base.serviceTimeUs![s].p50 - zeroHeld[s].p50));
+  // 1. Known delay: the truth is what the target really held each request (it measures itself) plus
+  // the round trip: what the client saw beyond what the target held, with no delay, at the same rate.
+  // Per step, because the get step also holds the TCP handshake of the user's new connection.
   const rows: string[][] = [];
+  const notes: string[] = [];
   for (const [label, rate] of [['low load', 50], ['high load', 1000]] as const) {
-    const delayed = await delayTarget({ DELAY_MS: String(options.delay) }, cpus.server);
-    const r = await load(delayed.url, ['--users', String(rate * options.seconds), '--ramp', String(options.seconds), '--no-check-own-post'], workDir, label.replace(' ', '-'), cpus.client);
-    const truth = await targetStats(delayed.url);
-    delayed.stop();
+    const zero = await delayRun(0, rate, workDir, `${label.replace(' ', '-')}-rtt`);
+    const delayed = await delayRun(options.delay, rate, workDir, label.replace(' ', '-'));
+    const rtt = Object.fromEntries(STEPS.map((s) => [s, zero.result.serviceTimeUs![s].p50 - zero.truth[s].p50])) as Record<StepName, number>;
     for (const step of STEPS) {
-      const t = r.serviceTimeUs![step];
-      const p50Error = t.p50 - (truth[step].p50 + rttUs);
-      const p99Error = t.p99 - (truth[step].p99 + rttUs);
-      rows.push([label, step, ms(truth[step].p50), ms(truth[step].p99), ms(t.p50), ms(t.p99), ms(p50Error), ms(p99Error), Math.abs(p50Error) <= 1000 && Math.abs(p99Error) <= 1000 ? 'yes' : 'NO']);
+      const t = delayed.result.serviceTimeUs![step];
+      const truth = delayed.truth[step];
+      const p50Error = t.p50 - (truth.p50 + rtt[step]);
+      const p99Error = t.p99 - (truth.p99 + rtt[step]);
+      rows.push([label, step, ms(rtt[step]), ms(truth.p50), ms(truth.p99), ms(t.p50), ms(t.p99), ms(p50Error), ms(p99Error), Math.abs(p50Error) <= 1000 && Math.abs(p99Error) <= 1000 ? 'yes' : 'NO']);
     }
+    const loop = delayed.truth.eventLoopDelayUs;
+    const { cpu } = delayed;
+    notes.push(
+      `   ${label} (${rate} users/s): target event-loop delay p99 ${ms(loop.p99)} ms, max ${ms(loop.max)} ms;` +
+        ` client's p99 ${delayed.result.client?.eventLoopDelayP99Ms.toFixed(2) ?? '-'} ms;` +
+        ` server CPU ${percent(cpu.server)} busy (target ${percent(cpu.target)}), client CPU ${percent(cpu.client)} busy (client ${percent(cpu.load)})`,
+    );
   }
-  process.stdout.write(`1. Nominal delay ${options.delay} ms per request; the target measures what it really held; loopback round trip ${ms(rttUs)} ms\n`);
-  process.stdout.write(`${table(['load', 'step', 'held p50', 'held p99', 'client p50', 'client p99', 'p50 error', 'p99 error', 'within 1 ms'], rows)}\n\n`);
+  process.stdout.write(`1. Nominal delay ${options.delay} ms per request; the target measures what it really held; round trip per step at the same rate with no delay\n`);
+  process.stdout.write(`${table(['load', 'step', 'round trip', 'held p50', 'held p99', 'client p50', 'client p99', 'p50 error', 'p99 error', 'within 1 ms'], rows)}\n`);
+  process.stdout.write(`${notes.join('\n')}\n\n`);
 
   // 2. A stall mid-run with users in flight capped.
   const stallAtMs = 2000;

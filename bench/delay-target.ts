@@ -1,54 +1,136 @@
 // A scenario target with a known answer time, for the accuracy bench: every request is held for
 // DELAY_MS; from STALL_AT_MS after start, for STALL_MS, answers are held until the stall ends.
-// It measures what it really did (receipt to answer, per step) so the client's figures can be set
-// against the truth rather than against the nominal delay; GET /stats returns those figures.
+// It measures what it really did (from the read that brought a request's first bytes to the write
+// of its answer, per step) so the client's figures can be set against the truth rather than
+// against the nominal delay; GET /stats returns those figures and the target's own event-loop delay.
 // Prints its URL on stdout, then serves until SIGTERM.
-import http from 'node:http';
-import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
+//
+// It is kept lean because whatever keeps its event loop busy is time a request waits unseen in its
+// socket: in the client's figure, missing from the target's. So it is plain `net`, not `http`, the
+// answers are prebuilt bytes, and the held requests wait in one queue behind one timer (a constant
+// delay comes due in arrival order) instead of a closure and a Timeout each.
+import net from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { newTimeHistogram, summarise } from '../client/histogram.js';
 import type { StepName } from '../client/result.js';
+import { frameRequest } from './request-frame.js';
 
 const delayMs = Number(process.env['DELAY_MS'] ?? 0);
 const stallAtMs = Number(process.env['STALL_AT_MS'] ?? -1);
 const stallMs = Number(process.env['STALL_MS'] ?? 0);
 const startedMs = performance.now();
 const held = { get: newTimeHistogram(), post: newTimeHistogram(), redirect: newTimeHistogram() };
-const entries = Array.from({ length: 20 }, (_, i) => `<li id="e${i}">entry ${i}</li>`).join('\n');
+const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+loopDelay.enable();
 
-/** The wait for a request arriving now: the fixed delay, or until the stall ends. */
-function waitMs(now: number): number {
+// Nothing checks that the token differs between users, so every page carries the same one.
+const TOKEN = '5eed0123456789abcdef0123456789ab';
+const entries = Array.from({ length: 20 }, (_, i) => `<li id="e${i}">entry ${i}</li>`).join('\n');
+const page = `<form method="post" action="/"><input type="hidden" name="csrf" value="${TOKEN}"></form>\n<ol class="entries">\n${entries}\n</ol>\n`;
+const common = `x-backend: delay-target\r\nx-worker: ${process.pid}\r\ncontent-type: text/html; charset=utf-8\r\n`;
+const ANSWERS: Readonly<Record<StepName, Buffer>> = {
+  get: Buffer.from(`HTTP/1.1 200 OK\r\n${common}set-cookie: csrftoken=${TOKEN}; Path=/\r\ncontent-length: ${Buffer.byteLength(page)}\r\n\r\n${page}`),
+  post: Buffer.from(`HTTP/1.1 302 Found\r\n${common}location: /\r\ncontent-length: 0\r\n\r\n`),
+  redirect: Buffer.from(`HTTP/1.1 200 OK\r\n${common}content-length: ${Buffer.byteLength(page)}\r\n\r\n${page}`),
+};
+const BAD_REQUEST = Buffer.from('HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
+
+interface Held {
+  socket: Socket;
+  step: StepName;
+  receivedMs: number;
+  dueMs: number;
+}
+
+/** Held requests in arrival order, which is also the order they come due. */
+const queue: Held[] = [];
+let queueHead = 0;
+let timer: NodeJS.Timeout | undefined;
+
+/** When a request arriving now is due: after the fixed delay, or after the stall ends. */
+function dueMs(now: number): number {
   const sinceStart = now - startedMs;
   const inStall = stallAtMs >= 0 && sinceStart >= stallAtMs && sinceStart < stallAtMs + stallMs;
-  return inStall ? stallAtMs + stallMs - sinceStart + delayMs : delayMs;
+  return inStall ? startedMs + stallAtMs + stallMs + delayMs : now + delayMs;
 }
 
-function answer(req: http.IncomingMessage, res: http.ServerResponse, step: StepName, receivedMs: number): void {
-  const headers: http.OutgoingHttpHeaders = { 'x-backend': 'delay-target', 'x-worker': String(process.pid), 'content-type': 'text/html; charset=utf-8' };
-  let body = '';
-  if (step === 'post') {
-    res.writeHead(302, { ...headers, location: '/', 'content-length': 0 });
+function hold(request: Held): void {
+  queue.push(request);
+  if (timer === undefined) arm(performance.now());
+}
+
+function arm(now: number): void {
+  // Timers fire on whole milliseconds, never early: round up, the lateness is measured anyway.
+  timer = setTimeout(answerDue, Math.max(1, Math.ceil(queue[queueHead]!.dueMs - now)));
+}
+
+function answerDue(): void {
+  timer = undefined;
+  let now = performance.now();
+  while (queueHead < queue.length && queue[queueHead]!.dueMs <= now) {
+    const request = queue[queueHead]!;
+    queue[queueHead++] = undefined as unknown as Held;
+    if (!request.socket.destroyed) {
+      request.socket.write(ANSWERS[request.step]);
+      now = performance.now();
+      held[request.step].recordValue(Math.round((now - request.receivedMs) * 1000));
+    }
+  }
+  if (queueHead === queue.length) {
+    queue.length = 0;
+    queueHead = 0;
   } else {
-    const token = randomBytes(16).toString('hex');
-    if (step === 'get') headers['set-cookie'] = `csrftoken=${token}; Path=/`;
-    body = `<form method="post" action="/"><input type="hidden" name="csrf" value="${token}"></form>\n<ol class="entries">\n${entries}\n</ol>\n`;
-    res.writeHead(200, { ...headers, 'content-length': Buffer.byteLength(body) });
+    arm(now);
   }
-  res.end(body);
-  held[step].recordValue(Math.round((performance.now() - receivedMs) * 1000));
-  void req;
 }
 
-const server = http.createServer((req, res) => {
-  const receivedMs = performance.now();
-  if (req.url === '/stats') {
-    res.end(JSON.stringify({ get: summarise(held.get), post: summarise(held.post), redirect: summarise(held.redirect) }));
-    return;
-  }
-  const step: StepName = req.method === 'POST' ? 'post' : req.headers.cookie ? 'redirect' : 'get';
-  req.resume();
-  req.once('end', () => setTimeout(() => answer(req, res, step, receivedMs), Math.max(0, waitMs(receivedMs) - (performance.now() - receivedMs))));
-});
-server.keepAliveTimeout = 75_000;
-server.listen(0, '127.0.0.1', () => process.stdout.write(`http://127.0.0.1:${(server.address() as AddressInfo).port}\n`));
-process.once('SIGTERM', () => server.close(() => process.exit(0)));
+function stats(): string {
+  return JSON.stringify({
+    get: summarise(held.get),
+    post: summarise(held.post),
+    redirect: summarise(held.redirect),
+    eventLoopDelayUs: { p50: Math.round(loopDelay.percentile(50) / 1000), p99: Math.round(loopDelay.percentile(99) / 1000), max: Math.round(loopDelay.max / 1000) },
+  });
+}
+
+function serve(socket: Socket): void {
+  socket.setNoDelay(true);
+  let pending: Buffer | undefined;
+  /** When the first bytes of the request being received arrived. */
+  let firstBytesMs = 0;
+  socket.on('data', (chunk: Buffer) => {
+    const now = performance.now();
+    if (pending === undefined) firstBytesMs = now;
+    const buffer = pending === undefined ? chunk : Buffer.concat([pending, chunk]);
+    pending = undefined;
+    let start = 0;
+    for (;;) {
+      let frame;
+      try {
+        frame = frameRequest(buffer, start);
+      } catch {
+        socket.end(BAD_REQUEST);
+        return;
+      }
+      if (frame === undefined) break;
+      if (frame.path === '/stats') {
+        const body = stats();
+        socket.end(`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+        return;
+      }
+      const step: StepName = frame.method === 'POST' ? 'post' : frame.hasCookie ? 'redirect' : 'get';
+      hold({ socket, step, receivedMs: firstBytesMs, dueMs: dueMs(firstBytesMs) });
+      start = frame.end;
+      firstBytesMs = now;
+    }
+    // Each read brings a buffer of its own, so the rest can be kept as it is.
+    if (start < buffer.length) pending = buffer.subarray(start);
+  });
+  // A user that gave up or finished may reset the connection: nothing to do but forget it.
+  socket.on('error', () => socket.destroy());
+}
+
+const server = net.createServer(serve);
+server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, () => process.stdout.write(`http://127.0.0.1:${(server.address() as AddressInfo).port}\n`));
+process.once('SIGTERM', () => process.exit(0));

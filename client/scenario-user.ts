@@ -60,6 +60,11 @@ export class ScenarioUser implements ResponseHandler, ConnectionOwner {
   private stepStartMs: number;
   /** When the current request was handed to the connection: service time runs from here. */
   private sentMs = 0;
+  /**
+   * When the connection last brought bytes (or its end): a response completes at the read that
+   * brings its last byte, so this is its end time, taken before the parse and anything it allocates.
+   */
+  private readMs = 0;
   private cookie: string | undefined;
   private marker = '';
   private redirectGet: string | Buffer = NO_PAGE;
@@ -137,7 +142,7 @@ export class ScenarioUser implements ResponseHandler, ConnectionOwner {
   onResponseComplete(keepAlive: boolean): void {
     if (this.finished) return;
     if (!keepAlive) this.reconnect = true;
-    const nowMs = performance.now();
+    const nowMs = this.readMs;
     const problem = this.statusOrBackendProblem();
     if (problem !== undefined) return this.fail(problem, nowMs);
     switch (this.step) {
@@ -156,6 +161,7 @@ export class ScenarioUser implements ResponseHandler, ConnectionOwner {
   }
 
   onConnectionRead(bytes: number): void {
+    this.readMs = performance.now();
     this.parser.feed(this.context.readBuffer, 0, bytes);
   }
 
@@ -166,6 +172,7 @@ export class ScenarioUser implements ResponseHandler, ConnectionOwner {
 
   onConnectionEnd(): void {
     if (this.finished) return;
+    this.readMs = performance.now();
     this.parser.end();
   }
 
@@ -236,8 +243,10 @@ export class ScenarioUser implements ResponseHandler, ConnectionOwner {
     this.chunks.length = 0;
     this.pageBytes = 0;
     this.deadlineMs = nowMs + this.context.timeoutMs;
-    this.sentMs = nowMs;
     this.parser.reset();
+    // Taken here, after the request was built: the client's own work (and any GC it sets off) is
+    // not the server's time.
+    this.sentMs = performance.now();
     let connection = this.connection;
     if (connection === undefined || this.reconnect) {
       connection?.drop();

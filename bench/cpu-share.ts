@@ -1,0 +1,35 @@
+// How busy each CPU was over a stretch of time, from /proc/stat: the accuracy bench prints it beside
+// its own processes' CPU, so a reader sees whether other work on the machine shared the cores.
+import fs from 'node:fs';
+
+/** Clock ticks per CPU ("cpu0", "cpu1", …) since boot. */
+export interface CpuTicks {
+  busy: number;
+  total: number;
+}
+
+/** The per-CPU lines of /proc/stat; idle and iowait count as not busy. */
+export function parseCpuTicks(procStat: string): Map<string, CpuTicks> {
+  const ticks = new Map<string, CpuTicks>();
+  for (const line of procStat.split('\n')) {
+    const match = /^(cpu\d+)\s+(.*)$/.exec(line);
+    if (match === null) continue;
+    // user nice system idle iowait irq softirq steal [guest guest_nice, already counted in user and nice]
+    const fields = match[2]!.trim().split(/\s+/).slice(0, 8).map(Number);
+    const total = fields.reduce((sum, value) => sum + value, 0);
+    ticks.set(match[1]!, { busy: total - (fields[3] ?? 0) - (fields[4] ?? 0), total });
+  }
+  return ticks;
+}
+
+export function readCpuTicks(): Map<string, CpuTicks> {
+  return parseCpuTicks(fs.readFileSync('/proc/stat', 'utf8'));
+}
+
+/** The busy share (0–1) of `cpu` between two readings; undefined when it is not in both. */
+export function busyShare(before: Map<string, CpuTicks>, after: Map<string, CpuTicks>, cpu: string): number | undefined {
+  const a = before.get(cpu);
+  const b = after.get(cpu);
+  if (a === undefined || b === undefined || b.total <= a.total) return undefined;
+  return (b.busy - a.busy) / (b.total - a.total);
+}

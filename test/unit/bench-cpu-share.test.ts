@@ -1,0 +1,29 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { busyShare, parseCpuTicks } from '../../bench/cpu-share.js';
+
+const stat = (cpu0: string, cpu1: string) => `cpu  1 2 3 4 5 6 7 8 9 10\ncpu0 ${cpu0}\ncpu1 ${cpu1}\nintr 123 4 5\nctxt 99\n`;
+
+describe('parseCpuTicks', () => {
+  it('reads each CPU, counting idle and iowait as not busy and guest time once', () => {
+    const ticks = parseCpuTicks(stat('10 0 5 80 5 0 0 0 7 0', '1 1 1 1 1 1 1 1 0 0'));
+    assert.deepEqual(ticks.get('cpu0'), { busy: 15, total: 100 });
+    assert.deepEqual(ticks.get('cpu1'), { busy: 6, total: 8 });
+    assert.equal(ticks.has('cpu'), false);
+  });
+});
+
+describe('busyShare', () => {
+  it('is the busy part of the ticks between two readings', () => {
+    const before = parseCpuTicks(stat('10 0 0 90 0 0 0 0', '0 0 0 100 0 0 0 0'));
+    const after = parseCpuTicks(stat('40 0 10 150 0 0 0 0', '0 0 0 200 0 0 0 0'));
+    assert.equal(busyShare(before, after, 'cpu0'), 0.4);
+    assert.equal(busyShare(before, after, 'cpu1'), 0);
+  });
+
+  it('has no answer for a CPU it did not see or no time passing', () => {
+    const ticks = parseCpuTicks(stat('1 0 0 1 0 0 0 0', '1 0 0 1 0 0 0 0'));
+    assert.equal(busyShare(ticks, ticks, 'cpu0'), undefined);
+    assert.equal(busyShare(ticks, ticks, 'cpu7'), undefined);
+  });
+});
