@@ -16,8 +16,6 @@ import { arrivalModel, type ClosedModel } from './arrival-options.js';
 import { assertNotLate, parseStartAt, waitUntil } from './start-time.js';
 import { waitForTarget } from './target-ready.js';
 import { writeProgressFile } from './client-progress-file.js';
-import { loadAsVariant } from '../report/load-as-variant.js';
-import { summaryTable } from '../report/summary-table.js';
 
 export interface RawLoadCommandOptions {
   target?: string;
@@ -68,6 +66,12 @@ function resultFile(out: string): string {
     throw optionError('--out', `cannot write into ${dir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
   return isDirectory ? path.join(dir, `shard-${os.hostname()}-${process.pid}.json`) : out;
+}
+
+/** The report's table for one result; loaded only to print it, as clients the lab starts are --quiet. */
+async function summaryText(result: LoadResult): Promise<string> {
+  const [{ summaryTable }, { loadAsVariant }] = await Promise.all([import('../report/summary-table.js'), import('../report/load-as-variant.js')]);
+  return summaryTable([loadAsVariant(result)], { color: process.stdout.isTTY === true });
 }
 
 /** --mode peak: autocannon's plain GET / as fast as the target answers, for the server's ceiling. */
@@ -153,7 +157,7 @@ export async function loadCommand(raw: RawLoadCommandOptions): Promise<void> {
     const result = meta === undefined ? measured : { ...measured, meta };
     if (outFile !== undefined) fs.writeFileSync(outFile, `${JSON.stringify(result, null, 2)}\n`);
     if (raw.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-    else if (!raw.quiet) process.stdout.write(`${summaryTable([loadAsVariant(result)], { color: process.stdout.isTTY === true })}\n`);
+    else if (!raw.quiet) process.stdout.write(`${await summaryText(result)}\n`);
     const stopped = interrupt.interrupted();
     if (stopped) throw stopped;
   } catch (error) {
