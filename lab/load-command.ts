@@ -17,8 +17,6 @@ import { assertNotLate, parseStartAt, waitUntil } from './start-time.js';
 import { waitForTarget } from './target-ready.js';
 import { writeProgressFile } from './client-progress-file.js';
 import { passStartGate, READY_FILE_ENV, START_GATE_ENV } from './start-gate.js';
-import { loadAsVariant } from '../report/load-as-variant.js';
-import { summaryTable } from '../report/summary-table.js';
 
 export interface RawLoadCommandOptions {
   target?: string;
@@ -69,6 +67,12 @@ function resultFile(out: string): string {
     throw optionError('--out', `cannot write into ${dir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
   return isDirectory ? path.join(dir, `shard-${os.hostname()}-${process.pid}.json`) : out;
+}
+
+/** The report's table for one result; loaded only to print it, as clients the lab starts are --quiet. */
+async function summaryText(result: LoadResult): Promise<string> {
+  const [{ summaryTable }, { loadAsVariant }] = await Promise.all([import('../report/summary-table.js'), import('../report/load-as-variant.js')]);
+  return summaryTable([loadAsVariant(result)], { color: process.stdout.isTTY === true });
 }
 
 /** --mode peak: autocannon's plain GET / as fast as the target answers, for the server's ceiling. */
@@ -157,7 +161,7 @@ export async function loadCommand(raw: RawLoadCommandOptions): Promise<void> {
     const result = meta === undefined ? measured : { ...measured, meta };
     if (outFile !== undefined) fs.writeFileSync(outFile, `${JSON.stringify(result, null, 2)}\n`);
     if (raw.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-    else if (!raw.quiet) process.stdout.write(`${summaryTable([loadAsVariant(result)], { color: process.stdout.isTTY === true })}\n`);
+    else if (!raw.quiet) process.stdout.write(`${await summaryText(result)}\n`);
     const stopped = interrupt.interrupted();
     if (stopped) throw stopped;
   } catch (error) {

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
+import { decodeFromCompressedBase64 } from 'hdr-histogram-js';
 import { decodeTimeHistogram, mergeEncoded, newTimeHistogram, summarise } from '../../client/histogram.js';
 import { seededRandom } from '../../client/seeded-random.js';
 
@@ -60,5 +62,31 @@ describe('time histograms', () => {
 
   it('merges nothing into an empty histogram', () => {
     assert.equal(summarise(mergeEncoded([])).count, 0);
+  });
+
+  it('encodes the standard compressed format that hdr-histogram-js itself decodes', () => {
+    const histogram = newTimeHistogram();
+    for (const value of values(7, 3_000)) histogram.recordValue(value);
+    const summary = summarise(histogram);
+    const decoded = decodeFromCompressedBase64(summary.histogram, 64);
+    assert.equal(decoded.totalCount, summary.count);
+    for (const [percentile, expected] of [[50, summary.p50], [99, summary.p99], [100, summary.max]] as const) {
+      assert.equal(decoded.getValueAtPercentile(percentile), expected);
+    }
+  });
+
+  it('loads neither pako nor the histogram classes it does not use (patches/hdr-histogram-js)', () => {
+    // A fresh process: this one may have loaded them through the package's index.
+    const loaded = execFileSync(process.execPath, [
+      '--input-type=module',
+      '-e',
+      `import { createRequire } from 'node:module';
+       const histogram = await import(${JSON.stringify(new URL('../../client/histogram.js', import.meta.url).href)});
+       histogram.summarise(histogram.newTimeHistogram());
+       console.log(Object.keys(createRequire(import.meta.url).cache).join('\\n'));`,
+    ], { encoding: 'utf8' });
+    assert.match(loaded, /hdr-histogram-js\/dist\/JsHistogram\.encoding\.js/, 'the check sees the modules it loaded');
+    assert.doesNotMatch(loaded, /\/pako\//);
+    assert.doesNotMatch(loaded, /PackedHistogram|JsHistogramFactory/);
   });
 });
