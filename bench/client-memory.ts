@@ -1,5 +1,6 @@
 // The client's memory for the original's load: 2000 users over 10 s as four shards of 500, four
-// `benchlab load` processes at once against the static target. Goal: under 200 MB peak RSS in total.
+// `benchlab load` processes at once against the static target, then the same users in as many
+// processes as `benchlab run` would start here (one per client CPU). Goal: under 200 MB peak RSS in total.
 //   npm run bench:client-memory [-- --shards 4 --users 500 --ramp 10]
 import { benchCpus, integerOptions, machineLine, runBench, table } from './bench-setup.js';
 import { runScenarioClient } from './load-tools.js';
@@ -47,6 +48,19 @@ runBench('client-memory', async (workDir) => {
     console.log(`\ngoal (under ${GOAL_MB} MB in total):`);
     console.log(`  sum of VmHWM, node's shared code counted once per process: ${mb(hwmTotal)} MB, ${verdict(hwmTotal)}`);
     console.log(`  private peaks plus the shared file pages once:             ${mb(physicalTotal)} MB, ${verdict(physicalTotal)}`);
+
+    // How `benchlab run` carries the same load here: one client process per client CPU.
+    const perCore = cpus.client === undefined ? 1 : cpus.client.split(',').length;
+    const total = options.shards * options.users;
+    const lab = await Promise.all(
+      Array.from({ length: perCore }, (_, i) =>
+        runScenarioClient(run, { users: Math.ceil(total / perCore), rampSeconds: options.ramp, expectBackend: STATIC_BACKEND, checkOwnPost: false, name: `lab-client-${i + 1}` }),
+      ),
+    );
+    const labHwm = lab.reduce((sum, client) => sum + client.peakRssBytes, 0);
+    const labOk = lab.map((client) => (client.missing === undefined ? `${client.result!.users.ok}/${client.result!.users.scheduled}` : client.missing)).join(', ');
+    console.log(`\nthe same ${total} users over ${options.ramp} s as benchlab run carries them here, ${perCore} client process(es), one per client CPU:`);
+    console.log(`  users ok ${labOk}; sum of VmHWM ${mb(labHwm)} MB, ${verdict(labHwm)}`);
   } finally {
     await target.stop();
   }
