@@ -19,6 +19,8 @@ export interface StartProcessOptions {
   cwd?: string;
   /** CPU list for `taskset -c`, e.g. "0" or "0,1". */
   cpus?: string;
+  /** `nice -n`: how much lower than the lab's its scheduling priority is (its session's too). */
+  niceness?: number;
   /** stdout and stderr are appended here; without it they are discarded. */
   logFile?: string;
   /** Also copy stdout/stderr to the lab's own, e.g. for a client's progress line. */
@@ -54,6 +56,18 @@ function signalGroup(pid: number, signal: NodeJS.Signals | 0): boolean {
 
 const setpriv = findExecutable('setpriv');
 
+/**
+ * A service leads its own session, and where the kernel groups sessions for scheduling (autogroup)
+ * a process's nice value counts only inside its session: the session's own niceness is set too.
+ */
+function lowerSessionPriority(pid: number, niceness: number): void {
+  try {
+    fs.writeFileSync(`/proc/${pid}/autogroup`, String(niceness));
+  } catch {
+    // No autogroup in this kernel: `nice` alone applies.
+  }
+}
+
 /** Starts a command as the leader of its own process group, optionally pinned with taskset. */
 export async function startProcess(options: StartProcessOptions): Promise<ManagedProcess> {
   // Checked here: behind setpriv or taskset, a missing command would only show as an exit code.
@@ -62,7 +76,8 @@ export async function startProcess(options: StartProcessOptions): Promise<Manage
   }
   // The kernel sends SIGTERM when the lab dies, even by SIGKILL: nginx and mariadbd cannot watch for that themselves.
   const [tied, tiedArgs] = setpriv === undefined ? [options.command, options.args] : [setpriv, ['--pdeathsig', 'SIGTERM', options.command, ...options.args]];
-  const [command, args] = options.cpus === undefined ? [tied, tiedArgs] : ['taskset', ['-c', options.cpus, tied, ...tiedArgs]];
+  const [niced, nicedArgs] = options.niceness === undefined ? [tied, tiedArgs] : ['nice', ['-n', String(options.niceness), tied, ...tiedArgs]];
+  const [command, args] = options.cpus === undefined ? [niced, nicedArgs] : ['taskset', ['-c', options.cpus, niced, ...nicedArgs]];
   const piped = options.inheritOutput === true;
   const logFd = options.logFile === undefined || piped ? undefined : fs.openSync(options.logFile, 'a');
   const output = piped ? 'pipe' : (logFd ?? 'ignore');
@@ -100,6 +115,7 @@ export async function startProcess(options: StartProcessOptions): Promise<Manage
   }
 
   const pid = child.pid!;
+  if (options.niceness !== undefined) lowerSessionPriority(pid, options.niceness);
   let stopping: Promise<void> | undefined;
 
   managed = {

@@ -22,6 +22,7 @@ import { mergeLoadResults } from '../client/merge-results.js';
 import { clientValidity } from './validity.js';
 import type { PeakResult } from '../client/peak.js';
 import { watchProgressFiles } from './client-progress-file.js';
+import { cpuUnion } from './confine.js';
 import { openStartGate, READY_FILE_ENV, START_GATE_ENV } from './start-gate.js';
 import type { VariantProgress } from './phase-reporter.js';
 
@@ -248,6 +249,8 @@ export function stackOptionsOf(o: RunOptions, database: Database, workDir: strin
     upstreamKeepalive: o.upstreamKeepalive,
     nginxWorkers: o.nginxWorkers,
     serverCpus: o.serverCpus,
+    // The client CPUs are idle until the measurement: the variant may start on them too.
+    startCpus: o.serverCpus !== undefined && o.clientCpus !== undefined ? cpuUnion(o.serverCpus, o.clientCpus) : undefined,
     workDir,
   };
 }

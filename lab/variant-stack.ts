@@ -6,6 +6,7 @@ import { freePort } from './ports.js';
 import { startNginx, type NginxServer } from './nginx.js';
 import { startProcess, waitFor, type ManagedProcess } from './service.js';
 import { processTree } from './sampler.js';
+import { confineTree } from './confine.js';
 import { variantCommand, type VariantCommand } from './variant-command.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { childOfThisLab } from './parent-watch.js';
@@ -19,6 +20,10 @@ export interface VariantStackOptions {
   dbPool: number;
   /** taskset list for the app and nginx, or undefined. */
   serverCpus: string | undefined;
+  /** Where the app may run while it starts (the server's and the idle client's CPUs); confined to serverCpus once up. */
+  startCpus?: string | undefined;
+  /** `nice -n` for the app: a stack started beside another yields the CPUs to it. */
+  niceness?: number;
   /** Where the app log and the nginx prefix go. */
   workDir: string;
   /** How nginx reaches the app. */
@@ -95,13 +100,15 @@ async function startVariantStackOnce(variant: VariantSpec, options: VariantStack
   let app: ManagedProcess | undefined;
   let nginx: NginxServer | undefined;
   let command: VariantCommand | undefined;
-  const launch = (run: VariantCommand) => startProcess({
+  const launch = (run: VariantCommand, cpus = options.serverCpus) => startProcess({
     name: variant.name,
     ...run,
     env: childOfThisLab(run.env),
-    ...pin,
+    ...(cpus !== undefined ? { cpus } : {}),
+    ...(options.niceness !== undefined ? { niceness: options.niceness } : {}),
     logFile: path.join(options.workDir, `${variant.name}.app.log`),
   });
+  const startCpus = options.serverCpus !== undefined && options.startCpus !== undefined ? options.startCpus : options.serverCpus;
   try {
     command = variantCommand(variant, {
       listen: appAddress,
@@ -111,7 +118,7 @@ async function startVariantStackOnce(variant: VariantSpec, options: VariantStack
       dbPool: options.dbPool,
       backlog: options.backlog ?? RUN_DEFAULTS.backlog,
     });
-    app = await launch(command);
+    app = await launch(command, startCpus);
     nginx = await startNginx({
       protocol: variant.protocol,
       upstream: appAddress,
@@ -138,6 +145,7 @@ async function startVariantStackOnce(variant: VariantSpec, options: VariantStack
         process: server,
       });
     }
+    if (startCpus !== options.serverCpus) await confineTree(app.pid, options.serverCpus!, `${variant.name}'s processes`);
   } catch (error) {
     await nginx?.stop();
     await app?.stop();

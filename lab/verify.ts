@@ -8,6 +8,8 @@ import { startVariantStack, type VariantStack, type VariantStackOptions } from '
 import type { Database } from './database.js';
 import type { VariantSpec } from '../apps/variants.js';
 
+const COPY_NICENESS = 19;
+
 /** A second copy of a variant, with its own nginx, pointed at a port where no database listens. */
 export interface CopyWithoutDatabase {
   /** GET /healthz through its nginx. */
@@ -15,12 +17,15 @@ export interface CopyWithoutDatabase {
   stop(): Promise<void>;
 }
 
-/** Starts the copy whose /healthz must answer 503; `cpus` pins it apart from the measured stack. */
+/**
+ * Starts the copy whose /healthz must answer 503; `cpus` pins it apart from the measured stack. It
+ * runs niced: started beside the measured stack, it takes only the CPU time that stack leaves.
+ */
 export async function startCopyWithoutDatabase(variant: VariantSpec, options: VariantStackOptions, cpus = options.serverCpus): Promise<CopyWithoutDatabase> {
   const workDir = path.join(options.workDir, `${variant.name}-no-db`);
   fs.mkdirSync(workDir, { recursive: true });
   const deadDatabase = `mysql://benchlab@127.0.0.1:${await freePort()}/benchlab`;
-  const down = await startVariantStack(variant, { ...options, workers: 1, threads: 1, databaseUrl: deadDatabase, workDir, serverCpus: cpus, expectHealthy: false });
+  const down = await startVariantStack(variant, { ...options, workers: 1, threads: 1, databaseUrl: deadDatabase, workDir, serverCpus: cpus, startCpus: undefined, niceness: COPY_NICENESS, expectHealthy: false });
   return {
     async healthz() {
       const res = await fetch(`${down.target}/healthz`, { signal: AbortSignal.timeout(10_000) });

@@ -10,12 +10,12 @@ export interface VariantStack extends LabStack {
 }
 
 /** The lab's own variant stack (two workers or threads), in a temp dir removed on stop. */
-export async function startVariantStack(name: string, databaseUrl: string): Promise<VariantStack> {
+export async function startVariantStack(name: string, databaseUrl: string, cpus: { serverCpus?: string; startCpus?: string } = {}): Promise<VariantStack> {
   const variant = findVariant(name);
   if (!variant) throw new Error(`no variant ${name}`);
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), `benchlab-test-${name}-`));
   try {
-    const stack = await startLabStack(variant, { databaseUrl, workers: 2, threads: 2, dbPool: 4, serverCpus: undefined, workDir });
+    const stack = await startLabStack(variant, { databaseUrl, workers: 2, threads: 2, dbPool: 4, serverCpus: cpus.serverCpus, startCpus: cpus.startCpus, workDir });
     return {
       ...stack,
       url: stack.target,
