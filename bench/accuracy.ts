@@ -5,7 +5,8 @@
 //  2. A target that stalls for a known time mid-run, with users in flight capped: response times
 //     (from the intended start) must show the stall as wrk2 would, service times must not.
 //  3. The closed-model GET / peak (autocannon inside benchlab) and wrk against the same variant's
-//     nginx endpoint, interleaved: req/s within 10% (bench/peak-check.ts). `--only peak` runs just that.
+//     nginx endpoint, interleaved: req/s within 10% (bench/peak-check.ts).
+// `--only delay|stall|peak` runs one check.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -20,7 +21,7 @@ import { clockTicksPerSecond, readProcStat } from '../lab/sampler.js';
 import type { LoadResult, StepName, TimeSummary } from '../client/result.js';
 
 const STEPS: StepName[] = ['get', 'post', 'redirect'];
-const options = integerOptions({ delay: 20, stall: 1000, seconds: 4, rounds: 5, connections: 50 }, ['peak']);
+const options = integerOptions({ delay: 20, stall: 1000, seconds: 4, rounds: 5, connections: 50 }, ['delay', 'stall', 'peak']);
 
 interface Target {
   url: string;
@@ -96,14 +97,14 @@ runBench('accuracy', async (workDir, signal) => {
   const cpus = benchCpus();
   process.stdout.write(`benchlab accuracy, ${new Date().toISOString().slice(0, 10)}, ${machineLine()}\n\n`);
   const peak = () => peakCheck(workDir, signal, cpus, { connections: options.connections, seconds: options.seconds, rounds: options.rounds }, (text) => process.stdout.write(text));
-  if (options.only === 'peak') return peak();
+  const runs = (check: 'delay' | 'stall' | 'peak') => options.only === undefined || options.only === check;
 
   // 1. Known delay: the truth is what the target really held each request (it measures itself) plus
   // the round trip: what the client saw beyond what the target held, with no delay, at the same rate.
   // Per step, because the get step also holds the TCP handshake of the user's new connection.
   const rows: string[][] = [];
   const notes: string[] = [];
-  for (const [label, rate] of [['low load', 50], ['high load', 1000]] as const) {
+  for (const [label, rate] of runs('delay') ? ([['low load', 50], ['high load', 1000]] as const) : []) {
     const zero = await delayRun(0, rate, workDir, `${label.replace(' ', '-')}-rtt`);
     const delayed = await delayRun(options.delay, rate, workDir, label.replace(' ', '-'));
     const rtt = Object.fromEntries(STEPS.map((s) => [s, zero.result.serviceTimeUs![s].p50 - zero.truth[s].p50])) as Record<StepName, number>;
@@ -122,11 +123,17 @@ runBench('accuracy', async (workDir, signal) => {
         ` server CPU ${percent(cpu.server)} busy (target ${percent(cpu.target)}), client CPU ${percent(cpu.client)} busy (client ${percent(cpu.load)})`,
     );
   }
-  process.stdout.write(`1. Nominal delay ${options.delay} ms per request; the target measures what it really held; round trip per step at the same rate with no delay\n`);
-  process.stdout.write(`${table(['load', 'step', 'round trip', 'held p50', 'held p99', 'client p50', 'client p99', 'p50 error', 'p99 error', 'within 1 ms'], rows)}\n`);
-  process.stdout.write(`${notes.join('\n')}\n\n`);
+  if (runs('delay')) {
+    process.stdout.write(`1. Nominal delay ${options.delay} ms per request; the target measures what it really held; round trip per step at the same rate with no delay\n`);
+    process.stdout.write(`${table(['load', 'step', 'round trip', 'held p50', 'held p99', 'client p50', 'client p99', 'p50 error', 'p99 error', 'within 1 ms'], rows)}\n`);
+    process.stdout.write(`${notes.join('\n')}\n\n`);
+  }
+  if (runs('stall')) await stallCheck(workDir, cpus);
+  if (runs('peak')) await peak();
+});
 
-  // 2. A stall mid-run with users in flight capped.
+/** 2. A stall mid-run with users in flight capped. */
+async function stallCheck(workDir: string, cpus: ReturnType<typeof benchCpus>): Promise<void> {
   const stallAtMs = 2000;
   const stalling = await delayTarget({ DELAY_MS: '1', STALL_AT_MS: String(stallAtMs), STALL_MS: String(options.stall) }, cpus.server);
   const stalled = await load(stalling.url, ['--users', String(200 * options.seconds), '--ramp', String(options.seconds), '--max-active', '5', '--on-saturation', 'wait'], workDir, 'stall', cpus.client);
@@ -135,7 +142,4 @@ runBench('accuracy', async (workDir, signal) => {
   process.stdout.write(`2. A ${options.stall} ms stall ${stallAtMs} ms into the run; 200 users/s, at most 5 in flight, later arrivals wait\n`);
   process.stdout.write(`${table(['step', 'response p50', 'response p99', 'response max', 'service p99', 'service max'], stallRows)}\n`);
   process.stdout.write(`   users that waited for a slot: ${stalled.users.waited ?? 0}; peak in flight ${stalled.users.peakInFlight ?? '-'}\n\n`);
-
-  // 3. The closed-model GET / peak against wrk on a variant's nginx endpoint.
-  await peak();
-});
+}
