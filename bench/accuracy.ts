@@ -21,7 +21,7 @@ import { clockTicksPerSecond, readProcStat } from '../lab/sampler.js';
 import type { LoadResult, StepName, TimeSummary } from '../client/result.js';
 
 const STEPS: StepName[] = ['get', 'post', 'redirect'];
-const options = integerOptions({ delay: 20, stall: 1000, seconds: 4, rounds: 5, connections: 50 }, ['delay', 'stall', 'peak']);
+const options = integerOptions({ delay: 20, stall: 1000, seconds: 4, rounds: 7, connections: 50 }, ['delay', 'stall', 'peak']);
 
 interface Target {
   url: string;
