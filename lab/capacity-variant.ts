@@ -31,8 +31,10 @@ export function stepLogLine(variant: string, step: CapacityStep): string {
 export async function measureCapacity(variant: VariantSpec, ctx: VariantRunContext, o: CapacityOptions, outDir: string): Promise<VariantCapacityOutcome> {
   const name = variant.name;
   const results = new Map<number, VariantResult>();
-  const { stack, verification } = await startAndVerify(variant, ctx);
+  const started = await startAndVerify(variant, ctx);
+  const { stack } = started;
   try {
+    const verification = await started.complete();
     if (!verification.passed) {
       const failed = verification.findings.filter((f) => f.status === 'fail').map((f) => f.id);
       ctx.log(`${name}: failed verification (${failed.join(', ')}): not measured`);

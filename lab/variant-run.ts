@@ -15,7 +15,7 @@ import { runLoad } from '../client/load.js';
 import type { FaultRecord, LoadResult, ResourceSummary, VariantResult } from '../client/result.js';
 import type { VariantSpec } from '../apps/variants.js';
 import type { Verification } from '../client/conformance/finding.js';
-import { startCopyWithoutDatabase, verifyStack, type CopyWithoutDatabase } from './verify.js';
+import { startCopyWithoutDatabase, verifyAllButDatabaseDown, type CopyWithoutDatabase, type PartialVerification } from './verify.js';
 import { accessLogSince, fileSize, timeSplitOf } from './time-split.js';
 import { integrityOf } from '../report/load-as-variant.js';
 import { mergeLoadResults } from '../client/merge-results.js';
@@ -261,12 +261,18 @@ export interface VariantOutcome {
   result?: VariantResult;
 }
 
+/** A started variant with its verification, all but the line that waits for the copy without a database. */
+export interface StartedVariant extends PartialVerification {
+  stack: VariantStack;
+}
+
 /**
- * Starts a variant behind nginx and, in the first round, checks it against the contract. The copy without a database that verification needs starts at the same time, on the
- * client CPUs, which are idle during set-up, so it adds nothing to the variant's set-up time.
+ * Starts a variant behind nginx and, in the first round, checks it against the contract. The copy
+ * without a database that `/healthz`'s 503 needs starts at the same time, niced, on the client CPUs
+ * (idle during set-up); its line is checked by `complete()`, after the warm-up, when it is up.
  * A stack that started is stopped again if verification throws.
  */
-export async function startAndVerify(variant: VariantSpec, ctx: VariantRunContext, round = 1): Promise<{ stack: VariantStack; verification: Verification }> {
+export async function startAndVerify(variant: VariantSpec, ctx: VariantRunContext, round = 1): Promise<StartedVariant> {
   ctx.progress?.phase({ variant: variant.name, phase: 'starting' });
   await ctx.database.resetTable();
   const options = stackOptions(ctx);
@@ -287,22 +293,32 @@ export async function startAndVerify(variant: VariantSpec, ctx: VariantRunContex
   }
   try {
     ctx.log(`${variant.name}: up in ${stack.startMs} ms behind ${stack.target}${ctx.options.repeat > 1 ? ` (round ${round})` : ''}`);
-    if (!verify) return { stack, verification: { target: stack.target, variant: variant.name, passed: true, findings: [] } };
+    if (copy === undefined) {
+      const verification = { target: stack.target, variant: variant.name, passed: true, findings: [] };
+      return { stack, verification, complete: async () => verification, release: async () => undefined };
+    }
     ctx.progress?.phase({ variant: variant.name, phase: 'verifying' });
-    return { stack, verification: await verifyStack(stack, ctx.database, options, `${ctx.runTag}v`, copy) };
+    return { stack, ...(await verifyAllButDatabaseDown(stack, ctx.database, `${ctx.runTag}v`, copy)) };
   } catch (error) {
     await stack.stop();
     throw error;
   }
 }
 
+/** The log line of a variant that failed verification. */
+function notMeasured(variant: VariantSpec, verification: Verification, ctx: VariantRunContext): void {
+  const failed = verification.findings.filter((f) => f.status === 'fail').map((f) => f.id);
+  ctx.log(`${variant.name}: failed verification (${failed.join(', ')}): not measured`);
+}
+
 /** One variant, start to finish: start, verify, warm up, measure, audit, and stop everything. */
 export async function runVariant(variant: VariantSpec, ctx: VariantRunContext, round = 1): Promise<VariantOutcome> {
-  const { stack, verification } = await startAndVerify(variant, ctx, round);
+  const started = await startAndVerify(variant, ctx, round);
+  const { stack } = started;
   try {
-    if (!verification.passed) {
-      const failed = verification.findings.filter((f) => f.status === 'fail').map((f) => f.id);
-      ctx.log(`${variant.name}: failed verification (${failed.join(', ')}): not measured`);
+    if (!started.verification.passed) {
+      const verification = await started.complete();
+      notMeasured(variant, verification, ctx);
       return { verification };
     }
     const label = ctx.options.repeat > 1 ? `${variant.name}.r${round}` : variant.name;
@@ -312,11 +328,18 @@ export async function runVariant(variant: VariantSpec, ctx: VariantRunContext, r
     try {
       ctx.progress?.phase({ variant: variant.name, phase: 'warming' });
       await checkAndWarm(stack, ctx);
+      // The copy without a database had the warm-up to come up: its line completes the verification.
+      const verification = await started.complete();
+      if (!verification.passed) {
+        notMeasured(variant, verification, ctx);
+        return { verification };
+      }
       return { verification, result: await measureStack(stack, load, ctx, clients) };
     } finally {
       await clients.stop();
     }
   } finally {
+    await started.release();
     await stack.stop();
   }
 }

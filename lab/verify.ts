@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { runConformance } from '../client/conformance/checks.js';
+import { databaseDownFinding, runConformance } from '../client/conformance/checks.js';
 import type { Answer } from '../client/conformance/contract-http.js';
 import { verificationOf, type Verification } from '../client/conformance/finding.js';
 import { freePort } from './ports.js';
@@ -35,10 +35,57 @@ export async function startCopyWithoutDatabase(variant: VariantSpec, options: Va
   };
 }
 
+/** Every contract line but `/healthz` answering 503, which waits for its copy: `complete` adds it. */
+export interface PartialVerification {
+  verification: Verification;
+  /** Checks /healthz on the copy without a database, stops the copy, and gives the whole verification. */
+  complete(): Promise<Verification>;
+  /** Stops the copy (idempotent); for a run that ends before `complete`. */
+  release(): Promise<void>;
+}
+
 /**
- * Checks a running variant against the whole contract. For `/healthz` with the database down it
- * uses `withoutDatabase`, a copy started beforehand, or starts one; either way it is stopped here.
+ * Checks a running variant against the contract, all but the line that needs the copy without a
+ * database: a caller can let that copy finish starting meanwhile (during the warm-up) and complete
+ * the verification before it measures.
  */
+export async function verifyAllButDatabaseDown(
+  stack: VariantStack,
+  database: Database,
+  tag: string,
+  withoutDatabase: Promise<CopyWithoutDatabase>,
+): Promise<PartialVerification> {
+  let released: Promise<void> | undefined;
+  const release = () => (released ??= withoutDatabase.then((c) => c.stop(), () => undefined));
+  try {
+    const findings = await runConformance({
+      target: stack.target,
+      expectBackend: stack.variant.name,
+      tag,
+      countRows: () => database.countRows(),
+      healthzWithDatabaseDown: 'separately',
+    });
+    return {
+      verification: verificationOf(stack.target, stack.variant.name, findings),
+      async complete() {
+        try {
+          const down = await databaseDownFinding(async () => (await withoutDatabase).healthz());
+          // In the contract's order: right after /healthz answering 200.
+          const at = findings.findIndex((f) => f.id === 'healthz.up') + 1;
+          return verificationOf(stack.target, stack.variant.name, [...findings.slice(0, at), down, ...findings.slice(at)]);
+        } finally {
+          await release();
+        }
+      },
+      release,
+    };
+  } catch (error) {
+    await release();
+    throw error;
+  }
+}
+
+/** Checks a running variant against the whole contract; `withoutDatabase` is a copy started beforehand, or one starts here. */
 export async function verifyStack(
   stack: VariantStack,
   database: Database,
@@ -46,17 +93,8 @@ export async function verifyStack(
   tag: string,
   withoutDatabase?: Promise<CopyWithoutDatabase>,
 ): Promise<Verification> {
-  let copy = withoutDatabase;
-  try {
-    const findings = await runConformance({
-      target: stack.target,
-      expectBackend: stack.variant.name,
-      tag,
-      countRows: () => database.countRows(),
-      healthzWithDatabaseDown: async () => (await (copy ??= startCopyWithoutDatabase(stack.variant, options))).healthz(),
-    });
-    return verificationOf(stack.target, stack.variant.name, findings);
-  } finally {
-    await copy?.then((c) => c.stop(), () => undefined);
-  }
+  const copy = withoutDatabase ?? startCopyWithoutDatabase(stack.variant, options);
+  // Awaited by the check; a failure to start shows there as a failed line.
+  copy.catch(() => undefined);
+  return (await verifyAllButDatabaseDown(stack, database, tag, copy)).complete();
 }
