@@ -6,7 +6,7 @@ import os from 'node:os';
 import { confineTree, cpuSet, cpuUnion, strayProcesses } from '../../lab/confine.js';
 import { processTree } from '../../lab/sampler.js';
 import { startVariantStack } from '../support/variant-stack.js';
-import { TEST_DATABASE_URL } from '../support/test-database.js';
+import { TEST_DATABASE_URL, testDatabase } from '../support/test-database.js';
 
 // The server's CPU and a wider set to start on; on a one-CPU machine both are CPU 0.
 const SERVER = '0';
@@ -59,7 +59,12 @@ test('every thread of a process tree is confined, and what it starts later inher
 });
 
 test('a variant started on the wider set runs only on the server CPUs once it is up', { timeout: 60_000 }, async () => {
-  const stack = await startVariantStack('http-prefork-fastify', TEST_DATABASE_URL, { serverCpus: SERVER, startCpus: WIDE });
+  const database = await testDatabase();
+  await database.ensureSchema();
+  const stack = await startVariantStack('http-prefork-fastify', TEST_DATABASE_URL, { serverCpus: SERVER, startCpus: WIDE }).catch(async (error: unknown) => {
+    await database.stop();
+    throw error;
+  });
   try {
     assert.equal(processTree([stack.app.pid]).length, 1 + 2, 'the primary and its two workers');
     assert.deepEqual([...new Set(allowedLists(stack.app.pid))], [SERVER]);
@@ -68,5 +73,6 @@ test('a variant started on the wider set runs only on the server CPUs once it is
     await res.text();
   } finally {
     await stack.stop();
+    await database.stop();
   }
 });

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
 import { isolatedDatabaseUrl } from '../support/isolated-database.js';
-import { TEST_DATABASE_URL } from '../support/test-database.js';
+import { TEST_DATABASE_URL, testDatabase } from '../support/test-database.js';
 import { isLoopback, listeningSockets, portListening } from '../support/listening-sockets.js';
 import { killLeftovers, processesOf, startLab, until, type LabProcess } from '../support/lab-process.js';
 import { runCli } from '../support/run-cli.js';
@@ -114,6 +114,8 @@ test('a password from DATABASE_URL appears in no command line, log, output or re
   const password = `pw-${Date.now().toString(36)}-Secret`;
   const user = 'benchlab_secret';
   const database = new URL(DATABASE_URL).pathname.slice(1);
+  // The test database may not exist yet on a fresh server; connecting through the lab creates it.
+  await (await testDatabase()).stop();
   const admin = await mysql.createConnection(TEST_DATABASE_URL);
   try {
     for (const host of ['127.0.0.1', 'localhost']) {
