@@ -78,6 +78,7 @@ program
   .option('--out <path>', 'write the result JSON to this file, or into this directory (ending in /) as shard-<host>-<pid>.json')
   .option('--start-at <time>', 'start the schedule at this ISO 8601 time or epoch ms, shared by several clients (default: $BENCHLAB_START_AT, else now)')
   .option('--wait-for-target <seconds>', 'first wait up to this long for the target\'s /healthz to answer 200')
+  .option('--warmup-users <n>', `uncounted users first, over ${RUN_DEFAULTS.warmupRampSeconds} s, as benchlab run warms a variant up (default: 0)`)
   .option('--meta <key=value>', 'record this fact in the result (repeatable)', (pair: string, all: string[]) => [...all, pair], [] as string[])
   .option('--progress-file <path>', 'replace this file with the live counts as JSON each second (for a lab watching the run)')
   .option('--json', 'print the result JSON instead of the table')

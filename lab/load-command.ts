@@ -9,6 +9,7 @@ import { validateLoadOptions } from '../client/load-options.js';
 import { runLoad } from '../client/load.js';
 import { formatProgressLine } from '../client/progress.js';
 import { optionError } from './errors.js';
+import { RUN_DEFAULTS } from './defaults.js';
 import { abortOnSignals } from './interrupt.js';
 import { parseMetaOptions } from './meta-option.js';
 import { parseInteger, parseSeconds } from './option-parsers.js';
@@ -43,6 +44,8 @@ export interface RawLoadCommandOptions {
   startAt?: string;
   /** Seconds to wait for the target's /healthz before starting. */
   waitForTarget?: string;
+  /** Uncounted users before the measured ones (and before --start-at). */
+  warmupUsers?: string;
   meta?: string[];
   /** Replace this file with the live counts as JSON each second, for a lab watching the run. */
   progressFile?: string;
@@ -115,12 +118,19 @@ export async function loadCommand(raw: RawLoadCommandOptions): Promise<void> {
   // Started by the lab ahead of time: ready now, the lab says when to start.
   const gate = process.env[START_GATE_ENV] || undefined;
   const waitSeconds = raw.waitForTarget === undefined ? undefined : parseSeconds('--wait-for-target', raw.waitForTarget, 0, MAX_WAIT_FOR_TARGET_SECONDS);
+  const warmupUsers = raw.warmupUsers === undefined ? 0 : parseInteger('--warmup-users', raw.warmupUsers, 0, 100_000);
   const outFile = raw.out === undefined ? undefined : resultFile(raw.out);
   const live = !raw.quiet && !raw.json && process.stdout.isTTY === true;
   const interrupt = abortOnSignals();
   let lastDrawMs = 0;
   try {
     if (waitSeconds !== undefined) await waitForTarget(options.target, waitSeconds * 1000, interrupt.signal);
+    // Like benchlab run's warm-up: the same users, uncounted, before the schedule and its common start.
+    if (warmupUsers > 0) {
+      const warm = { target: options.target, variant: options.variant, timeoutMs: options.timeoutMs, arrival: 'uniform' as const, expectBackend: options.expectBackend, checkOwnPost: options.checkOwnPost };
+      const tag = options.runTag === undefined ? {} : { runTag: `${options.runTag.slice(0, 31)}w` };
+      await runLoad({ ...warm, ...tag, users: warmupUsers, rampSeconds: RUN_DEFAULTS.warmupRampSeconds }, { signal: interrupt.signal });
+    }
     if (gate !== undefined) startMs = await passStartGate(gate, process.env[READY_FILE_ENV] || `${gate}.${process.pid}.ready`, interrupt.signal);
     if (startMs !== undefined) {
       assertNotLate(startMs, Date.now(), startOption);

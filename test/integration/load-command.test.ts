@@ -28,6 +28,24 @@ describe('benchlab load against nginx in front of benchlab serve', () => {
     assert.deepEqual(audit, { rows: 40, missing: 0, duplicated: 0 });
   });
 
+  test('--warmup-users runs uncounted users first, before a common start time', async () => {
+    await fixture.db.resetTable();
+    const out = path.join(fixture.dir, 'warm.json');
+    const startAt = Date.now() + 4_000;
+    const res = await runCli(['load', '--target', fixture.stack.url, '--users', '10', '--ramp', '0', '--warmup-users', '6', '--start-at', String(startAt), '--run-tag', 'warm-test', '--expect-backend', 'fastcgi', '--out', out]);
+    assert.equal(res.code, 0, res.stderr);
+    const result = JSON.parse(fs.readFileSync(out, 'utf8')) as LoadResult;
+    assert.equal(result.users.scheduled, 10, 'the warm-up users are not counted');
+    assert.equal(result.users.ok, 10);
+    assert.ok(Date.parse(result.startedAt) >= startAt - 50, 'the measured users started at the common start, after the warm-up');
+    const audit = await fixture.db.auditMarkers(result.posts.acceptedMarkers);
+    assert.equal(audit.rows, 16, 'the warm-up users posted too');
+    assert.equal(audit.missing, 0);
+    const bad = await runCli(['load', '--target', fixture.stack.url, '--warmup-users', 'some']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /^benchlab: option --warmup-users must be a whole number/);
+  });
+
   test('--json prints the result on stdout', async () => {
     const res = await runCli(['load', '--target', fixture.stack.url, '--users', '5', '--ramp', '0', '--json']);
     assert.equal(res.code, 0, res.stderr);
