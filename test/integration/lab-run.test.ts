@@ -70,6 +70,19 @@ test('several client processes boot during the warm-up and start the measured lo
   assert.deepEqual(await settled(out), [], 'no process of the run remains');
 });
 
+test('the closed model keeps C users busy for the duration and adds the GET / peak', { timeout: 120_000 }, async () => {
+  const out = tempOut('closed');
+  const res = await runCli(['run', '--variants', 'threaded', '--mode', 'closed', '--connections', '4', '--duration', '2', '--warmup-users', '5', '--client-procs', '2', '--database', TEST_DATABASE_URL, '--out', out]);
+  assert.equal(res.code, 0, res.stderr);
+  const r = JSON.parse(fs.readFileSync(path.join(out, 'threaded.json'), 'utf8')) as VariantResult;
+  assert.ok(r.users.scheduled > 8, `users went round (${r.users.scheduled})`);
+  assert.equal(r.users.ok + r.users.failed + r.users.notStarted, r.users.scheduled);
+  assert.ok((r.users.peakInFlight ?? 0) <= 4, `at most the 4 connections' users in flight (${r.users.peakInFlight})`);
+  assert.equal(r.integrity.ok, true, JSON.stringify(r.integrity));
+  assert.ok(r.peak !== undefined && r.peak.requestsPerSecond > 0 && r.peak.connections === 4, `GET / peak: ${JSON.stringify(r.peak)}`);
+  assert.deepEqual(await settled(out), [], 'no process of the run remains');
+});
+
 test('SIGTERM mid-run stops every process and removes the private database', { timeout: 180_000 }, async () => {
   const out = tempOut('interrupted');
   const before = new Set(fs.readdirSync(os.tmpdir()).filter((d) => d.startsWith('benchlab-db-')));
