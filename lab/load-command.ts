@@ -13,28 +13,20 @@ import { RUN_DEFAULTS } from './defaults.js';
 import { abortOnSignals } from './interrupt.js';
 import { parseMetaOptions } from './meta-option.js';
 import { parseInteger, parseSeconds } from './option-parsers.js';
-import { arrivalModel, type ClosedModel } from './arrival-options.js';
+import { arrivalModel, type ClosedModel, type RawArrivalOptions } from './arrival-options.js';
 import { assertNotLate, parseStartAt, waitUntil } from './start-time.js';
 import { waitForTarget } from './target-ready.js';
 import { writeProgressFile } from './client-progress-file.js';
 import { passStartGate, READY_FILE_ENV, START_GATE_ENV } from './start-gate.js';
 
-export interface RawLoadCommandOptions {
+export interface RawLoadCommandOptions extends RawArrivalOptions {
   target?: string;
-  users?: string;
-  ramp?: string;
   timeout?: string;
   arrival?: string;
   seed?: string;
   expectBackend?: string;
   checkOwnPost?: boolean;
-  shard?: string;
-  stages?: string;
-  maxActive?: string;
   onSaturation?: string;
-  mode?: string;
-  connections?: string;
-  duration?: string;
   label?: string;
   runTag?: string;
   out?: string;

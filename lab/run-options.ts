@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { optionError } from './errors.js';
 import { RUN_DEFAULTS } from './defaults.js';
-import { arrivalModel, assertStagesAlone } from './arrival-options.js';
+import { arrivalModel, assertStagesAlone, type RawArrivalOptions } from './arrival-options.js';
 import { oneOf, parseCpuList, parseInteger, parseSeconds } from './option-parsers.js';
 import { selectVariants } from './variant-selection.js';
 import { loadManifest } from './manifest.js';
@@ -12,11 +12,10 @@ import { parseDatabaseUrl } from './database-url.js';
 import { parseThresholds, type Threshold } from './thresholds.js';
 import { checkFaults, parseFaults, type Fault } from './faults.js';
 
-export interface RawRunOptions {
+/** `run` takes the arrival options of `load`, all but --shard, which the lab sets itself. */
+export interface RawRunOptions extends Omit<RawArrivalOptions, 'shard'> {
   variants?: string;
   manifest?: string;
-  users?: string;
-  ramp?: string;
   timeout?: string;
   arrival?: string;
   warmupUsers?: string;
@@ -42,12 +41,7 @@ export interface RawRunOptions {
   repeat?: string;
   clientProcs?: string;
   maxLateness?: string;
-  stages?: string;
-  maxActive?: string;
   onSaturation?: string;
-  mode?: string;
-  connections?: string;
-  duration?: string;
 }
 
 export interface RunOptions {
