@@ -5,23 +5,20 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import { promisify } from 'node:util';
 import { LabError } from './errors.js';
+import { parseCpuList } from './option-parsers.js';
 import { processTree } from './sampler.js';
 
 const execFileAsync = promisify(execFile);
 // A process may fork while it is being confined; each round confines what the last one missed.
 const ROUNDS = 5;
 
-/** The CPUs of a list like "0-2,5", sorted. */
+/** The CPUs of a list like "0-2,5", sorted; the same parsing as --server-cpus, for lists from /proc too. */
 export function cpuSet(list: string): number[] {
-  const cpus = new Set<number>();
-  for (const part of list.trim().split(',')) {
-    const range = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
-    if (range === null) throw new Error(`not a CPU list: "${list}"`);
-    const first = Number(range[1]);
-    const last = range[2] === undefined ? first : Number(range[2]);
-    for (let cpu = first; cpu <= last; cpu++) cpus.add(cpu);
+  try {
+    return parseCpuList('--server-cpus', list, Number.MAX_SAFE_INTEGER);
+  } catch {
+    throw new Error(`not a CPU list: "${list}"`);
   }
-  return [...cpus].sort((a, b) => a - b);
 }
 
 /** Both lists in one, for `taskset -c`. */
