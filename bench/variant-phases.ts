@@ -1,6 +1,7 @@
 // A variant's set-up phase by phase, with the lab's own functions in the order `benchlab run` calls
 // them: start (app + nginx until /healthz; verification's copy without a database starts alongside on
-// the client CPUs), verification, the contract check with the warm-up, stop.
+// the client CPUs), verification (its last line, on that copy, after the warm-up), the contract check
+// with the warm-up, stop.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,9 +9,7 @@ import { VARIANT_SETS, findVariant } from '../apps/variants.js';
 import { RUN_DEFAULTS } from '../lab/defaults.js';
 import { openDatabase } from '../lab/run.js';
 import { runOptionsFrom } from '../lab/run-options.js';
-import { checkAndWarm, stackOptionsOf } from '../lab/variant-run.js';
-import { startVariantStack } from '../lab/variant-stack.js';
-import { startCopyWithoutDatabase, verifyStack } from '../lab/verify.js';
+import { checkAndWarm, startAndVerify } from '../lab/variant-run.js';
 
 export interface VariantPhases {
   variant: string;
@@ -33,28 +32,25 @@ export async function timeVariantPhases(workDir: string, signal: AbortSignal, lo
     for (const name of VARIANT_SETS[RUN_DEFAULTS.variants] ?? []) {
       const variant = findVariant(name);
       if (variant === undefined || signal.aborted) continue;
-      await database.resetTable();
       const dir = path.join(workDir, `phases-${name}`);
       fs.mkdirSync(dir, { recursive: true });
-      const stackOptions = stackOptionsOf(options, database, dir);
+      const ctx = { options, database, workDir: dir, runTag: 'phase', log, signal };
       let at = performance.now();
-      const copy = startCopyWithoutDatabase(variant, stackOptions, options.clientCpus ?? stackOptions.serverCpus);
-      copy.catch(() => undefined);
-      const stack = await startVariantStack(variant, stackOptions).catch(async (error: unknown) => {
-        await copy.then((c) => c.stop(), () => undefined);
-        throw error;
-      });
-      const timing: VariantPhases = { variant: name, startSeconds: since(at), verifySeconds: 0, checkAndWarmSeconds: 0, stopSeconds: 0 };
+      const started = await startAndVerify(variant, ctx);
+      const startSeconds = started.stack.startMs / 1000;
+      const timing: VariantPhases = { variant: name, startSeconds, verifySeconds: since(at) - startSeconds, checkAndWarmSeconds: 0, stopSeconds: 0 };
       try {
         at = performance.now();
-        await verifyStack(stack, database, stackOptions, 'phasev', copy);
-        timing.verifySeconds = since(at);
-        at = performance.now();
-        await checkAndWarm(stack, { options, database, workDir: dir, runTag: 'phase', log, signal });
+        await checkAndWarm(started.stack, ctx);
         timing.checkAndWarmSeconds = since(at);
+        // As in a run: the line that waits for the copy without a database comes after the warm-up.
+        at = performance.now();
+        await started.complete();
+        timing.verifySeconds += since(at);
       } finally {
         at = performance.now();
-        await stack.stop();
+        await started.release();
+        await started.stack.stop();
         timing.stopSeconds = since(at);
       }
       phases.push(timing);
