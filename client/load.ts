@@ -7,6 +7,7 @@ import { LoadRun } from './load-run.js';
 import type { LoadHooks } from './load-run.js';
 import type { LoadResult } from './result.js';
 import { optionError } from '../lab/errors.js';
+import { RUN_DEFAULTS } from '../lab/defaults.js';
 
 const US_PER_SECOND = 1_000_000;
 
@@ -31,6 +32,17 @@ export async function runLoad(options: LoadOptions, hooks: LoadHooks = {}): Prom
   }
   const result = await new LoadRun({ ...filled, users: schedule.length }, schedule, hooks).run();
   return withPlannedArrivals(result, schedule, filled.stages);
+}
+
+/** What a warm-up shares with the measurement it precedes. */
+export type WarmUpTarget = Pick<LoadOptions, 'target' | 'variant' | 'timeoutMs' | 'expectBackend' | 'checkOwnPost'>;
+
+/** Uncounted users that warm a target up before it is measured: `benchlab run` and `load --warmup-users` alike. */
+export function warmUp(target: WarmUpTarget, users: number, runTag: string | undefined, signal: AbortSignal): Promise<LoadResult> {
+  // Field by field: a measurement's full options (shards, stages, caps) must not shape the warm-up.
+  const { target: url, variant, timeoutMs, expectBackend, checkOwnPost } = target;
+  const warm = { target: url, variant, timeoutMs, expectBackend, checkOwnPost, arrival: 'uniform' as const };
+  return runLoad({ ...warm, users, rampSeconds: RUN_DEFAULTS.warmupRampSeconds, ...(runTag === undefined ? {} : { runTag }) }, { signal });
 }
 
 /** The timeline records, beside each second's actual arrivals, how many were planned for it. */

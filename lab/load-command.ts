@@ -6,10 +6,9 @@ const LOOP_DELAY_RESOLUTION_MS = 10;
 import os from 'node:os';
 import path from 'node:path';
 import { validateLoadOptions } from '../client/load-options.js';
-import { runLoad } from '../client/load.js';
+import { runLoad, warmUp } from '../client/load.js';
 import { formatProgressLine } from '../client/progress.js';
 import { optionError } from './errors.js';
-import { RUN_DEFAULTS } from './defaults.js';
 import { abortOnSignals } from './interrupt.js';
 import { parseMetaOptions } from './meta-option.js';
 import { parseInteger, parseSeconds } from './option-parsers.js';
@@ -118,11 +117,7 @@ export async function loadCommand(raw: RawLoadCommandOptions): Promise<void> {
   try {
     if (waitSeconds !== undefined) await waitForTarget(options.target, waitSeconds * 1000, interrupt.signal);
     // Like benchlab run's warm-up: the same users, uncounted, before the schedule and its common start.
-    if (warmupUsers > 0) {
-      const warm = { target: options.target, variant: options.variant, timeoutMs: options.timeoutMs, arrival: 'uniform' as const, expectBackend: options.expectBackend, checkOwnPost: options.checkOwnPost };
-      const tag = options.runTag === undefined ? {} : { runTag: `${options.runTag.slice(0, 31)}w` };
-      await runLoad({ ...warm, ...tag, users: warmupUsers, rampSeconds: RUN_DEFAULTS.warmupRampSeconds }, { signal: interrupt.signal });
-    }
+    if (warmupUsers > 0) await warmUp(options, warmupUsers, options.runTag === undefined ? undefined : `${options.runTag.slice(0, 31)}w`, interrupt.signal);
     if (gate !== undefined) startMs = await passStartGate(gate, process.env[READY_FILE_ENV] || `${gate}.${process.pid}.ready`, interrupt.signal);
     if (startMs !== undefined) {
       assertNotLate(startMs, Date.now(), startOption);

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { LabError } from './errors.js';
-import { RUN_DEFAULTS } from './defaults.js';
 import { cliPath } from './paths.js';
 import { startProcess, type ManagedProcess } from './service.js';
 import { childOfThisLab } from './parent-watch.js';
@@ -11,7 +10,7 @@ import { startSampler } from './sampler.js';
 import { startVariantStack, type VariantStack, type VariantStackOptions } from './variant-stack.js';
 import type { Database } from './database.js';
 import type { RunOptions } from './run-options.js';
-import { runLoad } from '../client/load.js';
+import { runLoad, warmUp } from '../client/load.js';
 import type { FaultRecord, LoadResult, ResourceSummary, VariantResult } from '../client/result.js';
 import type { VariantSpec } from '../apps/variants.js';
 import type { Verification } from '../client/conformance/finding.js';
@@ -181,9 +180,7 @@ export async function checkAndWarm(stack: VariantStack, ctx: VariantRunContext):
   if (check.users.ok !== 1) {
     throw new LabError('BL_ERR_START', `${name} failed the contract check (GET, POST+302, GET): ${Object.keys(check.errors).join(', ')}`);
   }
-  if (o.warmupUsers > 0) {
-    await runLoad({ ...base, users: o.warmupUsers, rampSeconds: RUN_DEFAULTS.warmupRampSeconds, runTag: `${ctx.runTag}w` }, { signal: ctx.signal });
-  }
+  if (o.warmupUsers > 0) await warmUp(base, o.warmupUsers, `${ctx.runTag}w`, ctx.signal);
 }
 
 /**
@@ -280,7 +277,7 @@ export async function startAndVerify(variant: VariantSpec, ctx: VariantRunContex
   const verify = round === 1;
   let copy: Promise<CopyWithoutDatabase> | undefined;
   if (verify) {
-    copy = startCopyWithoutDatabase(variant, options, ctx.options.clientCpus ?? options.serverCpus);
+    copy = startCopyWithoutDatabase(variant, options, ctx.options.clientCpus);
     // Awaited by verification; a failure to start shows there as a failed check.
     copy.catch(() => undefined);
   }
