@@ -59,6 +59,7 @@ function mergedTimeline(shards: readonly Shard[], startMs: number): TimelineSeco
       into.arrivals += second.arrivals;
       into.completions += second.completions;
       into.errors += second.errors;
+      if (second.planned !== undefined) into.planned = (into.planned ?? 0) + second.planned;
     }
   }
   return timeline;
@@ -93,26 +94,42 @@ function assertDistinctRuns(shards: readonly Shard[]): void {
 function mergedClient(results: readonly LoadResult[]): Pick<LoadResult, 'client'> {
   const clients = results.flatMap((r) => (r.client ? [r.client] : []));
   if (clients.length !== results.length) return {};
+  const processes = clients.reduce((sum, c) => sum + (c.processes ?? 1), 0);
+  const eventLoops = clients.reduce((sum, c) => sum + (c.eventLoops ?? c.processes ?? 1), 0);
   return {
     client: {
       cpuSeconds: clients.reduce((sum, c) => sum + c.cpuSeconds, 0),
       wallSeconds: Math.max(...clients.map((c) => c.wallSeconds)),
       eventLoopDelayP99Ms: Math.max(...clients.map((c) => c.eventLoopDelayP99Ms)),
       eventLoopDelayMaxMs: Math.max(...clients.map((c) => c.eventLoopDelayMaxMs)),
-      processes: clients.reduce((sum, c) => sum + (c.processes ?? 1), 0),
+      processes,
+      ...(eventLoops !== processes ? { eventLoops } : {}),
     },
   };
+}
+
+/**
+ * What the shards were told, as one load: users, an in-flight cap and a closed pool add up (each
+ * shard had its share); everything else must agree.
+ */
+function mergedOptions(shards: readonly Shard[]): LoadResult['options'] {
+  const { maxActive: cap, connections: pool, users: _users, ...shared } = common(shards, 'load options', (r) => ({
+    ...r.options,
+    users: 0,
+    ...(r.options.maxActive !== undefined ? { maxActive: 0 } : {}),
+    ...(r.options.connections !== undefined ? { connections: 0 } : {}),
+  }));
+  const options: LoadResult['options'] = { users: total(shards, (r) => r.options.users), ...shared };
+  if (cap !== undefined) options.maxActive = total(shards, (r) => r.options.maxActive!);
+  if (pool !== undefined) options.connections = total(shards, (r) => r.options.connections!);
+  return options;
 }
 
 export function mergeLoadResults(shards: readonly Shard[]): LoadResult {
   if (shards.length === 0) refuse('no result shards to merge');
   const variant = common(shards, 'variants', (r) => r.variant);
   const target = common(shards, 'targets', (r) => r.target);
-  const { rampSeconds, timeoutMs, arrival } = common(shards, 'load options', (r) => ({
-    rampSeconds: r.options.rampSeconds,
-    timeoutMs: r.options.timeoutMs,
-    arrival: r.options.arrival,
-  }));
+  const options = mergedOptions(shards);
   assertDistinctRuns(shards);
 
   const results = shards.map((s) => s.result);
@@ -127,7 +144,7 @@ export function mergeLoadResults(shards: readonly Shard[]): LoadResult {
     startedAt: new Date(startMs).toISOString(),
     // From the first shard's start to the last one's end; with a common start time that is the longest shard.
     durationSeconds: Math.round(endMs - startMs) / MS_PER_SECOND,
-    options: { users: total(shards, (r) => r.options.users), rampSeconds, timeoutMs, arrival },
+    options,
     users: {
       scheduled: total(shards, (r) => r.users.scheduled),
       ok: total(shards, (r) => r.users.ok),

@@ -103,6 +103,8 @@ export interface LoadResult {
     eventLoopDelayMaxMs: number;
     /** Client processes added up here (1 unless shards were merged). */
     processes?: number;
+    /** Event loops added up here, when a process ran several (`benchlab load --threads`); else one per process. */
+    eventLoops?: number;
   };
   /** Whether the client kept up; when not, the figures describe the client's limits. */
   validity?: { valid: boolean; reasons: string[] };

@@ -130,6 +130,39 @@ describe('merging client shards', () => {
     assert.match(refusal(() => mergeLoadResults(asShards([a.result, elsewhere.result]))), /different targets/);
   });
 
+  it('adds up the planned arrivals next to the achieved ones, second by second', () => {
+    const withPlan = (seed: number, planned: number[]) => {
+      const { result } = shard({ seed, users: 20, failed: 0, timeline: planned });
+      return { ...result, timeline: result.timeline.map((s, i) => ({ ...s, planned: planned[i]! })) };
+    };
+    const result = mergeLoadResults(asShards([withPlan(10, [10, 10]), withPlan(11, [12, 8])]));
+    assert.deepEqual(result.timeline.map((s) => s.planned), [22, 18]);
+  });
+
+  it('adds up in-flight caps and closed pools, and keeps what the shards share', () => {
+    const withOptions = (seed: number, options: Partial<LoadResult['options']>) => {
+      const { result } = shard({ seed, users: 20, failed: 0 });
+      return { ...result, options: { ...result.options, ...options } };
+    };
+    const capped = mergeLoadResults(asShards([withOptions(12, { maxActive: 3, onSaturation: 'drop' }), withOptions(13, { maxActive: 2, onSaturation: 'drop' })]));
+    assert.deepEqual(capped.options, { users: 40, rampSeconds: 10, timeoutMs: 30_000, arrival: 'uniform', maxActive: 5, onSaturation: 'drop' });
+    const pool = { mode: 'closed' as const, durationSeconds: 10 };
+    const closed = mergeLoadResults(asShards([withOptions(14, { ...pool, connections: 3 }), withOptions(15, { ...pool, connections: 2 })]));
+    assert.deepEqual(closed.options, { users: 40, rampSeconds: 10, timeoutMs: 30_000, arrival: 'uniform', mode: 'closed', durationSeconds: 10, connections: 5 });
+    assert.match(
+      refusal(() => mergeLoadResults(asShards([withOptions(16, { maxActive: 3, onSaturation: 'drop' }), withOptions(17, { maxActive: 3, onSaturation: 'wait' })]))),
+      /different load options/,
+    );
+  });
+
+  it('counts the event loops of processes that ran several', () => {
+    const withClient = (seed: number, client: LoadResult['client']) => ({ ...shard({ seed, users: 10, failed: 0 }).result, client });
+    const loops = { cpuSeconds: 1, wallSeconds: 10, eventLoopDelayP99Ms: 1, eventLoopDelayMaxMs: 2 };
+    const result = mergeLoadResults(asShards([withClient(18, { ...loops, processes: 1, eventLoops: 4 }), withClient(19, loops)]));
+    assert.deepEqual(result.client, { cpuSeconds: 2, wallSeconds: 10, eventLoopDelayP99Ms: 1, eventLoopDelayMaxMs: 2, processes: 2, eventLoops: 5 });
+    assert.equal(mergeLoadResults(asShards([withClient(20, loops), withClient(21, loops)])).client!.eventLoops, undefined);
+  });
+
   it('refuses the same client run given twice, and nothing at all', () => {
     assert.match(refusal(() => mergeLoadResults(asShards([a.result, b.result, a.result]))), /shard-0\.json and shard-2\.json hold the same posts/);
     assert.match(refusal(() => mergeLoadResults([])), /no result shards/);

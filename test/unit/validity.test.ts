@@ -17,6 +17,14 @@ test('a client over 80% CPU flags the run invalid, counted per process', () => {
   assert.equal(clientValidity(result(9, 10, 3000, 2), 20).valid, true, '9 s over 2 processes × 10 s is 45%');
 });
 
+test('a process with several event loops is counted per loop', () => {
+  const loops = { client: { cpuSeconds: 18, wallSeconds: 10, eventLoopDelayP99Ms: 1, eventLoopDelayMaxMs: 2, processes: 1, eventLoops: 2 }, latenessUs: { count: 10, p99: 3000 } };
+  const busy = clientValidity(loops as unknown as LoadResult, 20);
+  assert.equal(busy.valid, false, '18 s over 2 loops × 10 s is 90%');
+  assert.match(busy.reasons[0]!, /client CPU at 90% of its event loops' time/);
+  assert.equal(clientValidity({ ...loops, client: { ...loops.client, eventLoops: 4 } } as unknown as LoadResult, 20).valid, true);
+});
+
 test('lateness p99 over the bound flags the run invalid', () => {
   const late = clientValidity(result(1, 10, 45_000), 20);
   assert.equal(late.valid, false);
