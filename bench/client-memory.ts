@@ -1,6 +1,7 @@
 // The client's memory for the original's load: 2000 users over 10 s as four shards of 500, four
-// `benchlab load` processes at once against the static target, then the same users in as many
-// processes as `benchlab run` would start here (one per client CPU). Goal: under 200 MB peak RSS in total.
+// `benchlab load` processes at once against the static target; then the four shards as four event
+// loops of one process (`benchlab load --threads 4`); then the same users in as many processes as
+// `benchlab run` would start here (one per client CPU). Goal: under 200 MB peak RSS in total.
 //   npm run bench:client-memory [-- --shards 4 --users 500 --ramp 10]
 import { benchCpus, integerOptions, machineLine, runBench, table } from './bench-setup.js';
 import { runScenarioClient } from './load-tools.js';
@@ -49,9 +50,17 @@ runBench('client-memory', async (workDir) => {
     console.log(`  sum of VmHWM, node's shared code counted once per process: ${mb(hwmTotal)} MB, ${verdict(hwmTotal)}`);
     console.log(`  private peaks plus the shared file pages once:             ${mb(physicalTotal)} MB, ${verdict(physicalTotal)}`);
 
+    // The four shards as four event loops of one process: node's code and built-ins once.
+    const total = options.shards * options.users;
+    const threaded = await runScenarioClient(run, {
+      users: total, rampSeconds: options.ramp, expectBackend: STATIC_BACKEND, checkOwnPost: false, name: 'threaded-client', threads: options.shards,
+    });
+    const threadedOk = threaded.missing === undefined ? `${threaded.result!.users.ok}/${threaded.result!.users.scheduled}` : threaded.missing;
+    console.log(`\nthe ${options.shards} shards as ${options.shards} event loops of one process (benchlab load --threads ${options.shards}):`);
+    console.log(`  users ok ${threadedOk}; peak RSS (VmHWM) ${mb(threaded.peakRssBytes)} MB (private ${mb(threaded.peakAnonBytes)}, file-backed ${mb(threaded.peakFileBytes)}), ${verdict(threaded.peakRssBytes)}`);
+
     // How `benchlab run` carries the same load here: one client process per client CPU.
     const perCore = cpus.client === undefined ? 1 : cpus.client.split(',').length;
-    const total = options.shards * options.users;
     const lab = await Promise.all(
       Array.from({ length: perCore }, (_, i) =>
         runScenarioClient(run, { users: Math.ceil(total / perCore), rampSeconds: options.ramp, expectBackend: STATIC_BACKEND, checkOwnPost: false, name: `lab-client-${i + 1}` }),

@@ -74,6 +74,8 @@ export interface ScenarioClientOptions {
   checkOwnPost: boolean;
   /** Names the process's log and result files, so several clients can run at once. */
   name?: string;
+  /** Event loops (worker threads) of the one process sharing its users (`--threads`). */
+  threads?: number;
 }
 
 /** benchlab's own scenario client (`benchlab load`), three requests per user on its own connection. */
@@ -88,6 +90,7 @@ export async function runScenarioClient(run: ToolRun, options: ScenarioClientOpt
     '--expect-backend', options.expectBackend, '--timeout', '10000', '--quiet', '--out', out,
   ];
   if (!options.checkOwnPost) args.push('--no-check-own-post');
+  if (options.threads !== undefined) args.push('--threads', String(options.threads));
   const exit = await runPinned(name, process.execPath, args, run);
   if (exit.code !== 0 || !fs.existsSync(out)) return missing(tool, `exited with ${exit.code}: ${exit.output.trim().split('\n').at(-1) ?? ''}`);
   const result = JSON.parse(fs.readFileSync(out, 'utf8')) as LoadResult;

@@ -36,6 +36,8 @@ export interface LoadOptions {
 /** Options as a program or the command line hands them over: numbers and flags may still be text. */
 export type RawLoadOptions = { [K in keyof LoadOptions]?: LoadOptions[K] | string };
 const SHARD = /^(\d+)\/(\d+)$/;
+/** Event loops one client process may run (`benchlab load --threads`). */
+export const MAX_THREADS = 64;
 
 export const loadDefaults = {
   /** One of the original experiment's client machines: 500 users over 10 s. */

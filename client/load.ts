@@ -2,7 +2,7 @@
 import { arrivalSchedule } from './arrival-schedule.js';
 import { stagedSchedule, type Stage } from './stages.js';
 import { validateLoadOptions } from './load-options.js';
-import type { LoadOptions } from './load-options.js';
+import type { LoadOptions, RawLoadOptions } from './load-options.js';
 import { LoadRun } from './load-run.js';
 import type { LoadHooks } from './load-run.js';
 import type { LoadResult } from './result.js';
@@ -22,16 +22,27 @@ export async function runLoad(options: LoadOptions, hooks: LoadHooks = {}): Prom
     const result = await new LoadRun({ ...filled, rampSeconds: filled.closed.durationSeconds }, new Float64Array(0), hooks).run();
     return { ...result, options: { ...result.options, users: result.users.scheduled } };
   }
-  const full = filled.stages
-    ? stagedSchedule(filled.stages, filled.arrival, filled.seed)
-    : arrivalSchedule({ users: filled.users, rampSeconds: filled.rampSeconds, arrival: filled.arrival, seed: filled.seed });
-  // Several processes each take every count-th arrival of the one schedule, keeping its exact shape.
-  const schedule = filled.shard ? full.filter((_, i) => i % filled.shard!.count === filled.shard!.index) : full;
+  const { full, schedule } = schedules(filled);
   if (schedule.length === 0) {
     throw optionError(filled.shard ? '--shard' : '--stages', `leaves no users to start (${full.length} in the schedule)`);
   }
   const result = await new LoadRun({ ...filled, users: schedule.length }, schedule, hooks).run();
   return withPlannedArrivals(result, schedule, filled.stages);
+}
+
+/** The whole schedule, and this client's share of it. */
+function schedules(filled: LoadOptions): { full: Float64Array; schedule: Float64Array } {
+  const full = filled.stages
+    ? stagedSchedule(filled.stages, filled.arrival, filled.seed)
+    : arrivalSchedule({ users: filled.users, rampSeconds: filled.rampSeconds, arrival: filled.arrival, seed: filled.seed });
+  // Several processes each take every count-th arrival of the one schedule, keeping its exact shape.
+  const schedule = filled.shard ? full.filter((_, i) => i % filled.shard!.count === filled.shard!.index) : full;
+  return { full, schedule };
+}
+
+/** How many users an open-model load starts: its share of the schedule. */
+export function scheduledUsers(options: RawLoadOptions): number {
+  return schedules(validateLoadOptions(options)).schedule.length;
 }
 
 /** What a warm-up shares with the measurement it precedes. */

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
-import type { LoadResult } from '../client/result.js';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
-
-const LOOP_DELAY_RESOLUTION_MS = 10;
 import os from 'node:os';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { LoadResult } from '../client/result.js';
+import { MAX_THREADS, type LoadOptions } from '../client/load-options.js';
+import type { LoadHooks } from '../client/load-run.js';
 import { validateLoadOptions } from '../client/load-options.js';
 import { runLoad, warmUp } from '../client/load.js';
 import { formatProgressLine } from '../client/progress.js';
@@ -17,6 +17,7 @@ import { assertNotLate, parseStartAt, waitUntil } from './start-time.js';
 import { waitForTarget } from './target-ready.js';
 import { writeProgressFile } from './client-progress-file.js';
 import { passStartGate, READY_FILE_ENV, START_GATE_ENV } from './start-gate.js';
+import type { ThreadedResult } from '../client/load-threads.js';
 
 export interface RawLoadCommandOptions extends RawArrivalOptions {
   target?: string;
@@ -40,7 +41,11 @@ export interface RawLoadCommandOptions extends RawArrivalOptions {
   meta?: string[];
   /** Replace this file with the live counts as JSON each second, for a lab watching the run. */
   progressFile?: string;
+  /** Event loops (worker threads) of this process sharing its users. */
+  threads?: string;
 }
+
+const LOOP_DELAY_RESOLUTION_MS = 10;
 
 const PROGRESS_INTERVAL_MS = 500;
 
@@ -85,7 +90,10 @@ async function peakCommand(raw: RawLoadCommandOptions, closed: ClosedModel): Pro
 /** `benchlab load`: the scenario client on its own, against any target that speaks the contract. */
 export async function loadCommand(raw: RawLoadCommandOptions): Promise<void> {
   const { mode, closed } = arrivalModel(raw, ['closed', 'peak'] as const);
-  if (mode === 'peak') return peakCommand(raw, closed!);
+  if (mode === 'peak') {
+    if (raw.threads !== undefined) throw optionError('--threads', 'applies to the scenario (open and closed modes), not to --mode peak');
+    return peakCommand(raw, closed!);
+  }
   const options = validateLoadOptions({
     target: raw.target,
     variant: raw.label,
@@ -110,26 +118,25 @@ export async function loadCommand(raw: RawLoadCommandOptions): Promise<void> {
   const gate = process.env[START_GATE_ENV] || undefined;
   const waitSeconds = raw.waitForTarget === undefined ? undefined : parseSeconds('--wait-for-target', raw.waitForTarget, 0, MAX_WAIT_FOR_TARGET_SECONDS);
   const warmupUsers = raw.warmupUsers === undefined ? 0 : parseInteger('--warmup-users', raw.warmupUsers, 0, 100_000);
+  const threads = raw.threads === undefined ? 1 : parseInteger('--threads', raw.threads, 1, MAX_THREADS);
   const outFile = raw.out === undefined ? undefined : resultFile(raw.out);
   const live = !raw.quiet && !raw.json && process.stdout.isTTY === true;
+  const progressFile = raw.progressFile;
+  // Several event loops boot while the target is awaited and warmed up.
+  const loops = threads > 1 ? (await import('../client/load-threads.js')).startLoadThreads(options, threads, live || progressFile !== undefined) : undefined;
   const interrupt = abortOnSignals();
   let lastDrawMs = 0;
   try {
     if (waitSeconds !== undefined) await waitForTarget(options.target, waitSeconds * 1000, interrupt.signal);
     // Like benchlab run's warm-up: the same users, uncounted, before the schedule and its common start.
     if (warmupUsers > 0) await warmUp(options, warmupUsers, options.runTag === undefined ? undefined : `${options.runTag.slice(0, 31)}w`, interrupt.signal);
+    await loops?.ready;
     if (gate !== undefined) startMs = await passStartGate(gate, process.env[READY_FILE_ENV] || `${gate}.${process.pid}.ready`, interrupt.signal);
     if (startMs !== undefined) {
       assertNotLate(startMs, Date.now(), startOption);
       await waitUntil(startMs, interrupt.signal);
     }
-    // The client watches itself: a saturated client reports its own limits, not the server's.
-    const loopDelay = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS });
-    const cpuBefore = process.cpuUsage();
-    const wallBefore = performance.now();
-    loopDelay.enable();
-    const progressFile = raw.progressFile;
-    const loaded = await runLoad(options, {
+    const hooks: LoadHooks = {
       signal: interrupt.signal,
       ...(live || progressFile !== undefined
         ? {
@@ -142,16 +149,20 @@ export async function loadCommand(raw: RawLoadCommandOptions): Promise<void> {
             },
           }
         : {}),
-    });
-    loopDelay.disable();
+    };
+    // The client watches itself: a saturated client reports its own limits, not the server's.
+    const cpuBefore = process.cpuUsage();
+    const wallBefore = performance.now();
+    const { result: loaded, eventLoopDelayP99Ms, eventLoopDelayMaxMs } = loops ? await loops.run(hooks) : await inThisThread(options, hooks);
     const cpu = process.cpuUsage(cpuBefore);
     const measured: LoadResult = {
       ...loaded,
       client: {
         cpuSeconds: (cpu.user + cpu.system) / 1e6,
         wallSeconds: (performance.now() - wallBefore) / 1000,
-        eventLoopDelayP99Ms: loopDelay.percentile(99) / 1e6,
-        eventLoopDelayMaxMs: loopDelay.max / 1e6,
+        eventLoopDelayP99Ms,
+        eventLoopDelayMaxMs,
+        ...(threads > 1 ? { processes: 1, eventLoops: threads } : {}),
       },
     };
     if (live) process.stdout.write('\n');
@@ -165,5 +176,15 @@ export async function loadCommand(raw: RawLoadCommandOptions): Promise<void> {
     throw interrupt.interrupted() ?? error;
   } finally {
     interrupt.dispose();
+    await loops?.stop();
   }
+}
+
+/** The load on this thread's own event loop, watched by its own delay monitor. */
+async function inThisThread(options: LoadOptions, hooks: LoadHooks): Promise<ThreadedResult> {
+  const loopDelay = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS });
+  loopDelay.enable();
+  const result = await runLoad(options, hooks);
+  loopDelay.disable();
+  return { result, eventLoopDelayP99Ms: loopDelay.percentile(99) / 1e6, eventLoopDelayMaxMs: loopDelay.max / 1e6 };
 }

@@ -6,6 +6,7 @@ import { oneOf, parseCpuList, parseInteger, parseSeconds } from './option-parser
 import { selectVariants } from './variant-selection.js';
 import { loadManifest } from './manifest.js';
 import { parseStages } from '../client/stages.js';
+import { MAX_THREADS } from '../client/load-options.js';
 import { DEFAULT_MAX_LATENESS_MS } from './validity.js';
 import { defaultWorkers, type VariantSpec } from '../apps/variants.js';
 import { parseDatabaseUrl } from './database-url.js';
@@ -40,6 +41,7 @@ export interface RawRunOptions extends Omit<RawArrivalOptions, 'shard'> {
   quiet?: boolean;
   repeat?: string;
   clientProcs?: string;
+  clientThreads?: string;
   maxLateness?: string;
   onSaturation?: string;
 }
@@ -78,6 +80,8 @@ export interface RunOptions {
   repeat: number;
   /** Client processes sharing the measured load. */
   clientProcs: number;
+  /** Event loops (worker threads) in each client process. */
+  clientThreads: number;
   /** Lateness p99 above which the client is called saturated and the run invalid. */
   maxLatenessMs: number;
   /** Arrival-rate stages (the text of --stages), replacing users over a ramp. */
@@ -184,6 +188,7 @@ export function runOptionsFrom(raw: RawRunOptions, env: NodeJS.ProcessEnv = proc
     repeat: raw.repeat ? parseInteger('--repeat', raw.repeat, 1, 100) : 1,
     // One client process per client CPU: each is single-threaded.
     clientProcs: raw.clientProcs ? parseInteger('--client-procs', raw.clientProcs, 1, 64) : (pins.client?.length ?? 1),
+    clientThreads: raw.clientThreads ? parseInteger('--client-threads', raw.clientThreads, 1, MAX_THREADS) : 1,
     stages: stagesOption(raw),
     ...saturationOptions(raw),
     closed: arrivalModel(raw, ['closed'] as const).closed,

@@ -10,7 +10,7 @@ import { startSampler } from './sampler.js';
 import { startVariantStack, type VariantStack, type VariantStackOptions } from './variant-stack.js';
 import type { Database } from './database.js';
 import type { RunOptions } from './run-options.js';
-import { runLoad, warmUp } from '../client/load.js';
+import { runLoad, scheduledUsers, warmUp } from '../client/load.js';
 import type { FaultRecord, LoadResult, ResourceSummary, VariantResult } from '../client/result.js';
 import type { VariantSpec } from '../apps/variants.js';
 import type { Verification } from '../client/conformance/finding.js';
@@ -22,6 +22,7 @@ import { clientValidity } from './validity.js';
 import type { PeakResult } from '../client/peak.js';
 import { watchProgressFiles } from './client-progress-file.js';
 import { cpuUnion } from './confine.js';
+import { shareOf } from '../client/load-threads.js';
 import { openStartGate, READY_FILE_ENV, START_GATE_ENV } from './start-gate.js';
 import type { VariantProgress } from './phase-reporter.js';
 
@@ -49,13 +50,28 @@ export interface MeasuredLoad {
   stages?: string | undefined;
 }
 
-/** How the measured users arrive: a closed pool, stages, or users over the ramp, and the in-flight cap. */
-function arrivalArgs(load: MeasuredLoad, o: RunOptions, processes: number): string[] {
-  // Several client processes share the closed pool's users between them.
-  if (o.closed) return ['--mode', 'closed', '--connections', String(Math.max(1, Math.round(o.closed.connections / processes))), '--duration', String(o.closed.durationSeconds)];
+/**
+ * How client process `k` of `processes` takes its share of the measured users: a closed pool and
+ * an in-flight cap are split between the processes (together they are the run's), arrivals by
+ * shard; each process's users are shared again by its event loops.
+ */
+function arrivalArgs(target: string, load: MeasuredLoad, o: RunOptions, processes: number, k: number): string[] {
+  const cap = o.maxActive !== undefined ? shareOf(o.maxActive, processes, k) : undefined;
+  const capArgs = cap !== undefined ? ['--max-active', String(cap), '--on-saturation', o.onSaturation ?? 'wait'] : [];
+  if (o.closed) {
+    const connections = shareOf(o.closed.connections, processes, k);
+    return ['--mode', 'closed', '--connections', String(connections), '--duration', String(o.closed.durationSeconds), ...threadArgs(o, connections, cap)];
+  }
   const arrivals = load.stages ? ['--stages', load.stages] : ['--users', String(load.users), '--ramp', String(load.rampSeconds)];
-  const cap = o.maxActive !== undefined ? ['--max-active', String(o.maxActive), '--on-saturation', o.onSaturation ?? 'wait'] : [];
-  return [...arrivals, ...cap];
+  const shard = { index: k, count: processes };
+  const users = scheduledUsers({ target, users: load.users, rampSeconds: load.rampSeconds, stages: load.stages, arrival: o.arrival, shard });
+  return [...arrivals, ...(processes > 1 ? ['--shard', `${k}/${processes}`] : []), ...capArgs, ...threadArgs(o, users, cap)];
+}
+
+/** `--threads`, never more than a process has users or slots for. */
+function threadArgs(o: RunOptions, users: number, cap: number | undefined): string[] {
+  const threads = Math.min(o.clientThreads, Math.max(1, users), cap ?? Number.POSITIVE_INFINITY);
+  return threads > 1 ? ['--threads', String(threads)] : [];
 }
 
 // How long measuring clients may take to boot before the lab gives up on them.
@@ -124,13 +140,12 @@ export async function startMeasuringClients(stack: VariantStack, load: MeasuredL
         'client',
         [
           '--target', stack.target,
-          ...arrivalArgs(load, o, count),
+          ...arrivalArgs(stack.target, load, o, count, k),
           '--timeout', String(o.timeoutMs),
           '--arrival', o.arrival,
           '--label', name,
           '--expect-backend', name,
           '--run-tag', count > 1 ? `${tag}c${k}` : tag,
-          ...(count > 1 && !o.closed ? ['--shard', `${k}/${count}`] : []),
           '--out', out,
           ...(ctx.progress !== undefined ? ['--progress-file', progressFile] : []),
         ],

@@ -55,31 +55,40 @@ test('benchlab run measures the three variants and writes consistent results', {
   assert.deepEqual(await settled(out), [], 'no process of the run remains');
 });
 
-test('several client processes boot during the warm-up and start the measured load together', { timeout: 120_000 }, async () => {
+test('several client processes of several event loops boot during the warm-up and start the measured load together', { timeout: 120_000 }, async () => {
   const out = tempOut('procs');
-  const res = await runCli(['run', '--variants', 'threaded', '--users', '40', '--ramp', '2', '--warmup-users', '5', '--client-procs', '2', '--database', TEST_DATABASE_URL, '--out', out]);
+  const res = await runCli([
+    'run', '--variants', 'threaded', '--users', '41', '--ramp', '2', '--warmup-users', '5', '--client-procs', '2', '--client-threads', '2', '--max-active', '9',
+    '--database', TEST_DATABASE_URL, '--out', out,
+  ]);
   assert.equal(res.code, 0, res.stderr);
   const shards = [0, 1].map((k) => JSON.parse(fs.readFileSync(path.join(out, 'logs', `threaded.c${k}.load.json`), 'utf8')) as VariantResult);
-  assert.deepEqual(shards.map((s) => s.users.scheduled), [20, 20]);
+  assert.deepEqual(shards.map((s) => s.users.scheduled), [21, 20]);
+  assert.deepEqual(shards.map((s) => s.options.maxActive), [5, 4], 'the in-flight cap is split between the processes');
+  assert.deepEqual(shards.map((s) => [s.client?.processes, s.client?.eventLoops]), [[1, 2], [1, 2]]);
   const starts = shards.map((s) => Date.parse(s.startedAt));
   assert.ok(Math.abs(starts[0]! - starts[1]!) < 250, `the shards started ${Math.abs(starts[0]! - starts[1]!)} ms apart`);
   const merged = JSON.parse(fs.readFileSync(path.join(out, 'threaded.json'), 'utf8')) as VariantResult;
-  assert.equal(merged.users.scheduled, 40);
-  assert.equal(merged.users.ok, 40);
+  assert.equal(merged.users.scheduled, 41);
+  assert.equal(merged.users.ok, 41);
+  assert.equal(merged.options.maxActive, 9);
+  assert.deepEqual([merged.client?.processes, merged.client?.eventLoops], [2, 4]);
+  assert.equal(merged.timeline.reduce((sum, s) => sum + (s.planned ?? 0), 0), 41, 'the planned arrivals survive the merge');
   assert.equal(merged.integrity.ok, true);
   assert.deepEqual(await settled(out), [], 'no process of the run remains');
 });
 
 test('the closed model keeps C users busy for the duration and adds the GET / peak', { timeout: 120_000 }, async () => {
   const out = tempOut('closed');
-  const res = await runCli(['run', '--variants', 'threaded', '--mode', 'closed', '--connections', '4', '--duration', '2', '--warmup-users', '5', '--client-procs', '2', '--database', TEST_DATABASE_URL, '--out', out]);
+  const res = await runCli(['run', '--variants', 'threaded', '--mode', 'closed', '--connections', '5', '--duration', '2', '--warmup-users', '5', '--client-procs', '2', '--database', TEST_DATABASE_URL, '--out', out]);
   assert.equal(res.code, 0, res.stderr);
   const r = JSON.parse(fs.readFileSync(path.join(out, 'threaded.json'), 'utf8')) as VariantResult;
   assert.ok(r.users.scheduled > 8, `users went round (${r.users.scheduled})`);
   assert.equal(r.users.ok + r.users.failed + r.users.notStarted, r.users.scheduled);
-  assert.ok((r.users.peakInFlight ?? 0) <= 4, `at most the 4 connections' users in flight (${r.users.peakInFlight})`);
+  assert.ok((r.users.peakInFlight ?? 0) <= 5, `at most the 5 connections' users in flight (${r.users.peakInFlight})`);
+  assert.equal(r.options.connections, 5, 'the pools of the two processes add up to the whole run');
   assert.equal(r.integrity.ok, true, JSON.stringify(r.integrity));
-  assert.ok(r.peak !== undefined && r.peak.requestsPerSecond > 0 && r.peak.connections === 4, `GET / peak: ${JSON.stringify(r.peak)}`);
+  assert.ok(r.peak !== undefined && r.peak.requestsPerSecond > 0 && r.peak.connections === 5, `GET / peak: ${JSON.stringify(r.peak)}`);
   assert.deepEqual(await settled(out), [], 'no process of the run remains');
 });
 

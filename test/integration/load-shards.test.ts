@@ -59,6 +59,46 @@ describe('client shards with a common start, merged', () => {
     assert.equal((JSON.parse(unaudited.stdout) as VariantResult).integrity.audited, false);
   });
 
+  test('event loops of two processes take exactly their shares, and merge into audited totals', async () => {
+    await fixture.db.resetTable();
+    const shardDir = path.join(fixture.dir, 'threads');
+    const client = (shard: string, threads: string) =>
+      runCli(['load', '--target', fixture.stack.url, '--users', '31', '--ramp', '1', '--shard', shard, '--threads', threads, '--expect-backend', 'prefork', '--label', 'prefork', '--quiet', '--out', `${shardDir}/`]);
+    const outcomes = await Promise.all([client('0/2', '3'), client('1/2', '2')]);
+    for (const outcome of outcomes) assert.equal(outcome.code, 0, outcome.stderr);
+    const shards = fs.readdirSync(shardDir).map((file) => JSON.parse(fs.readFileSync(path.join(shardDir, file), 'utf8')) as LoadResult);
+    assert.deepEqual(shards.map((s) => s.users.scheduled).sort(), [15, 16]);
+    assert.deepEqual(shards.map((s) => s.client?.eventLoops).sort(), [2, 3]);
+    for (const s of shards) {
+      assert.equal(s.users.ok, s.users.scheduled);
+      assert.equal(s.sessionTimeUs.count, s.users.ok, 'one merged histogram holds the users of every thread');
+      assert.equal(s.timeline.reduce((sum, t) => sum + (t.planned ?? 0), 0), s.users.scheduled);
+    }
+    const merged = await runCli(['merge', shardDir, '--json', '--database', TEST_DATABASE_URL]);
+    assert.equal(merged.code, 0, merged.stderr);
+    const result = JSON.parse(merged.stdout) as VariantResult;
+    assert.equal(result.users.ok, 31);
+    assert.equal(new Set(result.posts.acceptedMarkers).size, 31);
+    assert.deepEqual({ rows: result.integrity.rows, ok: result.integrity.ok }, { rows: 31, ok: true });
+  });
+
+  test('more event loops than users or connections is refused before any user is sent', async () => {
+    const before = await fixture.db.countRows();
+    const cases: Array<[string[], RegExp]> = [
+      [['--users', '3', '--threads', '4'], /^benchlab: option --threads is 4, more than this client's 3 users: every thread needs one/],
+      [['--mode', 'closed', '--connections', '2', '--duration', '1', '--threads', '3'], /^benchlab: option --threads is 3, more than --connections 2/],
+      [['--mode', 'peak', '--threads', '2'], /^benchlab: option --threads applies to the scenario/],
+      [['--threads', '0'], /^benchlab: option --threads must be/],
+    ];
+    for (const [args, message] of cases) {
+      const res = await runCli(['load', '--target', fixture.stack.url, ...args]);
+      assert.equal(res.code, 2, `${args.join(' ')}: ${res.stderr}`);
+      assert.match(res.stderr, message);
+      assert.doesNotMatch(res.stderr, /\n\s+at /, 'no stack trace');
+    }
+    assert.equal(await fixture.db.countRows(), before);
+  });
+
   test('a start time already past is refused before any user is sent', async () => {
     const before = await fixture.db.countRows();
     const res = await runCli(['load', '--target', fixture.stack.url, '--users', '5', '--start-at', new Date(Date.now() - 60_000).toISOString()]);
