@@ -1,7 +1,8 @@
 // Each variant's ceiling: closed-model GET / (autocannon, kept-alive connections, every answer a
-// fresh user's page with a new token) behind nginx on the server core, beside nginx's own static
-// ceiling on the same core, as a ratio. The page lists 20 entries, like the static one. nginx's
-// static ceiling is taken by wrk too: autocannon tops out below it.
+// fresh user's page with a new token) behind nginx on the server core, with a private MariaDB on
+// that core too, beside nginx's own static ceiling on the same core, as a ratio. The page lists 20
+// entries, like the static one. Each variant is warmed up first (its code is cold when it starts).
+// nginx's static ceiling is taken by wrk too: autocannon tops out below it.
 //   npm run bench:server-ceilings [-- --seconds 5 --connections 50]
 import os from 'node:os';
 import path from 'node:path';
@@ -22,14 +23,15 @@ const options = integerOptions({
   /** Measured seconds per variant. */
   seconds: 5,
   connections: 50,
+  /** Uncounted seconds of the same load before each variant's measured run. */
+  warmup: 5,
 });
 
-const WARMUP_SECONDS = 1;
 const PAGE_ENTRIES = 20;
 
-/** A second of load first (JIT, pools, nginx's upstream connections), then the measured run. */
-async function ceiling(run: ToolRun, label: string): Promise<ToolFigure> {
-  await runAutocannon(run, { seconds: WARMUP_SECONDS, connections: options.connections, label });
+/** Load first (JIT, pools, nginx's upstream connections), then the measured run. */
+async function ceiling(run: ToolRun, label: string, warmupSeconds: number): Promise<ToolFigure> {
+  await runAutocannon(run, { seconds: warmupSeconds, connections: options.connections, label });
   return runAutocannon(run, { seconds: options.seconds, connections: options.connections, label });
 }
 
@@ -37,14 +39,17 @@ runBench('server-ceilings', async (workDir, signal) => {
   const cpus = benchCpus();
   const log = (line: string) => console.log(`  ${line}`);
   console.log(`machine: ${machineLine()}`);
-  console.log(`servers and nginx on CPU ${cpus.server ?? 'any'}, autocannon (${options.connections} connections, ${options.seconds} s) on CPU ${cpus.client ?? 'any'}\n`);
-  const runOptions = runOptionsFrom(cpus.server === undefined ? { pin: false } : { serverCpus: cpus.server, clientCpus: cpus.client }, process.env, os.availableParallelism());
+  console.log(
+    `servers, nginx and a private MariaDB on CPU ${cpus.server ?? 'any'}, autocannon (${options.connections} connections, ${options.warmup} s warm-up, ${options.seconds} s measured) on CPU ${cpus.client ?? 'any'}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(', ')}\n`,
+  );
+  // The whole server side on its core, the client's core for the client alone (a shared, unpinned database would run on either).
+  const runOptions = runOptionsFrom({ privateDb: true, ...(cpus.server === undefined ? { pin: false } : { serverCpus: cpus.server, clientCpus: cpus.client }) }, {}, os.availableParallelism());
 
   const target = await startStaticTarget(cpus.server !== undefined ? { cpus: cpus.server } : {});
   const statics: ToolFigure[] = [];
   try {
     const run = { url: target.url, cpus: cpus.client, workDir };
-    statics.push(await ceiling(run, 'nginx static (autocannon)'));
+    statics.push(await ceiling(run, 'nginx static (autocannon)', 1));
     statics.push({ ...(await runWrk(run, options.seconds, options.connections)), tool: 'nginx static (wrk)' });
   } finally {
     await target.stop();
@@ -71,7 +76,7 @@ runBench('server-ceilings', async (workDir, signal) => {
       try {
         const filled = await runLoad({ target: stack.target, users: PAGE_ENTRIES, rampSeconds: 0, timeoutMs: 10_000, arrival: 'uniform', expectBackend: variant.name, runTag: 'ceiling' }, { signal });
         if (filled.users.ok !== PAGE_ENTRIES) throw new Error(`${variant.name}: filling the page failed: ${JSON.stringify(filled.errors)}`);
-        const figure = await ceiling({ url: stack.target, cpus: cpus.client, workDir: variantDir }, variant.name);
+        const figure = await ceiling({ url: stack.target, cpus: cpus.client, workDir: variantDir }, variant.name, options.warmup);
         figures.push({ figure, workers: stack.workers });
         log(`${variant.name}: ${figure.missing ?? `${formatRate(figure.requestsPerSecond)} req/s`}`);
       } finally {
