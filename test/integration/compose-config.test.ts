@@ -9,6 +9,7 @@ import { parse } from 'yaml';
 import { VARIANT_SETS, findVariant, type Protocol } from '../../apps/variants.js';
 import { findExecutable } from '../../lab/executables.js';
 import { packageRoot } from '../../lab/paths.js';
+import { RUN_DEFAULTS } from '../../lab/defaults.js';
 
 interface Service {
   image?: string;
@@ -120,6 +121,10 @@ describe('docker-compose.yml, without a Docker engine', () => {
       const placeholders = [...fs.readFileSync(template, 'utf8').matchAll(/\$\{([A-Z_]+)\}/g)].map((m) => m[1]!);
       for (const placeholder of placeholders) assert.ok(nginx.environment?.[placeholder], `${name}-nginx sets ${placeholder}`);
       assert.equal(nginx.environment?.['NGINX_LISTEN'], '8080');
+      // The image's nginx.conf says `worker_processes auto`; the script sets the native lab's default.
+      const workerScript = path.join(packageRoot, 'nginx', 'worker-processes.sh');
+      assert.ok(nginx.volumes?.includes(`${workerScript}:/docker-entrypoint.d/40-benchlab-worker-processes.sh:ro`), `${name}-nginx runs ${workerScript}`);
+      assert.equal(nginx.environment?.['NGINX_WORKERS'], String(RUN_DEFAULTS.nginxWorkers));
       assert.deepEqual(dependsOn(nginx), [`${name}-app`]);
 
       const clientArgs = argv(client);
@@ -146,14 +151,19 @@ describe('docker-compose.yml, without a Docker engine', () => {
   });
 
   test('limits, users and the client count follow the environment', () => {
-    const tuned = renderedServices({ BENCHLAB_APP_CPUS: '2', BENCHLAB_APP_MEMORY: '512m', BENCHLAB_USERS: '2000', BENCHLAB_CLIENTS: '4' });
+    const tuned = renderedServices({
+      BENCHLAB_APP_CPUS: '2', BENCHLAB_APP_MEMORY: '512m', BENCHLAB_USERS: '2000', BENCHLAB_CLIENTS: '4', BENCHLAB_NGINX_WORKERS: '2', BENCHLAB_CLIENT_THREADS: '4',
+    });
     for (const [name, service] of Object.entries(tuned)) {
       if (name.endsWith('-app')) assert.deepEqual(service.deploy?.resources?.limits, { cpus: 2, memory: '512m' }, name);
     }
     const client = argv(tuned['prefork']!);
     assert.deepEqual(metaOf(client)['app_cpus'], '2');
     assert.equal(optionValue(client, '--users'), '2000');
+    assert.equal(optionValue(client, '--threads'), '4');
     assert.equal(tuned['prefork']!.deploy?.replicas, 4);
+    assert.equal(tuned['prefork-nginx']!.environment?.['NGINX_WORKERS'], '2');
+    assert.equal(metaOf(client)['nginx_workers'], '2', 'the client records the worker count in its shard');
   });
 
   test('it keeps to the keys docker stack deploy accepts', () => {
