@@ -96,6 +96,7 @@ function mergedClient(results: readonly LoadResult[]): Pick<LoadResult, 'client'
   if (clients.length !== results.length) return {};
   const processes = clients.reduce((sum, c) => sum + (c.processes ?? 1), 0);
   const eventLoops = clients.reduce((sum, c) => sum + (c.eventLoops ?? c.processes ?? 1), 0);
+  const cpus = clients.some((c) => c.cpus !== undefined) ? clients.reduce((sum, c) => sum + (c.cpus ?? c.eventLoops ?? c.processes ?? 1), 0) : undefined;
   return {
     client: {
       cpuSeconds: clients.reduce((sum, c) => sum + c.cpuSeconds, 0),
@@ -104,6 +105,7 @@ function mergedClient(results: readonly LoadResult[]): Pick<LoadResult, 'client'
       eventLoopDelayMaxMs: Math.max(...clients.map((c) => c.eventLoopDelayMaxMs)),
       processes,
       ...(eventLoops !== processes ? { eventLoops } : {}),
+      ...(cpus !== undefined ? { cpus } : {}),
     },
   };
 }

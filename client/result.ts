@@ -105,6 +105,12 @@ export interface LoadResult {
     processes?: number;
     /** Event loops added up here, when a process ran several (`benchlab load --threads`); else one per process. */
     eventLoops?: number;
+    /**
+     * CPUs those event loops could use at once (per process, its loops or the CPUs it may run on,
+     * whichever is fewer), added up; what the saturation check divides the CPU time by. Without
+     * it, one per event loop.
+     */
+    cpus?: number;
   };
   /** Whether the client kept up; when not, the figures describe the client's limits. */
   validity?: { valid: boolean; reasons: string[] };

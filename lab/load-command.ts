@@ -162,7 +162,8 @@ export async function loadCommand(raw: RawLoadCommandOptions): Promise<void> {
         wallSeconds: (performance.now() - wallBefore) / 1000,
         eventLoopDelayP99Ms,
         eventLoopDelayMaxMs,
-        ...(threads > 1 ? { processes: 1, eventLoops: threads } : {}),
+        // Several loops on fewer CPUs share them: a saturated CPU must read as one.
+        ...(threads > 1 ? { processes: 1, eventLoops: threads, cpus: Math.min(threads, os.availableParallelism()) } : {}),
       },
     };
     if (live) process.stdout.write('\n');

@@ -9,10 +9,11 @@ export function clientValidity(result: LoadResult, maxLatenessMs: number): { val
   const reasons: string[] = [];
   const client = result.client;
   if (client && client.wallSeconds > 0) {
-    const cpuPercent = (100 * client.cpuSeconds) / (client.wallSeconds * (client.eventLoops ?? client.processes ?? 1));
+    const cpus = client.cpus ?? client.eventLoops ?? client.processes ?? 1;
+    const cpuPercent = (100 * client.cpuSeconds) / (client.wallSeconds * cpus);
     if (cpuPercent > MAX_CLIENT_CPU_PERCENT) {
-      const whose = client.eventLoops !== undefined ? 'event loops' : 'processes';
-      reasons.push(`client CPU at ${cpuPercent.toFixed(0)}% of its ${whose}' time (over ${MAX_CLIENT_CPU_PERCENT}%)`);
+      const whose = client.cpus !== undefined ? `${cpus} CPU${cpus === 1 ? '' : 's'}` : `${client.eventLoops !== undefined ? 'event loops' : 'processes'}'`;
+      reasons.push(`client CPU at ${cpuPercent.toFixed(0)}% of its ${whose} time (over ${MAX_CLIENT_CPU_PERCENT}%)`);
     }
   }
   const latenessP99Ms = result.latenessUs.p99 / 1000;

@@ -66,6 +66,8 @@ test('several client processes of several event loops boot during the warm-up an
   assert.deepEqual(shards.map((s) => s.users.scheduled), [21, 20]);
   assert.deepEqual(shards.map((s) => s.options.maxActive), [5, 4], 'the in-flight cap is split between the processes');
   assert.deepEqual(shards.map((s) => [s.client?.processes, s.client?.eventLoops]), [[1, 2], [1, 2]]);
+  // Both loops of a client process share its one client CPU.
+  assert.deepEqual(shards.map((s) => s.client?.cpus), [1, 1]);
   const starts = shards.map((s) => Date.parse(s.startedAt));
   assert.ok(Math.abs(starts[0]! - starts[1]!) < 250, `the shards started ${Math.abs(starts[0]! - starts[1]!)} ms apart`);
   const merged = JSON.parse(fs.readFileSync(path.join(out, 'threaded.json'), 'utf8')) as VariantResult;

@@ -161,6 +161,9 @@ describe('merging client shards', () => {
     const result = mergeLoadResults(asShards([withClient(18, { ...loops, processes: 1, eventLoops: 4 }), withClient(19, loops)]));
     assert.deepEqual(result.client, { cpuSeconds: 2, wallSeconds: 10, eventLoopDelayP99Ms: 1, eventLoopDelayMaxMs: 2, processes: 2, eventLoops: 5 });
     assert.equal(mergeLoadResults(asShards([withClient(20, loops), withClient(21, loops)])).client!.eventLoops, undefined);
+    // Four loops on one CPU, and a one-loop process: two CPUs' worth of time.
+    const shared = mergeLoadResults(asShards([withClient(22, { ...loops, processes: 1, eventLoops: 4, cpus: 1 }), withClient(23, loops)]));
+    assert.deepEqual([shared.client!.eventLoops, shared.client!.cpus], [5, 2]);
   });
 
   it('refuses the same client run given twice, and nothing at all', () => {

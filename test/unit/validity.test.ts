@@ -25,6 +25,13 @@ test('a process with several event loops is counted per loop', () => {
   assert.equal(clientValidity({ ...loops, client: { ...loops.client, eventLoops: 4 } } as unknown as LoadResult, 20).valid, true);
 });
 
+test('event loops that share fewer CPUs are counted per CPU: four loops saturating one CPU are flagged', () => {
+  const shared = { client: { cpuSeconds: 9.5, wallSeconds: 10, eventLoopDelayP99Ms: 1, eventLoopDelayMaxMs: 2, processes: 1, eventLoops: 4, cpus: 1 }, latenessUs: { count: 10, p99: 3000 } };
+  const busy = clientValidity(shared as unknown as LoadResult, 20);
+  assert.equal(busy.valid, false);
+  assert.match(busy.reasons[0]!, /client CPU at 95% of its 1 CPU time/);
+});
+
 test('lateness p99 over the bound flags the run invalid', () => {
   const late = clientValidity(result(1, 10, 45_000), 20);
   assert.equal(late.valid, false);
