@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { LabError } from './errors.js';
 import { cliPath } from './paths.js';
@@ -21,7 +22,7 @@ import { mergeLoadResults } from '../client/merge-results.js';
 import { clientValidity } from './validity.js';
 import type { PeakResult } from '../client/peak.js';
 import { watchProgressFiles } from './client-progress-file.js';
-import { cpuUnion } from './confine.js';
+import { cpuSet, cpuUnion } from './confine.js';
 import { shareOf } from '../client/load-threads.js';
 import { openStartGate, READY_FILE_ENV, START_GATE_ENV } from './start-gate.js';
 import type { VariantProgress } from './phase-reporter.js';
@@ -174,7 +175,20 @@ async function runMeasuringClients(m: MeasuringClients, stack: VariantStack, ctx
   for (const { client, out } of m.clients) {
     shards.push({ source: out, result: await clientOutput<LoadResult>(client, out, `the client for ${stack.variant.name}`) });
   }
-  return shards.length === 1 ? shards[0]!.result : mergeLoadResults(shards);
+  if (shards.length === 1) return shards[0]!.result;
+  return withSharedCpus(mergeLoadResults(shards), ctx.options.clientCpus);
+}
+
+/**
+ * Client processes pinned to fewer CPUs than they have event loops share them: the saturation
+ * check divides their CPU time by the CPUs, so that one saturated CPU under four processes shows.
+ */
+function withSharedCpus(result: LoadResult, clientCpus: string | undefined): LoadResult {
+  const client = result.client;
+  if (client === undefined) return result;
+  const loops = client.cpus ?? client.eventLoops ?? client.processes ?? 1;
+  const available = clientCpus !== undefined ? cpuSet(clientCpus).length : os.availableParallelism();
+  return loops <= available ? result : { ...result, client: { ...client, cpus: available } };
 }
 
 /** The closed model's second figure: plain GET / as fast as the variant answers, with autocannon, pinned like the client. */

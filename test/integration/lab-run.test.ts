@@ -75,6 +75,7 @@ test('several client processes of several event loops boot during the warm-up an
   assert.equal(merged.users.ok, 41);
   assert.equal(merged.options.maxActive, 9);
   assert.deepEqual([merged.client?.processes, merged.client?.eventLoops], [2, 4]);
+  assert.equal(merged.client?.cpus, 1, 'the two processes share the one client CPU: the saturation check divides by it');
   assert.equal(merged.timeline.reduce((sum, s) => sum + (s.planned ?? 0), 0), 41, 'the planned arrivals survive the merge');
   assert.equal(merged.integrity.ok, true);
   assert.deepEqual(await settled(out), [], 'no process of the run remains');
