@@ -1,5 +1,6 @@
 # One image for every role of the lab: an app variant (`benchlab serve`), a client (`benchlab load`),
-# and the merge and report steps. nginx and MySQL run from their own official images (docker-compose.yml).
+# and the merge and report steps. nginx and MySQL run from their own official images (docker-compose.yml),
+# and the reference variant ref-gunicorn from the stage of that name below.
 
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
@@ -13,6 +14,17 @@ COPY client ./client
 COPY lab ./lab
 COPY report ./report
 RUN npx patch-package && npm run build
+
+# The reference variant ref-gunicorn (the original's winner): Debian's gunicorn and PyMySQL serving the WSGI
+# guestbook, as the native lab runs it (`apt-get install gunicorn python3-pymysql`). Its own image, built only
+# for the ref-gunicorn-app service (target ref-gunicorn), so the lab's image carries no Python.
+FROM debian:bookworm-slim AS ref-gunicorn
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends gunicorn python3-pymysql \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /app/apps/foreign/gunicorn
+COPY apps/foreign/gunicorn ./
+USER nobody
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production

@@ -18,6 +18,7 @@ interface Service {
   environment?: Record<string, string>;
   volumes?: Array<string | Record<string, unknown>>;
   depends_on?: Record<string, unknown> | string[];
+  build?: string | { context?: string; target?: string };
   deploy?: { resources?: { limits?: { cpus?: number | string; memory?: string } }; replicas?: number };
   [key: string]: unknown;
 }
@@ -164,6 +165,32 @@ describe('docker-compose.yml, without a Docker engine', () => {
     assert.equal(tuned['prefork']!.deploy?.replicas, 4);
     assert.equal(tuned['prefork-nginx']!.environment?.['NGINX_WORKERS'], '2');
     assert.equal(metaOf(client)['nginx_workers'], '2', 'the client records the worker count in its shard');
+  });
+
+  test('ref-gunicorn runs the command the native lab runs, from the Dockerfile stage that installs what it requires', () => {
+    const variant = findVariant('ref-gunicorn');
+    assert.ok(variant?.command, 'ref-gunicorn is a foreign variant with a command');
+    const app = services['ref-gunicorn-app']!;
+    const expected = variant.command.argv.map((arg) => arg.replace('{workers}', '3').replace('{listen}', '0.0.0.0:9000'));
+    assert.deepEqual(argv(app), expected);
+    assert.match(app.environment?.['DATABASE_URL'] ?? '', /^mysql:\/\/root:[^@]*@db:3306\/benchlab$/);
+    assert.equal(app.environment?.['BENCHLAB_BACKEND'], 'ref-gunicorn');
+    assert.deepEqual(dependsOn(app), ['db']);
+    assert.equal(typeof app.build === 'object' ? app.build.target : undefined, 'ref-gunicorn');
+
+    const dockerfile = fs.readFileSync(path.join(packageRoot, 'Dockerfile'), 'utf8');
+    const stage = /^FROM \S+ AS ref-gunicorn$([\s\S]*?)(?=^FROM |$(?![\s\S]))/m.exec(dockerfile)?.[1];
+    assert.ok(stage, 'the Dockerfile has a ref-gunicorn stage');
+    const packages = variant.command.requires!.install.replace(/^apt-get install -y /, '').split(' ');
+    for (const name of packages) assert.match(stage, new RegExp(`apt-get install [^\\n]*\\b${name}\\b`), `the stage installs ${name}`);
+    assert.match(stage, new RegExp(`^WORKDIR /app/${variant.command.cwd}$`, 'm'));
+    assert.match(stage, new RegExp(`^COPY ${variant.command.cwd} \\./$`, 'm'));
+    assert.doesNotMatch(fs.readFileSync(path.join(packageRoot, '.dockerignore'), 'utf8'), /^apps/m, 'apps/ reaches the build');
+
+    assert.equal(services['ref-gunicorn-nginx']?.environment?.['APP_UPSTREAM'], 'ref-gunicorn-app:9000');
+    const client = argv(services['ref-gunicorn']!);
+    assert.equal(optionValue(client, '--target'), 'http://ref-gunicorn-nginx:8080');
+    assert.equal(optionValue(client, '--expect-backend'), 'ref-gunicorn');
   });
 
   test('it keeps to the keys docker stack deploy accepts', () => {
