@@ -10,6 +10,7 @@ import { ownedTempDir, removeOrphanedDirs } from './owned-dirs.js';
 import { ENTRIES_TABLE_SQL } from '../apps/core/entry-store.js';
 import { assertPortFree, freePort } from './ports.js';
 import { startProcess, waitFor, type ManagedProcess } from './service.js';
+import { serverProcesses } from './listening-sockets.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -156,7 +157,25 @@ export async function connectExternal(url: string): Promise<Database> {
   } catch (error) {
     throw unreachable(address, error);
   }
-  return handleFor(address, 'external', version, { pids: () => [], stop: async () => {} });
+  return handleFor(address, 'external', version, { pids: localServerPids(address), stop: async () => {} });
+}
+
+const SERVER_NAMES = ['mariadbd', 'mysqld'];
+
+/**
+ * A server on this machine's loopback is sampled like a private one: its process is found by the
+ * port it listens on (once, and again if it restarts). Elsewhere, or out of sight, there is none.
+ */
+function localServerPids(address: DatabaseAddress): () => number[] {
+  const host = address.host;
+  const local = host === 'localhost' || host === '::1' || host.startsWith('127.');
+  if (!local) return () => [];
+  let pids: number[] | undefined;
+  return () => {
+    // A scan reads every process's descriptors: once, and again only when the server it found is gone.
+    if (pids === undefined || (pids.length > 0 && !pids.every((pid) => fs.existsSync(`/proc/${pid}`)))) pids = serverProcesses(host, address.port, SERVER_NAMES);
+    return pids;
+  };
 }
 
 function withTimeout<T>(work: Promise<T>, timeoutMs: number, why: string): Promise<T> {

@@ -6,6 +6,8 @@ import mysql from 'mysql2/promise';
 import { connectExternal, parseDatabaseUrl, startPrivateDatabase, type Database } from '../../lab/database.js';
 import { LabError } from '../../lab/errors.js';
 import { freePort } from '../../lab/ports.js';
+import { serverProcesses } from '../../lab/listening-sockets.js';
+import { spawn } from 'node:child_process';
 
 // The machine's own server (CI starts one); each run works in a database of its own and drops it.
 const serverUrl = process.env['BENCHLAB_TEST_DATABASE_URL'] ?? 'mysql://root@127.0.0.1:3306/benchlab_test';
@@ -78,7 +80,10 @@ test('an external database gets its schema, counts rows and audits markers', asy
   const db = await connectExternal(url);
   t.after(() => db.stop());
   assert.equal(db.kind, 'external');
-  assert.deepEqual(db.pids(), []);
+  // On this machine's loopback, the server is sampled: its process is found by the port it listens on.
+  const [server, ...others] = db.pids();
+  assert.ok(server !== undefined && others.length === 0, `one server process: ${JSON.stringify(db.pids())}`);
+  assert.match(fs.readFileSync(`/proc/${server}/comm`, 'utf8').trim(), /^(mariadbd|mysqld)$/);
   assert.match(db.version, /^\d+\.\d+/);
   assert.equal(parseDatabaseUrl(db.url).database, name);
   assert.equal(await db.ready(), true);
@@ -107,6 +112,18 @@ test('an external database gets its schema, counts rows and audits markers', asy
 
   await db.stop();
   await db.stop();
+  assert.ok(fs.existsSync(`/proc/${server}`), 'stopping the handle leaves the server of the machine running');
+});
+
+test('serverProcesses finds the named process listening on a local port, and nothing in front of it', async (t) => {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['-e', `require('net').createServer().listen(${port}, '127.0.0.1', () => console.log('up'))`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.after(() => child.kill());
+  await new Promise((resolve) => child.stdout.once('data', resolve));
+  assert.deepEqual(serverProcesses('127.0.0.1', port, ['node']), [child.pid]);
+  assert.deepEqual(serverProcesses('localhost', port, ['node']), [child.pid]);
+  assert.deepEqual(serverProcesses('127.0.0.1', port, ['mariadbd', 'mysqld']), [], 'a process of another name (a proxy) is not the server');
+  assert.deepEqual(serverProcesses('127.0.0.1', await freePort(), ['node']), []);
 });
 
 test('a private database starts in a temp datadir and leaves nothing behind', async (t) => {

@@ -9,7 +9,7 @@ import { variantAvailable } from '../../lab/variant-command.js';
 import { startVariantStack, type VariantStack } from '../support/variant-stack.js';
 import { isolatedDatabaseUrl } from '../support/isolated-database.js';
 import { baseAddress } from '../support/raw-http.js';
-import { isLoopback, listeningSockets } from '../support/listening-sockets.js';
+import { isLoopback, listeningSockets } from '../../lab/listening-sockets.js';
 import { send, type Answer, type HostileRequest, type Layer } from '../support/hostile-requests.js';
 import {
   acceptedEdgeCases, contentTypeCases, csrfCases, encodingCases, fieldCases, limitCases, MARKUP_AND_SQL, pathAndMethodCases,

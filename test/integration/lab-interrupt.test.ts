@@ -6,7 +6,7 @@ import path from 'node:path';
 import mysql from 'mysql2/promise';
 import { isolatedDatabaseUrl } from '../support/isolated-database.js';
 import { TEST_DATABASE_URL, testDatabase } from '../support/test-database.js';
-import { isLoopback, listeningSockets, portListening } from '../support/listening-sockets.js';
+import { isLoopback, listeningSockets, portListening } from '../../lab/listening-sockets.js';
 import { killLeftovers, processesOf, startLab, until, type LabProcess } from '../support/lab-process.js';
 import { runCli } from '../support/run-cli.js';
 import type { VariantResult } from '../../client/result.js';

@@ -45,6 +45,7 @@ test('benchlab run measures the three variants and writes consistent results', {
     assert.equal(r.integrity.rows, r.integrity.postsAccepted);
     assert.ok(r.server.cpuSeconds > 0 && r.server.rssPeakBytes > 0 && r.server.rssMeanBytes > 0, `${v}: server cost sampled`);
     assert.ok(r.nginx.rssPeakBytes > 0, `${v}: nginx sampled`);
+    assert.ok(r.database !== null && r.database.cpuSeconds > 0 && r.database.rssPeakBytes > 0, `${v}: the machine's database, on loopback, sampled`);
   }
 
   const md = fs.readFileSync(path.join(out, 'summary.md'), 'utf8');

@@ -1,3 +1,5 @@
+// TCP sockets in LISTEN state and the processes that hold them, from /proc: which process is the
+// database server a run uses, and (in tests) what a run left listening.
 import fs from 'node:fs';
 
 /** A TCP socket in LISTEN state and the process that holds it. */
@@ -89,4 +91,37 @@ export function isLoopback(address: string): boolean {
 export function portListening(port: number): boolean {
   for (const socket of listeningInodes().values()) if (socket.port === port) return true;
   return false;
+}
+
+/** Every process this one may look into (another user's fds are closed to a non-root lab). */
+function allPids(): number[] {
+  return fs
+    .readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number);
+}
+
+/** True for a listening address that takes connections to `host`: the address itself, or a wildcard. */
+function accepts(address: string, host: string): boolean {
+  const wildcard = address === '0.0.0.0' || address === '0000:0000:0000:0000:0000:0000:0000:0000';
+  return wildcard || address === host || (isLoopback(address) && (host === 'localhost' || isLoopback(host) || host === '::1'));
+}
+
+/**
+ * The processes named one of `names` (their /proc comm) that listen on `host`:`port` of this
+ * machine, e.g. the MariaDB a run uses on 127.0.0.1:3306. A proxy in front (docker-proxy) is not one.
+ */
+export function serverProcesses(host: string, port: number, names: readonly string[]): number[] {
+  const pids = new Set<number>();
+  for (const socket of listeningSockets(allPids())) {
+    if (socket.port !== port || !accepts(socket.address, host)) continue;
+    let comm = '';
+    try {
+      comm = fs.readFileSync(`/proc/${socket.pid}/comm`, 'utf8').trim();
+    } catch {
+      continue;
+    }
+    if (names.includes(comm)) pids.add(socket.pid);
+  }
+  return [...pids];
 }
