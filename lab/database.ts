@@ -170,10 +170,11 @@ function localServerPids(address: DatabaseAddress): () => number[] {
   const host = address.host;
   const local = host === 'localhost' || host === '::1' || host.startsWith('127.');
   if (!local) return () => [];
-  let pids: number[] | undefined;
+  // A scan reads every process's descriptors: once, here, before anything is measured, and again
+  // only when the server it found is gone.
+  let pids = serverProcesses(host, address.port, SERVER_NAMES);
   return () => {
-    // A scan reads every process's descriptors: once, and again only when the server it found is gone.
-    if (pids === undefined || (pids.length > 0 && !pids.every((pid) => fs.existsSync(`/proc/${pid}`)))) pids = serverProcesses(host, address.port, SERVER_NAMES);
+    if (pids.length > 0 && !pids.every((pid) => fs.existsSync(`/proc/${pid}`))) pids = serverProcesses(host, address.port, SERVER_NAMES);
     return pids;
   };
 }
