@@ -90,7 +90,7 @@ export function startLoadThreads(options: LoadOptions, threads: number, progress
     { length: threads },
     (_, j) => new Worker(new URL('./load-thread.js', import.meta.url), { workerData: { options: threadOptions(options, threads, j), progress } }),
   );
-  // Every message a thread sent, and how it ended, in order.
+  // How each thread ends: with its result, or with the error that stopped it.
   const ended = workers.map(
     (worker) =>
       new Promise<Extract<FromThread, { type: 'done' }>>((resolve, reject) => {
