@@ -5,11 +5,10 @@
 import { Worker } from 'node:worker_threads';
 import { LabError, optionError, type ErrorCode } from '../lab/errors.js';
 import { MAX_THREADS, type LoadOptions } from './load-options.js';
-import { scheduledUsers } from './load.js';
+import { scheduledUsers, type WatchedLoad } from './load.js';
 import type { LoadHooks } from './load-run.js';
 import { mergeLoadResults } from './merge-results.js';
 import type { LoadProgress } from './progress.js';
-import type { LoadResult } from './result.js';
 
 const THREAD_SUFFIX_CHARS = 3;
 
@@ -17,21 +16,14 @@ export type ToThread = { type: 'start' } | { type: 'abort' };
 export type FromThread =
   | { type: 'ready' }
   | { type: 'progress'; progress: LoadProgress }
-  | { type: 'done'; result: LoadResult; eventLoopDelayP99Ms: number; eventLoopDelayMaxMs: number }
+  | ({ type: 'done' } & WatchedLoad)
   | { type: 'error'; code: ErrorCode; message: string };
-
-/** What the threads measured, merged, and the worst of their event-loop delays. */
-export interface ThreadedResult {
-  result: LoadResult;
-  eventLoopDelayP99Ms: number;
-  eventLoopDelayMaxMs: number;
-}
 
 export interface LoadThreads {
   /** Resolves once every thread has loaded the client and waits for the start. */
   ready: Promise<void>;
-  /** Starts every thread at once and resolves with their merged result. */
-  run(hooks: LoadHooks): Promise<ThreadedResult>;
+  /** Starts every thread at once and resolves with their merged result and the worst of their loop delays. */
+  run(hooks: LoadHooks): Promise<WatchedLoad>;
   /** Ends every thread that is still running. */
   stop(): Promise<void>;
 }
@@ -114,7 +106,7 @@ export function startLoadThreads(options: LoadOptions, threads: number, progress
   ).then(() => {});
   ready.catch(() => {});
 
-  async function run(hooks: LoadHooks): Promise<ThreadedResult> {
+  async function run(hooks: LoadHooks): Promise<WatchedLoad> {
     await ready;
     const latest: (LoadProgress | undefined)[] = workers.map(() => undefined);
     workers.forEach((worker, j) =>

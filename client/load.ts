@@ -1,4 +1,5 @@
 // `benchlab load`: replays the classic experiment's user against a target under an open arrival model.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { arrivalSchedule } from './arrival-schedule.js';
 import { stagedSchedule, type Stage } from './stages.js';
 import { validateLoadOptions } from './load-options.js';
@@ -10,6 +11,7 @@ import { optionError } from '../lab/errors.js';
 import { RUN_DEFAULTS } from '../lab/defaults.js';
 
 const US_PER_SECOND = 1_000_000;
+const LOOP_DELAY_RESOLUTION_MS = 10;
 
 export type { LoadOptions } from './load-options.js';
 export type { LoadHooks } from './load-run.js';
@@ -28,6 +30,25 @@ export async function runLoad(options: LoadOptions, hooks: LoadHooks = {}): Prom
   }
   const result = await new LoadRun({ ...filled, users: schedule.length }, schedule, hooks).run();
   return withPlannedArrivals(result, schedule, filled.stages);
+}
+
+/** A load's result and the worst delays of the event loop it ran on. */
+export interface WatchedLoad {
+  result: LoadResult;
+  eventLoopDelayP99Ms: number;
+  eventLoopDelayMaxMs: number;
+}
+
+/** runLoad on this thread's event loop, watched by a delay monitor: a saturated client reports its own limits. */
+export async function runLoadWatched(options: LoadOptions, hooks: LoadHooks = {}): Promise<WatchedLoad> {
+  const loopDelay = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS });
+  loopDelay.enable();
+  try {
+    const result = await runLoad(options, hooks);
+    return { result, eventLoopDelayP99Ms: loopDelay.percentile(99) / 1e6, eventLoopDelayMaxMs: loopDelay.max / 1e6 };
+  } finally {
+    loopDelay.disable();
+  }
 }
 
 /** The whole schedule, and this client's share of it. */

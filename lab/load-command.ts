@@ -1,12 +1,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { LoadResult } from '../client/result.js';
-import { MAX_THREADS, type LoadOptions } from '../client/load-options.js';
+import { MAX_THREADS, validateLoadOptions } from '../client/load-options.js';
 import type { LoadHooks } from '../client/load-run.js';
-import { validateLoadOptions } from '../client/load-options.js';
-import { runLoad, warmUp } from '../client/load.js';
+import { runLoadWatched, warmUp } from '../client/load.js';
 import { formatProgressLine } from '../client/progress.js';
 import { optionError } from './errors.js';
 import { abortOnSignals } from './interrupt.js';
@@ -17,7 +15,6 @@ import { assertNotLate, parseStartAt, waitUntil } from './start-time.js';
 import { waitForTarget } from './target-ready.js';
 import { writeProgressFile } from './client-progress-file.js';
 import { passStartGate, READY_FILE_ENV, START_GATE_ENV } from './start-gate.js';
-import type { ThreadedResult } from '../client/load-threads.js';
 
 export interface RawLoadCommandOptions extends RawArrivalOptions {
   target?: string;
@@ -44,8 +41,6 @@ export interface RawLoadCommandOptions extends RawArrivalOptions {
   /** Event loops (worker threads) of this process sharing its users. */
   threads?: string;
 }
-
-const LOOP_DELAY_RESOLUTION_MS = 10;
 
 const PROGRESS_INTERVAL_MS = 500;
 
@@ -153,7 +148,7 @@ export async function loadCommand(raw: RawLoadCommandOptions): Promise<void> {
     // The client watches itself: a saturated client reports its own limits, not the server's.
     const cpuBefore = process.cpuUsage();
     const wallBefore = performance.now();
-    const { result: loaded, eventLoopDelayP99Ms, eventLoopDelayMaxMs } = loops ? await loops.run(hooks) : await inThisThread(options, hooks);
+    const { result: loaded, eventLoopDelayP99Ms, eventLoopDelayMaxMs } = loops ? await loops.run(hooks) : await runLoadWatched(options, hooks);
     const cpu = process.cpuUsage(cpuBefore);
     const measured: LoadResult = {
       ...loaded,
@@ -181,11 +176,3 @@ export async function loadCommand(raw: RawLoadCommandOptions): Promise<void> {
   }
 }
 
-/** The load on this thread's own event loop, watched by its own delay monitor. */
-async function inThisThread(options: LoadOptions, hooks: LoadHooks): Promise<ThreadedResult> {
-  const loopDelay = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS });
-  loopDelay.enable();
-  const result = await runLoad(options, hooks);
-  loopDelay.disable();
-  return { result, eventLoopDelayP99Ms: loopDelay.percentile(99) / 1e6, eventLoopDelayMaxMs: loopDelay.max / 1e6 };
-}
