@@ -90,13 +90,25 @@ function assertDistinctRuns(shards: readonly Shard[]): void {
   }
 }
 
+type ClientCost = NonNullable<LoadResult['client']>;
+
+/** Event loops a client ran: one per process unless it says otherwise. */
+export function eventLoopsOf(client: ClientCost): number {
+  return client.eventLoops ?? client.processes ?? 1;
+}
+
+/** CPUs a client's event loops could use at once: what its CPU time is a share of. */
+export function cpusOf(client: ClientCost): number {
+  return client.cpus ?? eventLoopsOf(client);
+}
+
 /** The clients' own cost: CPU adds up, wall time and event-loop delays take the worst. */
 function mergedClient(results: readonly LoadResult[]): Pick<LoadResult, 'client'> {
   const clients = results.flatMap((r) => (r.client ? [r.client] : []));
   if (clients.length !== results.length) return {};
   const processes = clients.reduce((sum, c) => sum + (c.processes ?? 1), 0);
-  const eventLoops = clients.reduce((sum, c) => sum + (c.eventLoops ?? c.processes ?? 1), 0);
-  const cpus = clients.some((c) => c.cpus !== undefined) ? clients.reduce((sum, c) => sum + (c.cpus ?? c.eventLoops ?? c.processes ?? 1), 0) : undefined;
+  const eventLoops = clients.reduce((sum, c) => sum + eventLoopsOf(c), 0);
+  const cpus = clients.some((c) => c.cpus !== undefined) ? clients.reduce((sum, c) => sum + cpusOf(c), 0) : undefined;
   return {
     client: {
       cpuSeconds: clients.reduce((sum, c) => sum + c.cpuSeconds, 0),

@@ -1,4 +1,5 @@
 import type { LoadResult } from '../client/result.js';
+import { cpusOf } from '../client/merge-results.js';
 
 // A run whose client was saturated measured the client. The two signs: the client's own CPU near
 // full, and users started late against their schedule.
@@ -9,7 +10,7 @@ export function clientValidity(result: LoadResult, maxLatenessMs: number): { val
   const reasons: string[] = [];
   const client = result.client;
   if (client && client.wallSeconds > 0) {
-    const cpus = client.cpus ?? client.eventLoops ?? client.processes ?? 1;
+    const cpus = cpusOf(client);
     const cpuPercent = (100 * client.cpuSeconds) / (client.wallSeconds * cpus);
     if (cpuPercent > MAX_CLIENT_CPU_PERCENT) {
       const whose = client.cpus !== undefined ? `${cpus} CPU${cpus === 1 ? '' : 's'}` : `${client.eventLoops !== undefined ? 'event loops' : 'processes'}'`;

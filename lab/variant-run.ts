@@ -18,7 +18,7 @@ import type { Verification } from '../client/conformance/finding.js';
 import { startCopyWithoutDatabase, verifyAllButDatabaseDown, type CopyWithoutDatabase, type PartialVerification } from './verify.js';
 import { accessLogSince, fileSize, timeSplitOf } from './time-split.js';
 import { integrityOf } from '../report/load-as-variant.js';
-import { mergeLoadResults } from '../client/merge-results.js';
+import { cpusOf, mergeLoadResults } from '../client/merge-results.js';
 import { clientValidity } from './validity.js';
 import type { PeakResult } from '../client/peak.js';
 import { watchProgressFiles } from './client-progress-file.js';
@@ -186,9 +186,8 @@ async function runMeasuringClients(m: MeasuringClients, stack: VariantStack, ctx
 function withSharedCpus(result: LoadResult, clientCpus: string | undefined): LoadResult {
   const client = result.client;
   if (client === undefined) return result;
-  const loops = client.cpus ?? client.eventLoops ?? client.processes ?? 1;
   const available = clientCpus !== undefined ? cpuSet(clientCpus).length : os.availableParallelism();
-  return loops <= available ? result : { ...result, client: { ...client, cpus: available } };
+  return cpusOf(client) <= available ? result : { ...result, client: { ...client, cpus: available } };
 }
 
 /** The closed model's second figure: plain GET / as fast as the variant answers, with autocannon, pinned like the client. */
