@@ -69,6 +69,11 @@ function arrivalArgs(target: string, load: MeasuredLoad, o: RunOptions, processe
   return [...arrivals, ...(processes > 1 ? ['--shard', `${k}/${processes}`] : []), ...capArgs, ...threadArgs(o, users, cap)];
 }
 
+/** Client processes for a measurement: never more than there are users, pool connections or in-flight slots to share. */
+export function measuringProcesses(o: Pick<RunOptions, 'clientProcs' | 'closed' | 'maxActive'>, users: number): number {
+  return Math.min(o.clientProcs, o.closed ? o.closed.connections : users, o.maxActive ?? Number.POSITIVE_INFINITY);
+}
+
 /** `--threads`, never more than a process has users or slots for. */
 function threadArgs(o: RunOptions, users: number, cap: number | undefined): string[] {
   const threads = Math.min(o.clientThreads, Math.max(1, users), cap ?? Number.POSITIVE_INFINITY);
@@ -122,7 +127,7 @@ export interface MeasuringClients {
 export async function startMeasuringClients(stack: VariantStack, load: MeasuredLoad, ctx: VariantRunContext): Promise<MeasuringClients> {
   const o = ctx.options;
   const name = stack.variant.name;
-  const count = Math.min(o.clientProcs, load.users);
+  const count = measuringProcesses(o, load.users);
   const tag = measuredRunTag(ctx.runTag, load.label);
   const gate = path.join(ctx.workDir, `${load.label}.start`);
   fs.rmSync(gate, { force: true });

@@ -4,6 +4,7 @@ import { checkThreads, shareOf, threadOptions } from '../../client/load-threads.
 import { arrivalSchedule } from '../../client/arrival-schedule.js';
 import { validateLoadOptions, type LoadOptions } from '../../client/load-options.js';
 import { optionFailure } from '../support/option-failure.js';
+import { measuringProcesses } from '../../lab/variant-run.js';
 
 const base = (extra: Record<string, unknown> = {}): LoadOptions => validateLoadOptions({ target: 'http://127.0.0.1:8080', users: 103, rampSeconds: 10, runTag: 'run-tag', ...extra });
 
@@ -49,5 +50,20 @@ describe('the event loops of one client process', () => {
     optionFailure(() => checkThreads(base({ maxActive: 2 }), 3), /more than --max-active 2/);
     optionFailure(() => checkThreads(base(), 65), /must be an integer from 1 to 64/);
     checkThreads(base(), 64);
+  });
+});
+
+describe('the client processes of a measurement', () => {
+  it('never outnumber the users, the closed pool or the in-flight slots they share', () => {
+    const run = { clientProcs: 4, closed: undefined, maxActive: undefined };
+    assert.equal(measuringProcesses(run, 4000), 4);
+    assert.equal(measuringProcesses(run, 3), 3);
+    assert.equal(measuringProcesses({ ...run, closed: { connections: 1, durationSeconds: 5 } }, 4000), 1, 'a pool of one connection is one process');
+    assert.equal(measuringProcesses({ ...run, maxActive: 2 }, 4000), 2, 'two slots are two processes of one slot each');
+    // With as many processes as slots, each process's share is at least one.
+    for (const [pool, procs] of [[1, 2], [5, 2], [3, 8]] as const) {
+      const count = measuringProcesses({ clientProcs: procs, closed: { connections: pool, durationSeconds: 1 }, maxActive: undefined }, 4000);
+      assert.ok(Array.from({ length: count }, (_, k) => shareOf(pool, count, k)).every((share) => share >= 1), `${pool} connections over ${procs} processes`);
+    }
   });
 });
