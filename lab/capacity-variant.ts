@@ -10,7 +10,7 @@ import { highestPassing, nextRate, type SearchEnd } from './capacity-search.js';
 import { judgeStep } from './capacity-step.js';
 import { settle } from './capacity-settle.js';
 import type { CapacityOptions } from './capacity-options.js';
-import { checkAndWarm, measureStack, startAndVerify, type VariantRunContext } from './variant-run.js';
+import { checkAndWarm, measureStack, notMeasured, startAndVerify, type VariantRunContext } from './variant-run.js';
 
 export interface VariantCapacityOutcome {
   verification: Verification;
@@ -36,10 +36,8 @@ export async function measureCapacity(variant: VariantSpec, ctx: VariantRunConte
   try {
     const verification = await started.complete();
     if (!verification.passed) {
-      const failed = verification.findings.filter((f) => f.status === 'fail').map((f) => f.id);
-      ctx.log(`${name}: failed verification (${failed.join(', ')}): not measured`);
-      const notMeasured = `failed verification: ${failed.join(', ')}`;
-      return { verification, results, capacity: { variant: name, capacity: null, searchEnd: 'not-measured', steps: [], notMeasured } };
+      const failed = notMeasured(variant, verification, ctx);
+      return { verification, results, capacity: { variant: name, capacity: null, searchEnd: 'not-measured', steps: [], notMeasured: `failed verification: ${failed.join(', ')}` } };
     }
     ctx.progress?.phase({ variant: name, phase: 'warming' });
     await checkAndWarm(stack, ctx);

@@ -336,10 +336,11 @@ export async function startAndVerify(variant: VariantSpec, ctx: VariantRunContex
   }
 }
 
-/** The log line of a variant that failed verification. */
-function notMeasured(variant: VariantSpec, verification: Verification, ctx: VariantRunContext): void {
+/** Logs that a variant failed verification and is not measured; gives the lines it failed. */
+export function notMeasured(variant: VariantSpec, verification: Verification, ctx: VariantRunContext): string[] {
   const failed = verification.findings.filter((f) => f.status === 'fail').map((f) => f.id);
   ctx.log(`${variant.name}: failed verification (${failed.join(', ')}): not measured`);
+  return failed;
 }
 
 /** One variant, start to finish: start, verify, warm up, measure, audit, and stop everything. */
