@@ -26,6 +26,7 @@ import { formatRate, table } from './bench-setup.js';
 import { runPinned, runWrk } from './load-tools.js';
 import type { ToolRun } from './load-tools.js';
 import { startStaticTarget } from './static-target.js';
+import { readCpuTicks } from './cpu-share.js';
 
 /** The default prefork variant, and the one with the highest GET / ceiling on one server core. */
 export const PEAK_VARIANTS = ['http-prefork-fastify', 'http-single-fastify'];
@@ -100,9 +101,8 @@ function watchServerCore(pids: number[], core: string | undefined): { between(st
   const hz = clockTicksPerSecond();
   const read = () => {
     const serverTicks = pids.reduce((sum, pid) => sum + (readProcStat(pid)?.cpuTicks ?? 0), 0);
-    const line = core === undefined ? undefined : fs.readFileSync('/proc/stat', 'utf8').split('\n').find((l) => l.startsWith(`cpu${core} `));
-    const fields = line?.trim().split(/\s+/).slice(1, 9).map(Number) ?? [];
-    samples.push({ atMs: Date.now(), serverTicks, idleTicks: (fields[3] ?? 0) + (fields[4] ?? 0), totalTicks: fields.reduce((sum, n) => sum + n, 0) });
+    const ticks = core === undefined ? undefined : readCpuTicks().get(`cpu${core}`);
+    samples.push({ atMs: Date.now(), serverTicks, idleTicks: ticks === undefined ? 0 : ticks.total - ticks.busy, totalTicks: ticks?.total ?? 0 });
   };
   read();
   const timer = setInterval(read, 100);
