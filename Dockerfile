@@ -38,5 +38,5 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
 COPY --from=build /app/dist ./dist
 COPY nginx ./nginx
 USER node
-ENTRYPOINT ["node", "dist/lab/cli.js"]
+ENTRYPOINT ["node", "dist/cli/benchlab.js"]
 CMD ["--help"]

@@ -1,4 +1,4 @@
-// Variants are data: one entry per way of running the app core (DESIGN §4).
+// Variants are data: one entry per way of running the app core.
 
 export type Protocol = 'http' | 'fastcgi';
 export type ProcessModel = 'single' | 'prefork' | 'threaded';

@@ -18,8 +18,8 @@ import { runPinned } from './load-tools.js';
 import { cliPath } from '../lab/paths.js';
 import { peakCheck } from './peak-check.js';
 import { busyShare, readCpuTicks } from './cpu-share.js';
-import { clockTicksPerSecond, readProcStat } from '../lab/sampler.js';
-import type { LoadResult, StepName, TimeSummary } from '../client/result.js';
+import { clockTicksPerSecond, readProcStat } from '../lab/stack/sampler.js';
+import type { LoadResult, StepName, TimeSummary } from '../common/result.js';
 
 const STEPS: StepName[] = ['get', 'post', 'redirect'];
 /** Users of each check-1 run, at the least: a p99 of fewer would rest on a handful of values. */

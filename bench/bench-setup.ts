@@ -4,10 +4,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { LabError } from '../lab/errors.js';
+import { LabError } from '../common/errors.js';
 import { abortOnSignals } from '../lab/interrupt.js';
-import { oneOf, parseInteger } from '../lab/option-parsers.js';
-import { stopAll } from '../lab/service.js';
+import { oneOf, parseInteger } from '../common/option-parsers.js';
+import { stopAll } from '../lab/stack/service.js';
 
 export interface CpuSplit {
   /** taskset lists; undefined on a single core, where nothing is pinned. */

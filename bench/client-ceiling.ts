@@ -1,7 +1,7 @@
 // How fast each load tool goes on one core against nginx answering the scenario statically on another,
 // and benchlab's scenario client beside them. Goal: benchlab's client at or above ab's req/s.
 //   npm run bench:client-ceiling [-- --seconds 4 --users 60000 --connections 50 --rounds 3]
-import { clockTicksPerSecond, readProcStat, selfAndChildren } from '../lab/sampler.js';
+import { clockTicksPerSecond, readProcStat, selfAndChildren } from '../lab/stack/sampler.js';
 import { benchCpus, formatRate, integerOptions, machineLine, runBench, table } from './bench-setup.js';
 import { runAb, runAutocannon, runScenarioClient, runWrk } from './load-tools.js';
 import type { ToolFigure, ToolRun } from './load-tools.js';

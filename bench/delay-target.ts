@@ -12,8 +12,8 @@
 import net from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { newTimeHistogram, summarise } from '../client/histogram.js';
-import type { StepName } from '../client/result.js';
+import { newTimeHistogram, summarise } from '../common/histogram.js';
+import type { StepName } from '../common/result.js';
 import { frameRequest } from './request-frame.js';
 
 const delayMs = Number(process.env['DELAY_MS'] ?? 0);

@@ -4,10 +4,10 @@
 //   npm run bench:lab-overhead [-- --private-db-users 300]
 import fs from 'node:fs';
 import path from 'node:path';
-import { startPrivateDatabase } from '../lab/database.js';
-import { parseProcStat } from '../lab/sampler.js';
+import { startPrivateDatabase } from '../lab/stack/database.js';
+import { parseProcStat } from '../lab/stack/sampler.js';
 import { benchCpus, integerOptions, machineLine, runBench, table } from './bench-setup.js';
-import { RUN_DEFAULTS } from '../lab/defaults.js';
+import { RUN_DEFAULTS } from '../common/defaults.js';
 import { timedLabRun, variantSetups } from './lab-run-timeline.js';
 import { timeVariantPhases } from './variant-phases.js';
 

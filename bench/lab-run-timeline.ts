@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { cliPath } from '../lab/paths.js';
-import type { LoadResult } from '../client/result.js';
+import type { LoadResult } from '../common/result.js';
 
 export interface TimedLine {
   /** Date.now() when the line arrived. */

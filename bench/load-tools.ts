@@ -3,10 +3,10 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { findExecutable } from '../lab/executables.js';
+import { findExecutable } from '../lab/stack/executables.js';
 import { cliPath } from '../lab/paths.js';
-import { startProcess } from '../lab/service.js';
-import type { LoadResult } from '../client/result.js';
+import { startProcess } from '../lab/stack/service.js';
+import type { LoadResult } from '../common/result.js';
 import { watchProcess } from './proc-watch.js';
 import type { ProcFigures } from './proc-watch.js';
 

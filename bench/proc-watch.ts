@@ -3,7 +3,7 @@
 // RSS splits into private memory (RssAnon) and file pages (RssFile, mostly node's own code, shared by
 // every node process); their peaks are sampled.
 import fs from 'node:fs';
-import { clockTicksPerSecond, parseProcStat } from '../lab/sampler.js';
+import { clockTicksPerSecond, parseProcStat } from '../lab/stack/sampler.js';
 
 export interface ProcFigures {
   cpuSeconds: number;

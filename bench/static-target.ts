@@ -6,11 +6,11 @@ import path from 'node:path';
 import { guestbookPage } from '../apps/core/page.js';
 import type { Entry } from '../apps/core/page.js';
 import { postMarker } from '../client/post-marker.js';
-import { findNginx, nginxPaths, renderTemplate } from '../lab/nginx.js';
+import { findNginx, nginxPaths, renderTemplate } from '../lab/stack/nginx.js';
 import { nginxTemplateDir } from '../lab/paths.js';
-import { freePort } from '../lab/ports.js';
-import { startProcess, waitFor } from '../lab/service.js';
-import type { ManagedProcess } from '../lab/service.js';
+import { freePort } from '../lab/stack/ports.js';
+import { startProcess, waitFor } from '../lab/stack/service.js';
+import type { ManagedProcess } from '../lab/stack/service.js';
 
 export const STATIC_BACKEND = 'static';
 const TOKEN = 'b3f1c0ffee5eed0123456789abcdef01';

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { VARIANT_SETS, findVariant } from '../apps/variants.js';
-import { RUN_DEFAULTS } from '../lab/defaults.js';
+import { RUN_DEFAULTS } from '../common/defaults.js';
 import { openDatabase } from '../lab/run.js';
 import { runOptionsFrom } from '../lab/run-options.js';
 import { checkAndWarm, startAndVerify } from '../lab/variant-run.js';

@@ -1,4 +1,4 @@
-// When each user of an open-model run arrives, whether or not earlier users have finished (DESIGN §5).
+// When each user of an open-model run arrives, whether or not earlier users have finished.
 import { seededRandom } from './seeded-random.js';
 
 export type ArrivalModel = 'uniform' | 'poisson';

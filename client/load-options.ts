@@ -1,5 +1,5 @@
 // What `benchlab load` accepts, its defaults with units, and the one place that says which option is wrong.
-import { optionError } from '../lab/errors.js';
+import { optionError } from '../common/errors.js';
 import type { ArrivalModel } from './arrival-schedule.js';
 import { newRunTag } from './post-marker.js';
 import { parseStages, stagesSeconds, type Stage } from './stages.js';

@@ -1,8 +1,8 @@
 // Turns a finished run's tally into the result file's shape (client/result.ts).
-import { summarise } from './histogram.js';
+import { summarise } from '../common/histogram.js';
 import type { LoadOptions } from './load-options.js';
 import type { LoadTally } from './load-tally.js';
-import type { LoadResult } from './result.js';
+import type { LoadResult } from '../common/result.js';
 
 export interface RunFacts {
   startedAt: Date;

@@ -6,7 +6,7 @@ import { loadResult } from './load-result.js';
 import { LoadTally } from './load-tally.js';
 import type { LoadProgress } from './progress.js';
 import { getRequest } from './request-text.js';
-import type { LoadResult } from './result.js';
+import type { LoadResult } from '../common/result.js';
 import { ScenarioUser } from './scenario-user.js';
 import type { ScenarioContext } from './scenario-user.js';
 import { SocketPool } from './socket-pool.js';

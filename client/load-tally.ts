@@ -1,8 +1,8 @@
 // Everything a run counts while it runs: plain counters and histograms, no allocation per request.
-import { newTimeHistogram } from './histogram.js';
-import type { TimeHistogram } from './histogram.js';
+import { newTimeHistogram } from '../common/histogram.js';
+import type { TimeHistogram } from '../common/histogram.js';
 import type { ErrorClass } from './error-class.js';
-import type { StepName, TimelineSecond } from './result.js';
+import type { StepName, TimelineSecond } from '../common/result.js';
 import { ValueCounter } from './value-counter.js';
 
 const US_PER_MS = 1_000;

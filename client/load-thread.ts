@@ -1,7 +1,7 @@
 // One of `benchlab load --threads N`'s event loops: a worker thread that runs its share of the
 // schedule when the main thread says so, and reports its progress, its result and its own loop delay.
 import { parentPort, workerData } from 'node:worker_threads';
-import { LabError } from '../lab/errors.js';
+import { LabError } from '../common/errors.js';
 import { runLoadWatched } from './load.js';
 import type { LoadOptions } from './load-options.js';
 import type { ToThread, FromThread } from './load-threads.js';

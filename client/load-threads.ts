@@ -3,7 +3,7 @@
 // and the main thread merges their results exactly, as it would merge client processes: several
 // loops for the memory of one process (node's own code and built-ins are loaded once).
 import { Worker } from 'node:worker_threads';
-import { LabError, optionError, type ErrorCode } from '../lab/errors.js';
+import { LabError, optionError, type ErrorCode } from '../common/errors.js';
 import { MAX_THREADS, type LoadOptions } from './load-options.js';
 import { scheduledUsers, type WatchedLoad } from './load.js';
 import type { LoadHooks } from './load-run.js';

@@ -6,9 +6,9 @@ import { validateLoadOptions } from './load-options.js';
 import type { LoadOptions, RawLoadOptions } from './load-options.js';
 import { LoadRun } from './load-run.js';
 import type { LoadHooks } from './load-run.js';
-import type { LoadResult } from './result.js';
-import { optionError } from '../lab/errors.js';
-import { RUN_DEFAULTS } from '../lab/defaults.js';
+import type { LoadResult } from '../common/result.js';
+import { optionError } from '../common/errors.js';
+import { RUN_DEFAULTS } from '../common/defaults.js';
 
 const US_PER_SECOND = 1_000_000;
 const LOOP_DELAY_RESOLUTION_MS = 10;

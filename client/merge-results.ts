@@ -1,8 +1,8 @@
 // Merges the shards that several client processes or hosts wrote for one variant into one result.
 // Counts add and histograms are decoded and added, so every percentile is exact: nothing is averaged.
-import { LabError } from '../lab/errors.js';
-import { mergeEncoded, summarise } from './histogram.js';
-import type { LoadResult, StepName, TimelineSecond, TimeSummary } from './result.js';
+import { LabError } from '../common/errors.js';
+import { mergeEncoded, summarise } from '../common/histogram.js';
+import type { LoadResult, StepName, TimelineSecond, TimeSummary } from '../common/result.js';
 
 export interface Shard {
   /** Where it came from (a file path), for messages. */

@@ -2,7 +2,11 @@
 // answers when nothing else limits it (no cookies, no posts), to set beside the scenario's figures.
 import { createRequire } from 'node:module';
 
+import type { PeakResult } from '../common/result.js';
+
 const require = createRequire(import.meta.url);
+
+export type { PeakResult };
 
 interface AutocannonResult {
   requests: { total: number; average: number };
@@ -23,24 +27,6 @@ const autocannon = require('autocannon') as (options: Record<string, unknown>) =
  */
 export const PEAK_WARMUP_SECONDS = 1;
 
-export interface PeakResult {
-  target: string;
-  tool: 'autocannon';
-  connections: number;
-  /** Uncounted, before the measured run. */
-  warmupSeconds?: number;
-  /** The measured run's start and end (ISO 8601), to line it up with what the server did meanwhile. */
-  startedAt?: string;
-  finishedAt?: string;
-  durationSeconds: number;
-  requests: number;
-  requestsPerSecond: number;
-  latencyMs: { p50: number; p90: number; p99: number; max: number; mean: number };
-  non2xx: number;
-  errors: number;
-  /** The client's own cost while autocannon ran: a client near one core's worth measures itself. */
-  client?: { cpuSeconds: number; wallSeconds: number };
-}
 
 export async function runPeak(target: string, connections: number, durationSeconds: number, timeoutMs: number, warmupSeconds = PEAK_WARMUP_SECONDS): Promise<PeakResult> {
   if (warmupSeconds > 0) await autocannon({ url: target, connections, duration: warmupSeconds, timeout: Math.ceil(timeoutMs / 1000) });

@@ -1,10 +1,10 @@
-// One user of the classic scenario on its own connection: GET /, POST the form, follow the 302 (DESIGN §5).
+// One user of the classic scenario on its own connection: GET /, POST the form, follow the 302.
 // It holds a plain TCP connection whose reads land in the run's one shared buffer (net's `onread`),
 // and it is the handler of its response parser, so a request costs one write, one parse and no
 // stream, promise or header object (bench/README.md tells why undici was replaced here).
 import { classifyError, ScenarioCheckError } from './error-class.js';
 import type { ErrorClass } from './error-class.js';
-import { escapeHtml } from './html-escape.js';
+import { escapeHtml } from '../common/html-escape.js';
 import type { LoadTally } from './load-tally.js';
 import { countEntries, findCsrfToken } from './page-scan.js';
 import { postMarker } from './post-marker.js';
@@ -14,7 +14,7 @@ import type { RequestTarget } from './request-text.js';
 import { WantedHeader } from './response-head.js';
 import { ResponseParser } from './response-parser.js';
 import type { ResponseHandler } from './response-parser.js';
-import type { StepName } from './result.js';
+import type { StepName } from '../common/result.js';
 import type { Connection, ConnectionOwner, SocketPool } from './socket-pool.js';
 import { sameBytes } from './value-counter.js';
 

@@ -1,14 +1,12 @@
 // Arrival-rate stages, as k6's ramping-arrival-rate: `10s:20,30s:100,10s:0` ramps the rate of
 // arriving users linearly to 20/s over 10 s, to 100/s over 30 s, then down to 0 over 10 s.
-import { optionError } from '../lab/errors.js';
+import { optionError } from '../common/errors.js';
 import { seededRandom } from './seeded-random.js';
 import type { ArrivalModel } from './arrival-schedule.js';
+import type { Stage } from '../common/result.js';
 
-export interface Stage {
-  durationSeconds: number;
-  /** Users per second reached at the end of the stage. */
-  targetRate: number;
-}
+export type { Stage };
+
 
 const US_PER_SECOND = 1_000_000;
 const STAGE = /^(\d+(?:\.\d+)?)(ms|s|m)?:(\d+(?:\.\d+)?)$/;

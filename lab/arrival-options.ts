@@ -1,6 +1,6 @@
-import { optionError } from './errors.js';
-import { CLOSED_DEFAULTS } from './defaults.js';
-import { oneOf, parseInteger, parseSeconds } from './option-parsers.js';
+import { optionError } from '../common/errors.js';
+import { CLOSED_DEFAULTS } from '../common/defaults.js';
+import { oneOf, parseInteger, parseSeconds } from '../common/option-parsers.js';
 
 // How users arrive, as `run` and `load` both take it: checked once, the same way, with the same words.
 

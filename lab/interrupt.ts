@@ -1,4 +1,4 @@
-import { LabError } from './errors.js';
+import { LabError } from '../common/errors.js';
 
 // After a signal, cleanup gets this long before the lab exits regardless.
 const CLEANUP_DEADLINE_MS = 20_000;
@@ -16,7 +16,7 @@ export function abortOnSignals(): { signal: AbortSignal; dispose(): void; interr
     process.stderr.write(`\nbenchlab: ${sig}: stopping every process the lab started\n`);
     controller.abort(new LabError('BL_ERR_INTERRUPTED', `interrupted by ${sig}`, 130));
     // Loaded here: a process that started none (a `benchlab load` client) need not carry child_process.
-    void import('./service.js').then((service) => service.stopAll(2000));
+    void import('./stack/service.js').then((service) => service.stopAll(2000));
     setTimeout(() => process.exit(130), CLEANUP_DEADLINE_MS).unref();
   };
   process.on('SIGINT', onSignal);

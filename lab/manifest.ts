@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { LabError, optionError } from './errors.js';
+import { LabError, optionError } from '../common/errors.js';
 import { VARIANTS, type VariantSpec } from '../apps/variants.js';
 
 // A manifest adds foreign backends: any command that speaks the contract, in any language.

@@ -1,7 +1,7 @@
 // run.json for a results folder filled by `benchlab merge`: each merged variant adds what its clients
 // recorded (load options, shard count, --meta such as the containers' limits) to the folder's run.
 import { mergedMeta } from '../client/merge-results.js';
-import type { LoadResult } from '../client/result.js';
+import type { LoadResult } from '../common/result.js';
 import type { RunEnvironment, RunInfo } from '../report/run-info.js';
 
 export interface MergedVariantInfo {

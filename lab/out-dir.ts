@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { optionError } from './errors.js';
+import { optionError } from '../common/errors.js';
 
 // A run writes logs, nginx's access log and the results: a few MB. Less free space than this means
 // the run would fail at its end, after minutes of measuring, so it is refused before it starts.

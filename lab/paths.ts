@@ -5,4 +5,4 @@ import path from 'node:path';
 export const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const distDir = path.join(packageRoot, 'dist');
 export const nginxTemplateDir = path.join(packageRoot, 'nginx');
-export const cliPath = path.join(distDir, 'lab', 'cli.js');
+export const cliPath = path.join(distDir, 'cli', 'benchlab.js');

@@ -1,11 +1,11 @@
 // Reads a results directory back (run.json and <variant>.json), for `benchlab report` and `benchlab compare`.
 import fs from 'node:fs';
 import path from 'node:path';
-import { LabError } from './errors.js';
-import type { VariantResult } from '../client/result.js';
+import { LabError } from '../common/errors.js';
+import type { VariantResult } from '../common/result.js';
 import type { RunInfo } from '../report/run-info.js';
 import { CAPACITY_FILE, type CapacityReport } from '../report/capacity-result.js';
-import { asCapacityReport, capacityResultFiles } from './capacity-results.js';
+import { asCapacityReport, capacityResultFiles } from './capacity/results.js';
 
 export const RUN_FILE = 'run.json';
 

@@ -1,17 +1,17 @@
 import os from 'node:os';
-import { optionError } from './errors.js';
-import { RUN_DEFAULTS } from './defaults.js';
+import { optionError } from '../common/errors.js';
+import { RUN_DEFAULTS } from '../common/defaults.js';
 import { arrivalModel, assertStagesAlone, type RawArrivalOptions } from './arrival-options.js';
-import { oneOf, parseCpuList, parseInteger, parseSeconds } from './option-parsers.js';
+import { oneOf, parseCpuList, parseInteger, parseSeconds } from '../common/option-parsers.js';
 import { selectVariants } from './variant-selection.js';
 import { loadManifest } from './manifest.js';
 import { parseStages } from '../client/stages.js';
 import { MAX_THREADS } from '../client/load-options.js';
 import { DEFAULT_MAX_LATENESS_MS } from './validity.js';
 import { defaultWorkers, type VariantSpec } from '../apps/variants.js';
-import { parseDatabaseUrl } from './database-url.js';
+import { parseDatabaseUrl } from '../common/database-url.js';
 import { parseThresholds, type Threshold } from './thresholds.js';
-import { checkFaults, parseFaults, type Fault } from './faults.js';
+import { checkFaults, parseFaults, type Fault } from './faults/kinds.js';
 
 /** `run` takes the arrival options of `load`, all but --shard, which the lab sets itself. */
 export interface RawRunOptions extends Omit<RawArrivalOptions, 'shard'> {

@@ -1,21 +1,21 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { LabError } from './errors.js';
-import { LOCAL_DATABASE_URL } from './defaults.js';
-import { connectExternal, startPrivateDatabase, type Database } from './database.js';
-import { findNginx, nginxVersion } from './nginx.js';
+import { LabError } from '../common/errors.js';
+import { LOCAL_DATABASE_URL } from '../common/defaults.js';
+import { connectExternal, startPrivateDatabase, type Database } from './stack/database.js';
+import { findNginx, nginxVersion } from './stack/nginx.js';
 import { runEnvironment } from './environment.js';
-import { withInstalledTool } from './preflight.js';
+import { withInstalledTool } from './stack/preflight.js';
 import { assertWritableOutDir } from './out-dir.js';
 import { runVariant } from './variant-run.js';
-import { placed, type LabProgress } from './phase-reporter.js';
-import { shuffled, summariseRepetitions } from './repetitions.js';
-import { variantAvailable } from './variant-command.js';
-import type { Verification } from '../client/conformance/finding.js';
+import { placed, type LabProgress } from './progress/phase-reporter.js';
+import { shuffled, summariseRepetitions } from '../common/repetitions.js';
+import { variantAvailable } from './stack/variant-command.js';
+import type { Verification } from '../common/finding.js';
 import type { RunOptions } from './run-options.js';
 import type { RunEnvironment, RunInfo } from '../report/run-info.js';
-import type { VariantResult } from '../client/result.js';
+import type { VariantResult } from '../common/result.js';
 import { writeSummaries } from '../report/write-results.js';
 
 export interface LabRun {

@@ -1,6 +1,6 @@
 // `--fail-on`: limits a run must stay within for CI; a broken one makes `benchlab run` exit 99 (k6's convention).
-import type { VariantResult } from '../client/result.js';
-import { optionError } from './errors.js';
+import type { VariantResult } from '../common/result.js';
+import { optionError } from '../common/errors.js';
 
 export const THRESHOLD_EXIT_CODE = 99;
 

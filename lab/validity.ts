@@ -1,4 +1,4 @@
-import type { LoadResult } from '../client/result.js';
+import type { LoadResult } from '../common/result.js';
 import { cpusOf } from '../client/merge-results.js';
 
 // A run whose client was saturated measured the client. The two signs: the client's own CPU near

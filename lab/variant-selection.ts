@@ -1,4 +1,4 @@
-import { LabError } from './errors.js';
+import { LabError } from '../common/errors.js';
 import { VARIANTS, VARIANT_SETS, findVariant, type VariantSpec } from '../apps/variants.js';
 
 function knownNames(): string {

@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { databaseDownFinding, runConformance } from '../client/conformance/checks.js';
 import type { Answer } from '../client/conformance/contract-http.js';
-import { verificationOf, type Verification } from '../client/conformance/finding.js';
-import { freePort } from './ports.js';
-import { startVariantStack, type VariantStack, type VariantStackOptions } from './variant-stack.js';
-import type { Database } from './database.js';
+import { verificationOf, type Verification } from '../common/finding.js';
+import { freePort } from './stack/ports.js';
+import { startVariantStack, type VariantStack, type VariantStackOptions } from './stack/variant-stack.js';
+import type { Database } from './stack/database.js';
 import type { VariantSpec } from '../apps/variants.js';
 
 const COPY_NICENESS = 19;

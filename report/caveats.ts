@@ -1,5 +1,5 @@
 // Facts a reader must see before trusting a row: interrupted runs and failed conformance checks.
-import type { VariantResult } from '../client/result.js';
+import type { VariantResult } from '../common/result.js';
 
 export function resultCaveats(results: readonly VariantResult[]): string[] {
   return results.flatMap((r) => [

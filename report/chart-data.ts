@@ -1,6 +1,6 @@
 // Shapes result files into the charts of report.html; histograms are decoded here, never in the browser.
-import type { ResourceSummary, TimelineSecond, TimeSummary, VariantResult } from '../client/result.js';
-import { decodeTimeHistogram } from '../client/histogram.js';
+import type { ResourceSummary, TimelineSecond, TimeSummary, VariantResult } from '../common/result.js';
+import { decodeTimeHistogram } from '../common/histogram.js';
 import type { BarLayer, LineSeries, SpectrumChart, StackedBarChart, TimelineChart } from './chart-spec.js';
 import { errorClassCounts, msFromUs } from './format.js';
 

@@ -1,5 +1,5 @@
 // The comparison table's columns, defined once for both the markdown and the terminal table.
-import type { VariantResult } from '../client/result.js';
+import type { VariantResult } from '../common/result.js';
 import {
   cpuMsPerOkUser,
   formatCpuSeconds,

@@ -1,5 +1,5 @@
 // `benchlab compare` output: the terminal table, compare.md and compare.html from one RunComparison.
-import type { VariantResult } from '../client/result.js';
+import type { VariantResult } from '../common/result.js';
 import { paint } from './ansi.js';
 import type { ChartSpec } from './chart-spec.js';
 import { spectrumChart } from './chart-data.js';

@@ -6,9 +6,9 @@
 // (the rank of percentile p among n users varies by ±z·sqrt(n·p·(1−p)); the histogram maps that rank
 // interval to times) and for the error share (Wilson score interval). Users/s, CPU, memory and the
 // max have no estimate from a single run: they only get the 10% rule and say so.
-import type { TimeSummary, VariantResult } from '../client/result.js';
-import type { MetricSpread, RepeatedMetric } from '../lab/repetitions.js';
-import { decodeTimeHistogram } from '../client/histogram.js';
+import type { TimeSummary, VariantResult } from '../common/result.js';
+import type { MetricSpread, RepeatedMetric } from '../common/repetitions.js';
+import { decodeTimeHistogram } from '../common/histogram.js';
 import { hasTimes, msFromUs, ratio } from './format.js';
 
 export const MIN_RELATIVE_CHANGE = 0.1;

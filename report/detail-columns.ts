@@ -1,5 +1,5 @@
 // Columns of the secondary tables (per step, setup and neighbours, the original), shared by every renderer.
-import type { ResourceSummary, StepName, VariantResult } from '../client/result.js';
+import type { ResourceSummary, StepName, VariantResult } from '../common/result.js';
 import type { Column } from './columns.js';
 import { variantColumn } from './columns.js';
 import { formatCpuSeconds, formatMegabytes, formatTimeField, MISSING } from './format.js';

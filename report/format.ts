@@ -1,5 +1,5 @@
 // Number and label formatting shared by every summary, so each unit is rendered one way only.
-import type { TimeSummary, VariantResult } from '../client/result.js';
+import type { TimeSummary, VariantResult } from '../common/result.js';
 
 /** Shown wherever a value cannot be computed (no users finished, zero duration, no database). */
 export const MISSING = '-';

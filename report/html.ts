@@ -1,7 +1,7 @@
 // HTML building blocks for the report pages: every text from a result file is escaped on the way in.
 import type { Column } from './columns.js';
 
-import { escapeHtml } from '../apps/core/escape.js';
+import { escapeHtml } from '../common/html-escape.js';
 
 export { escapeHtml };
 

@@ -1,6 +1,6 @@
 // A client's result alone (one `benchlab load`, or merged shards) as a row of the comparison:
 // the server side was not sampled, so its figures are empty, and integrity is known only after an audit.
-import type { LoadResult, ResourceSummary, VariantResult } from '../client/result.js';
+import type { LoadResult, ResourceSummary, VariantResult } from '../common/result.js';
 
 /** What a database audit of the accepted posts' markers found. */
 export interface MarkerCount {

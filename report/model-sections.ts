@@ -1,4 +1,4 @@
-import type { StepName, VariantResult } from '../client/result.js';
+import type { StepName, VariantResult } from '../common/result.js';
 import { markdownTable } from './markdown-table.js';
 import type { Column } from './columns.js';
 

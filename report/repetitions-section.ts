@@ -1,5 +1,5 @@
-import type { VariantResult } from '../client/result.js';
-import { beyondNoise, type MetricSpread, type RepeatedMetric } from '../lab/repetitions.js';
+import type { VariantResult } from '../common/result.js';
+import { beyondNoise, type MetricSpread, type RepeatedMetric } from '../common/repetitions.js';
 import { markdownTable } from './markdown-table.js';
 import type { Column } from './columns.js';
 

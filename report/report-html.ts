@@ -1,5 +1,5 @@
-// report.html: the run as charts (DESIGN §6), one self-contained page beside summary.md.
-import type { StepName, VariantResult } from '../client/result.js';
+// report.html: the run as charts, one self-contained page beside summary.md.
+import type { StepName, VariantResult } from '../common/result.js';
 import { resultCaveats } from './caveats.js';
 import type { ChartSpec } from './chart-spec.js';
 import { errorClassChart, resourceChart, spectrumChart, timelineChart, workerChart } from './chart-data.js';

@@ -1,4 +1,4 @@
-// The shape of run.json (DESIGN §6), declared here because the summaries print its environment.
+// The shape of run.json, declared here because the summaries print its environment.
 
 export interface RunEnvironment {
   node: string;

@@ -1,5 +1,5 @@
 // summary.csv: one row per variant with raw numbers (ms, bytes, per second) for spreadsheets and scripts.
-import type { StepName, TimeSummary, VariantResult } from '../client/result.js';
+import type { StepName, TimeSummary, VariantResult } from '../common/result.js';
 import { csvField, csvLine, type CsvValue } from './csv.js';
 import { errorClassCounts, hasTimes, msFromUs, ratio, rounded, type TimeField } from './format.js';
 

@@ -1,5 +1,5 @@
 // summary.md: the original's per-variant blocks first, then the full comparison, then how it was measured.
-import type { VariantResult } from '../client/result.js';
+import type { VariantResult } from '../common/result.js';
 import { resultCaveats } from './caveats.js';
 import { comparisonColumns } from './columns.js';
 import { originalColumns, setupAndNeighbourColumns, stepColumns } from './detail-columns.js';

@@ -1,5 +1,5 @@
 // The terminal summary: the original-format blocks, then the comparison as aligned text columns.
-import type { VariantResult } from '../client/result.js';
+import type { VariantResult } from '../common/result.js';
 import { paint, type Style } from './ansi.js';
 import { resultCaveats } from './caveats.js';
 import { errorsColumn, integrityColumn, p99Column, terminalColumns, type Column } from './columns.js';

@@ -1,5 +1,5 @@
 // The four lines the original experiment printed per server, reproduced exactly so results compare by eye.
-import type { VariantResult } from '../client/result.js';
+import type { VariantResult } from '../common/result.js';
 import { formatPercent, formatSeconds, hasTimes, secondsFromUs } from './format.js';
 
 export interface UserTimesSeconds {

@@ -1,4 +1,4 @@
-import type { Verification } from '../client/conformance/finding.js';
+import type { Verification } from '../common/finding.js';
 import { paint } from './ansi.js';
 
 const MARK = { pass: 'pass', warn: 'WARN', fail: 'FAIL' } as const;

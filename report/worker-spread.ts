@@ -1,4 +1,4 @@
-import type { VariantResult } from '../client/result.js';
+import type { VariantResult } from '../common/result.js';
 import type { Column } from './columns.js';
 
 export interface WorkerSpread {

@@ -1,7 +1,7 @@
-// Writes the comparison files of a results directory (DESIGN §6); rendering stays in the pure formatters.
+// Writes the comparison files of a results directory; rendering stays in the pure formatters.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { VariantResult } from '../client/result.js';
+import type { VariantResult } from '../common/result.js';
 import { reportHtml } from './report-html.js';
 import type { RunInfo } from './run-info.js';
 import type { CapacityReport } from './capacity-result.js';

@@ -1,4 +1,4 @@
-import { escapeHtml } from './escape.js';
+import { escapeHtml } from '../../common/html-escape.js';
 import { MAX_BODY_CHARS } from './limits.js';
 
 export interface Entry {

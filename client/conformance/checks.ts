@@ -1,5 +1,5 @@
 import { ContractClient, csrfFieldValue, entryItems, escapeLikeTheContract, form, type Answer } from './contract-http.js';
-import { ContractViolation, expect, type Finding, type FindingStatus } from './finding.js';
+import { ContractViolation, expect, type Finding, type FindingStatus } from '../../common/finding.js';
 
 export interface ConformanceOptions {
   /** nginx (or the server) to check, e.g. http://127.0.0.1:8080. */

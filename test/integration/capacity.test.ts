@@ -7,11 +7,11 @@ import { openReport } from '../support/headless-chromium.js';
 import { runCli, settled } from '../support/run-cli.js';
 import { tempOutputs } from '../support/temp-dirs.js';
 import { TEST_DATABASE_URL } from '../support/test-database.js';
-import { nextRate } from '../../lab/capacity-search.js';
-import { parseSlo, sloBreaks } from '../../lab/slo.js';
+import { nextRate } from '../../lab/capacity/search.js';
+import { parseSlo, sloBreaks } from '../../lab/capacity/slo.js';
 import { cliPath } from '../../lab/paths.js';
 import type { CapacityReport } from '../../report/capacity-result.js';
-import type { VariantResult } from '../../client/result.js';
+import type { VariantResult } from '../../common/result.js';
 import type { RunInfo } from '../../report/run-info.js';
 
 // A database of its own, on the test server, so no other test's table is emptied under it.

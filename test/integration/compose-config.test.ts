@@ -7,9 +7,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { VARIANT_SETS, findVariant, type Protocol } from '../../apps/variants.js';
-import { findExecutable } from '../../lab/executables.js';
+import { findExecutable } from '../../lab/stack/executables.js';
 import { packageRoot } from '../../lab/paths.js';
-import { RUN_DEFAULTS } from '../../lab/defaults.js';
+import { RUN_DEFAULTS } from '../../common/defaults.js';
 
 interface Service {
   image?: string;
@@ -108,7 +108,7 @@ describe('docker-compose.yml, without a Docker engine', () => {
       assert.ok(app && nginx && client, `services ${name}-app, ${name}-nginx and ${name} exist`);
 
       const appArgs = argv(app);
-      assert.deepEqual(appArgs.slice(0, 3), ['node', 'dist/lab/cli.js', 'serve']);
+      assert.deepEqual(appArgs.slice(0, 3), ['node', 'dist/cli/benchlab.js', 'serve']);
       assert.equal(optionValue(appArgs, '--variant'), name);
       assert.equal(optionValue(appArgs, '--listen'), '0.0.0.0:9000');
       assert.match(optionValue(appArgs, '--database') ?? '', /^mysql:\/\/root:[^@]*@db:3306\/benchlab$/);
@@ -129,7 +129,7 @@ describe('docker-compose.yml, without a Docker engine', () => {
       assert.deepEqual(dependsOn(nginx), [`${name}-app`]);
 
       const clientArgs = argv(client);
-      assert.deepEqual(clientArgs.slice(0, 3), ['node', 'dist/lab/cli.js', 'load']);
+      assert.deepEqual(clientArgs.slice(0, 3), ['node', 'dist/cli/benchlab.js', 'load']);
       assert.equal(optionValue(clientArgs, '--target'), `http://${name}-nginx:8080`);
       assert.equal(optionValue(clientArgs, '--expect-backend'), name);
       assert.equal(optionValue(clientArgs, '--out'), `/results/shards/${name}/`);

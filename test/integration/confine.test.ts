@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
-import { confineTree, cpuSet, cpuUnion, strayProcesses } from '../../lab/confine.js';
-import { processTree } from '../../lab/sampler.js';
+import { confineTree, cpuSet, cpuUnion, strayProcesses } from '../../lab/stack/confine.js';
+import { processTree } from '../../lab/stack/sampler.js';
 import { startVariantStack } from '../support/variant-stack.js';
 import { TEST_DATABASE_URL, testDatabase } from '../support/test-database.js';
 

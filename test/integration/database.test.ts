@@ -3,10 +3,10 @@ import fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import mysql from 'mysql2/promise';
-import { connectExternal, parseDatabaseUrl, startPrivateDatabase, type Database } from '../../lab/database.js';
-import { LabError } from '../../lab/errors.js';
-import { freePort } from '../../lab/ports.js';
-import { serverProcesses } from '../../lab/listening-sockets.js';
+import { connectExternal, parseDatabaseUrl, startPrivateDatabase, type Database } from '../../lab/stack/database.js';
+import { LabError } from '../../common/errors.js';
+import { freePort } from '../../lab/stack/ports.js';
+import { serverProcesses } from '../../lab/stack/listening-sockets.js';
 import { spawn } from 'node:child_process';
 
 // The machine's own server (CI starts one); each run works in a database of its own and drops it.

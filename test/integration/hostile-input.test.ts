@@ -2,14 +2,14 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { VARIANTS, type VariantSpec } from '../../apps/variants.js';
 import { CONTENT_SECURITY_POLICY } from '../../apps/core/guestbook.js';
-import { escapeHtml } from '../../apps/core/escape.js';
-import { connectExternal, type Database } from '../../lab/database.js';
-import { processTree } from '../../lab/sampler.js';
-import { variantAvailable } from '../../lab/variant-command.js';
+import { escapeHtml } from '../../common/html-escape.js';
+import { connectExternal, type Database } from '../../lab/stack/database.js';
+import { processTree } from '../../lab/stack/sampler.js';
+import { variantAvailable } from '../../lab/stack/variant-command.js';
 import { startVariantStack, type VariantStack } from '../support/variant-stack.js';
 import { isolatedDatabaseUrl } from '../support/isolated-database.js';
 import { baseAddress } from '../support/raw-http.js';
-import { isLoopback, listeningSockets } from '../../lab/listening-sockets.js';
+import { isLoopback, listeningSockets } from '../../lab/stack/listening-sockets.js';
 import { send, type Answer, type HostileRequest, type Layer } from '../support/hostile-requests.js';
 import {
   acceptedEdgeCases, contentTypeCases, csrfCases, encodingCases, fieldCases, limitCases, MARKUP_AND_SQL, pathAndMethodCases,

@@ -9,7 +9,7 @@ import { isolatedDatabaseUrl } from '../support/isolated-database.js';
 import { startVariantStack } from '../support/variant-stack.js';
 import { baseAddress, rawHttp } from '../support/raw-http.js';
 import { until } from '../support/lab-process.js';
-import type { VariantResult } from '../../client/result.js';
+import type { VariantResult } from '../../common/result.js';
 
 const DATABASE_URL = isolatedDatabaseUrl('faults');
 /** Error classes a fault may cause: the app gone (502, refused, reset), a thread gone (500), the database gone (503). */

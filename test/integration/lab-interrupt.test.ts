@@ -6,10 +6,10 @@ import path from 'node:path';
 import mysql from 'mysql2/promise';
 import { isolatedDatabaseUrl } from '../support/isolated-database.js';
 import { TEST_DATABASE_URL, testDatabase } from '../support/test-database.js';
-import { isLoopback, listeningSockets, portListening } from '../../lab/listening-sockets.js';
+import { isLoopback, listeningSockets, portListening } from '../../lab/stack/listening-sockets.js';
 import { killLeftovers, processesOf, startLab, until, type LabProcess } from '../support/lab-process.js';
 import { runCli } from '../support/run-cli.js';
-import type { VariantResult } from '../../client/result.js';
+import type { VariantResult } from '../../common/result.js';
 
 const DATABASE_URL = isolatedDatabaseUrl('interrupt');
 const SHORT = ['--variants', 'prefork', '--workers', '2', '--users', '30', '--ramp', '2', '--warmup-users', '0'];

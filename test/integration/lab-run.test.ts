@@ -6,7 +6,7 @@ import path from 'node:path';
 import { runCli, settled } from '../support/run-cli.js';
 import { tempOutputs } from '../support/temp-dirs.js';
 import { TEST_DATABASE_URL } from '../support/test-database.js';
-import type { VariantResult } from '../../client/result.js';
+import type { VariantResult } from '../../common/result.js';
 import type { RunInfo } from '../../report/run-info.js';
 
 const VARIANTS = ['prefork', 'threaded', 'fastcgi'];

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { useVariantStack } from '../support/stack-fixture.js';
 import { runCli } from '../support/run-cli.js';
-import type { LoadResult } from '../../client/result.js';
+import type { LoadResult } from '../../common/result.js';
 
 const require = createRequire(import.meta.url);
 const autocannon = require('autocannon') as (opts: Record<string, unknown>) => Promise<{ statusCodeStats: Record<string, { count: number }>; errors: number; timeouts: number; requests: { total: number } }>;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { useVariantStack } from '../support/stack-fixture.js';
 import { TEST_DATABASE_URL } from '../support/test-database.js';
 import { runCli } from '../support/run-cli.js';
-import type { LoadResult, VariantResult } from '../../client/result.js';
+import type { LoadResult, VariantResult } from '../../common/result.js';
 import type { RunInfo } from '../../report/run-info.js';
 
 // What compose does with scaled clients, on loopback: two clients start one schedule together, each

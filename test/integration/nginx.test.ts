@@ -7,9 +7,9 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { LabError } from '../../lab/errors.js';
-import { findNginx, nginxVersion, parseAccessLog, startNginx, type NginxServer } from '../../lab/nginx.js';
-import { freePort } from '../../lab/ports.js';
+import { LabError } from '../../common/errors.js';
+import { findNginx, nginxVersion, parseAccessLog, startNginx, type NginxServer } from '../../lab/stack/nginx.js';
+import { freePort } from '../../lab/stack/ports.js';
 import { isRunning } from '../support/live-process.js';
 
 const require = createRequire(import.meta.url);

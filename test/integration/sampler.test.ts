@@ -4,9 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LabError } from '../../lab/errors.js';
-import { processTree, startSampler } from '../../lab/sampler.js';
-import { startProcess, stopAll, waitFor } from '../../lab/service.js';
+import { LabError } from '../../common/errors.js';
+import { processTree, startSampler } from '../../lab/stack/sampler.js';
+import { startProcess, stopAll, waitFor } from '../../lab/stack/service.js';
 import { isRunning } from '../support/live-process.js';
 
 // A parent that starts `children` busy-looping children in its own process group, then idles.

@@ -4,10 +4,10 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { startVariantStack, type VariantStack } from '../support/variant-stack.js';
 import { TEST_DATABASE_URL, testDatabase } from '../support/test-database.js';
-import type { Database } from '../../lab/database.js';
+import type { Database } from '../../lab/stack/database.js';
 import { VARIANTS } from '../../apps/variants.js';
-import { processTree } from '../../lab/sampler.js';
-import { waitFor } from '../../lab/service.js';
+import { processTree } from '../../lab/stack/sampler.js';
+import { waitFor } from '../../lab/stack/service.js';
 
 const execFileAsync = promisify(execFile);
 const FORM = 'application/x-www-form-urlencoded';

@@ -8,7 +8,7 @@ import { TEST_DATABASE_URL } from '../support/test-database.js';
 import { startVariantStack, type VariantStack } from '../support/variant-stack.js';
 import { distDir } from '../../lab/paths.js';
 import type { RunInfo } from '../../report/run-info.js';
-import type { Verification } from '../../client/conformance/finding.js';
+import type { Verification } from '../../common/finding.js';
 
 let dir: string;
 let manifest: string;

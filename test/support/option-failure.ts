@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { LabError } from '../../lab/errors.js';
+import { LabError } from '../../common/errors.js';
 
 /** Asserts that `run` refuses an option the way the CLI reports it: BL_ERR_OPTION, exit code 2, this message. */
 export function optionFailure(run: () => unknown, pattern: RegExp): void {

@@ -1,4 +1,4 @@
-// A minimal in-memory guestbook that meets the scenario contract (DESIGN §3), with switches to misbehave,
+// A minimal in-memory guestbook that meets the scenario contract, with switches to misbehave,
 // so the load client can be tested without nginx or a database.
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';

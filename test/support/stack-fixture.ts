@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startVariantStack, type VariantStack } from './variant-stack.js';
 import { TEST_DATABASE_URL, testDatabase } from './test-database.js';
-import type { Database } from '../../lab/database.js';
+import type { Database } from '../../lab/stack/database.js';
 
 export interface StackFixture {
   stack: VariantStack;

@@ -1,6 +1,6 @@
 // Variant results with real encoded histograms, for report, chart and comparison tests.
-import type { ResourceSummary, TimeSummary, VariantResult } from '../../client/result.js';
-import { newTimeHistogram, summarise } from '../../client/histogram.js';
+import type { ResourceSummary, TimeSummary, VariantResult } from '../../common/result.js';
+import { newTimeHistogram, summarise } from '../../common/histogram.js';
 import type { RunInfo } from '../../report/run-info.js';
 
 /** `count` user times with the given median: a long right tail grows with `tail` (0 = all equal). */

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startVariantStack as startLabStack, type VariantStack as LabStack } from '../../lab/variant-stack.js';
+import { startVariantStack as startLabStack, type VariantStack as LabStack } from '../../lab/stack/variant-stack.js';
 import { findVariant } from '../../apps/variants.js';
 
 export interface VariantStack extends LabStack {

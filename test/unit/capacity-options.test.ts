@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseSlo, sloBreaks, slowestLatencyMs, sloText } from '../../lab/slo.js';
-import { capacityOptionsFrom, capacitySettings, capacityTimeoutMs } from '../../lab/capacity-options.js';
+import { parseSlo, sloBreaks, slowestLatencyMs, sloText } from '../../lab/capacity/slo.js';
+import { capacityOptionsFrom, capacitySettings, capacityTimeoutMs } from '../../lab/capacity/options.js';
 import { variantResultFixture } from '../support/variant-result-fixture.js';
 import { optionFailure } from '../support/option-failure.js';
 

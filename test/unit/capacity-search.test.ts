@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { highestPassing, lowestFailing, nextRate, type RateSearch, type RateVerdict, type SearchEnd } from '../../lab/capacity-search.js';
+import { highestPassing, lowestFailing, nextRate, type RateSearch, type RateVerdict, type SearchEnd } from '../../lab/capacity/search.js';
 
 const DEFAULTS: RateSearch = { startRate: 50, maxRate: 3200, maxSteps: 8, precision: 0.1, minRate: 1 };
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { decodeFromCompressedBase64 } from 'hdr-histogram-js';
-import { decodeTimeHistogram, mergeEncoded, newTimeHistogram, summarise } from '../../client/histogram.js';
+import { decodeTimeHistogram, mergeEncoded, newTimeHistogram, summarise } from '../../common/histogram.js';
 import { seededRandom } from '../../client/seeded-random.js';
 
 /** Latency-like values in µs: mostly a few ms, a long tail up to seconds. */
@@ -81,7 +81,7 @@ describe('time histograms', () => {
       '--input-type=module',
       '-e',
       `import { createRequire } from 'node:module';
-       const histogram = await import(${JSON.stringify(new URL('../../client/histogram.js', import.meta.url).href)});
+       const histogram = await import(${JSON.stringify(new URL('../../common/histogram.js', import.meta.url).href)});
        histogram.summarise(histogram.newTimeHistogram());
        console.log(Object.keys(createRequire(import.meta.url).cache).join('\\n'));`,
     ], { encoding: 'utf8' });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { runLoad } from '../../client/load.js';
 import type { LoadOptions, LoadProgress } from '../../client/load.js';
-import type { LoadResult } from '../../client/result.js';
+import type { LoadResult } from '../../common/result.js';
 import { startScenarioStub } from '../support/scenario-stub.js';
 import type { ScenarioStub, StubMisbehaviour } from '../support/scenario-stub.js';
 

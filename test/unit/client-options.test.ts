@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadDefaults, validateLoadOptions } from '../../client/load-options.js';
 import type { RawLoadOptions } from '../../client/load-options.js';
-import { LabError } from '../../lab/errors.js';
+import { LabError } from '../../common/errors.js';
 
 const target = 'http://127.0.0.1:8080';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { escapeHtml } from '../../client/html-escape.js';
+import { escapeHtml } from '../../common/html-escape.js';
 import { countEntries, findCsrfToken } from '../../client/page-scan.js';
 import { postMarker } from '../../client/post-marker.js';
 import { csrfCookieValue, headerNameIs } from '../../client/raw-headers.js';

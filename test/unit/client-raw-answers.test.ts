@@ -3,7 +3,7 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { runLoad } from '../../client/load.js';
-import type { LoadResult } from '../../client/result.js';
+import type { LoadResult } from '../../common/result.js';
 
 // A scenario server written at the byte level, to send answers the way some servers and proxies do:
 // heads cut into pieces, chunked bodies, pages larger than one read, a close after every answer.

@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runLoad } from '../../client/load.js';
 import { startScenarioStub, type ScenarioStub } from '../support/scenario-stub.js';
-import type { LoadResult } from '../../client/result.js';
+import type { LoadResult } from '../../common/result.js';
 
 function addsUp(r: LoadResult): void {
   assert.equal(r.users.ok + r.users.failed + r.users.notStarted, r.users.scheduled, 'ok + failed + not started = scheduled');

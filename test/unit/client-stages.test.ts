@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { expectedArrivals, parseStages, stagedSchedule, stagesSeconds } from '../../client/stages.js';
 import { arrivalSchedule } from '../../client/arrival-schedule.js';
-import { LabError } from '../../lab/errors.js';
+import { LabError } from '../../common/errors.js';
 
 const perSecond = (offsets: Float64Array, seconds: number) => {
   const counts = new Array<number>(seconds).fill(0);

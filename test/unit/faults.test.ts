@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkFaults, parseFaults, scheduleFaults, type Fault } from '../../lab/faults.js';
-import { LabError } from '../../lab/errors.js';
+import { checkFaults, parseFaults, scheduleFaults, type Fault } from '../../lab/faults/kinds.js';
+import { LabError } from '../../common/errors.js';
 import { findVariant, type VariantSpec } from '../../apps/variants.js';
 
 const refusal = (pattern: RegExp) => (error: unknown) => error instanceof LabError && error.code === 'BL_ERR_OPTION' && pattern.test(error.message);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseMetaOptions } from '../../lab/meta-option.js';
-import { START_LATE_GRACE_MS, parseStartAt } from '../../lab/start-time.js';
+import { parseMetaOptions } from '../../cli/meta-option.js';
+import { START_LATE_GRACE_MS, parseStartAt } from '../../lab/stack/start-time.js';
 
 const NOW_MS = Date.parse('2025-03-01T14:05:00.000Z');
 

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { newTimeHistogram, summarise } from '../../client/histogram.js';
+import { newTimeHistogram, summarise } from '../../common/histogram.js';
 import { mergeLoadResults, mergedMeta, type Shard } from '../../client/merge-results.js';
-import type { LoadResult, TimeSummary } from '../../client/result.js';
+import type { LoadResult, TimeSummary } from '../../common/result.js';
 import { seededRandom } from '../../client/seeded-random.js';
-import { LabError } from '../../lab/errors.js';
+import { LabError } from '../../common/errors.js';
 
 /** Latency-like values in µs: mostly a few ms, a long tail up to seconds. */
 function values(seed: number, count: number): number[] {

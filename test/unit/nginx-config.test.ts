@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { nginxConfigFor, parseAccessLog, renderTemplate } from '../../lab/nginx.js';
+import { nginxConfigFor, parseAccessLog, renderTemplate } from '../../lab/stack/nginx.js';
 import { nginxTemplateDir } from '../../lab/paths.js';
 
 const prefix = '/tmp/benchlab-nginx-test';

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { assertWritableOutDir, MIN_FREE_BYTES } from '../../lab/out-dir.js';
-import { LabError } from '../../lab/errors.js';
+import { LabError } from '../../common/errors.js';
 
 function withTempDir(use: (dir: string) => void): void {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'benchlab-outdir-'));

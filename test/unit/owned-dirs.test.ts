@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ownedTempDir, removeOrphanedDirs } from '../../lab/owned-dirs.js';
+import { ownedTempDir, removeOrphanedDirs } from '../../lab/stack/owned-dirs.js';
 import { tempOutputs } from '../support/temp-dirs.js';
 
 const tempOut = tempOutputs('benchlab-owned');

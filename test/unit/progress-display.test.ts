@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BAR_WIDTH, phaseLine, progressBar, recentUsersPerSecond, variantDoneLine, type PhaseState } from '../../lab/progress-display.js';
-import { phaseReporter, placed, reporterMode, type LabProgress } from '../../lab/phase-reporter.js';
-import { readProgressFile, sumProgress, writeProgressFile } from '../../lab/client-progress-file.js';
+import { BAR_WIDTH, phaseLine, progressBar, recentUsersPerSecond, variantDoneLine, type PhaseState } from '../../lab/progress/progress-display.js';
+import { phaseReporter, placed, reporterMode, type LabProgress } from '../../lab/progress/phase-reporter.js';
+import { readProgressFile, sumProgress, writeProgressFile } from '../../lab/progress/client-progress-file.js';
 import type { LoadProgress } from '../../client/progress.js';
 
 const ESC = '\x1b';

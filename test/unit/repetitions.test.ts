@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { beyondNoise, median, shuffled, summariseRepetitions } from '../../lab/repetitions.js';
-import type { VariantResult } from '../../client/result.js';
+import { beyondNoise, median, shuffled, summariseRepetitions } from '../../common/repetitions.js';
+import type { VariantResult } from '../../common/result.js';
 
 function run(p99Ms: number, ok: number, failed = 0): VariantResult {
   const time = { count: ok, min: 1000, mean: 2000, p50: 2000, p90: 3000, p99: p99Ms * 1000, p999: p99Ms * 1000, max: p99Ms * 2000, histogram: '' };

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { VariantResult } from '../../client/result.js';
-import { summariseRepetitions } from '../../lab/repetitions.js';
+import type { VariantResult } from '../../common/result.js';
+import { summariseRepetitions } from '../../common/repetitions.js';
 import { compareRuns, intervalsOverlap, METRICS, percentileInterval, relativeChange, wilsonInterval, type MetricKey } from '../../report/compare.js';
 import { compareColumns, formatChange, formatVerdict } from '../../report/compare-columns.js';
 import { compareMarkdown, compareText } from '../../report/compare-report.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { ResourceSummary, TimeSummary, VariantResult } from '../../client/result.js';
+import type { ResourceSummary, TimeSummary, VariantResult } from '../../common/result.js';
 import type { RunInfo } from '../../report/run-info.js';
 import { summaryMarkdown } from '../../report/summary-markdown.js';
 import { SUMMARY_CSV_HEADER, summaryCsv } from '../../report/summary-csv.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseProcStat, parseStatm, processTree, readProcStat, selfAndChildren, treeOf } from '../../lab/sampler.js';
+import { parseProcStat, parseStatm, processTree, readProcStat, selfAndChildren, treeOf } from '../../lab/stack/sampler.js';
 
 // Fields 3–24 of a real stat line; utime=7, stime=3, threads=11, starttime=45133.
 const statTail = 'S 9922 9922 6344 0 -1 4194304 100 0 0 0 7 3 5 6 20 0 11 0 45133 3133440 416 18446744073709551615 0 0';

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { openStartGate, passStartGate } from '../../lab/start-gate.js';
+import { openStartGate, passStartGate } from '../../lab/stack/start-gate.js';
 import { tempOutputs } from '../support/temp-dirs.js';
 
 const tempOut = tempOutputs('benchlab-gate');

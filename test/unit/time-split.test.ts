@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { stepOf, timeSplitOf } from '../../lab/time-split.js';
-import type { AccessLogEntry } from '../../lab/nginx.js';
+import { stepOf, timeSplitOf } from '../../lab/stack/time-split.js';
+import type { AccessLogEntry } from '../../lab/stack/nginx.js';
 
 const entry = (method: string, path: string, hadCookie: boolean | null, rt: number, urt: number | null): AccessLogEntry => ({
   status: 200, method, path, requestTimeMs: rt, upstreamTimeMs: urt, upstreamConnectMs: 0, hadCookie,

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { clientValidity } from '../../lab/validity.js';
-import type { LoadResult } from '../../client/result.js';
+import type { LoadResult } from '../../common/result.js';
 
 const result = (cpuSeconds: number, wallSeconds: number, latenessP99Us: number, processes = 1) =>
   ({ client: { cpuSeconds, wallSeconds, eventLoopDelayP99Ms: 1, eventLoopDelayMaxMs: 2, processes }, latenessUs: { count: 10, p99: latenessP99Us } }) as unknown as LoadResult;

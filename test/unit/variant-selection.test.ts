@@ -6,7 +6,7 @@ import path from 'node:path';
 import { selectVariants } from '../../lab/variant-selection.js';
 import { loadManifest } from '../../lab/manifest.js';
 import { VARIANTS, VARIANT_SETS, findVariant } from '../../apps/variants.js';
-import { LabError } from '../../lab/errors.js';
+import { LabError } from '../../common/errors.js';
 
 test('the manifest holds every protocol × model × framework, plus the gunicorn reference', () => {
   const node = VARIANTS.filter((v) => !v.command);

@@ -1,0 +1,37 @@
+// `benchlab compare DIR_A DIR_B`: the table on stdout, compare.md and compare.html in DIR_B (or --out).
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { optionError } from '../common/errors.js';
+import { readResultsDir, type ResultsDir } from '../lab/results-dir.js';
+import { compareRuns } from '../report/compare.js';
+import { compareHtml, compareMarkdown, compareText } from '../report/compare-report.js';
+
+export interface RawCompareOptions {
+  out?: string;
+}
+
+function loaded(dir: string): ResultsDir {
+  const results = readResultsDir(dir);
+  if (!results.runInfoFound) process.stderr.write(`benchlab: ${dir} has no run.json; its label is the folder's name\n`);
+  return results;
+}
+
+/** Where compare.html and compare.md go: DIR_B, or --out FILE.html with the markdown beside it. */
+export function comparePaths(dirB: string, out: string | undefined): { htmlPath: string; markdownPath: string } {
+  if (out === undefined) return { htmlPath: path.join(dirB, 'compare.html'), markdownPath: path.join(dirB, 'compare.md') };
+  if (!/\.html?$/i.test(out)) throw optionError('--out', `must name an .html file (got "${out}")`);
+  const htmlPath = path.resolve(out);
+  return { htmlPath, markdownPath: htmlPath.replace(/\.html?$/i, '.md') };
+}
+
+export async function compareCommand(dirA: string, dirB: string, raw: RawCompareOptions): Promise<void> {
+  const paths = comparePaths(path.resolve(dirB), raw.out);
+  const a = loaded(dirA);
+  const b = loaded(dirB);
+  const comparison = compareRuns(a.results, b.results);
+  await mkdir(path.dirname(paths.htmlPath), { recursive: true });
+  await writeFile(paths.markdownPath, compareMarkdown(a, b, comparison), 'utf8');
+  await writeFile(paths.htmlPath, compareHtml(a, b, comparison), 'utf8');
+  process.stdout.write(compareText(a, b, comparison, { color: process.stdout.isTTY === true }));
+  process.stdout.write(`\ncompare: ${paths.markdownPath}\ncompare: ${paths.htmlPath}\n`);
+}

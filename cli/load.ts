@@ -1,0 +1,178 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { LoadResult } from '../common/result.js';
+import { MAX_THREADS, validateLoadOptions } from '../client/load-options.js';
+import type { LoadHooks } from '../client/load-run.js';
+import { runLoadWatched, warmUp } from '../client/load.js';
+import { formatProgressLine } from '../client/progress.js';
+import { optionError } from '../common/errors.js';
+import { abortOnSignals } from '../lab/interrupt.js';
+import { parseMetaOptions } from './meta-option.js';
+import { parseInteger, parseSeconds } from '../common/option-parsers.js';
+import { arrivalModel, type ClosedModel, type RawArrivalOptions } from '../lab/arrival-options.js';
+import { assertNotLate, parseStartAt, waitUntil } from '../lab/stack/start-time.js';
+import { waitForTarget } from '../lab/stack/target-ready.js';
+import { writeProgressFile } from '../lab/progress/client-progress-file.js';
+import { passStartGate, READY_FILE_ENV, START_GATE_ENV } from '../lab/stack/start-gate.js';
+
+export interface RawLoadCommandOptions extends RawArrivalOptions {
+  target?: string;
+  timeout?: string;
+  arrival?: string;
+  seed?: string;
+  expectBackend?: string;
+  checkOwnPost?: boolean;
+  onSaturation?: string;
+  label?: string;
+  runTag?: string;
+  out?: string;
+  json?: boolean;
+  quiet?: boolean;
+  /** ISO 8601 or epoch ms; default $BENCHLAB_START_AT, empty means now. */
+  startAt?: string;
+  /** Seconds to wait for the target's /healthz before starting. */
+  waitForTarget?: string;
+  /** Uncounted users before the measured ones (and before --start-at). */
+  warmupUsers?: string;
+  meta?: string[];
+  /** Replace this file with the live counts as JSON each second, for a lab watching the run. */
+  progressFile?: string;
+  /** Event loops (worker threads) of this process sharing its users. */
+  threads?: string;
+}
+
+const PROGRESS_INTERVAL_MS = 500;
+
+/** One day. */
+const MAX_WAIT_FOR_TARGET_SECONDS = 86_400;
+
+/**
+ * `--out` names a file, or a directory (ending in / or existing) where each client process writes its
+ * own shard, so replicas sharing one results folder never overwrite each other.
+ */
+function resultFile(out: string): string {
+  const isDirectory = out.endsWith('/') || (fs.existsSync(out) && fs.statSync(out).isDirectory());
+  const dir = isDirectory ? out : path.dirname(out);
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.accessSync(dir, fs.constants.W_OK);
+  } catch (error) {
+    throw optionError('--out', `cannot write into ${dir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  return isDirectory ? path.join(dir, `shard-${os.hostname()}-${process.pid}.json`) : out;
+}
+
+/** The report's table for one result; loaded only to print it, as clients the lab starts are --quiet. */
+async function summaryText(result: LoadResult): Promise<string> {
+  const [{ summaryTable }, { loadAsVariant }] = await Promise.all([import('../report/summary-table.js'), import('../report/load-as-variant.js')]);
+  return summaryTable([loadAsVariant(result)], { color: process.stdout.isTTY === true });
+}
+
+/** --mode peak: autocannon's plain GET / as fast as the target answers, for the server's ceiling. */
+async function peakCommand(raw: RawLoadCommandOptions, closed: ClosedModel): Promise<void> {
+  const target = validateLoadOptions({ target: raw.target }).target;
+  // Loaded only here: autocannon would add ~18 MB to every scenario client process.
+  const { runPeak } = await import('../client/peak.js');
+  const result = await runPeak(target, closed.connections, closed.durationSeconds, raw.timeout !== undefined ? parseInteger('--timeout', raw.timeout, 1, 600_000) : 10_000);
+  if (raw.out !== undefined) fs.writeFileSync(resultFile(raw.out), `${JSON.stringify(result, null, 2)}\n`);
+  if (raw.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  else if (!raw.quiet) {
+    process.stdout.write(`GET / peak: ${result.requestsPerSecond.toFixed(0)} req/s over ${result.connections} connections, p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, non-2xx ${result.non2xx}, errors ${result.errors}\n`);
+  }
+}
+
+/** `benchlab load`: the scenario client on its own, against any target that speaks the contract. */
+export async function loadCommand(raw: RawLoadCommandOptions): Promise<void> {
+  const { mode, closed } = arrivalModel(raw, ['closed', 'peak'] as const);
+  if (mode === 'peak') {
+    if (raw.threads !== undefined) throw optionError('--threads', 'applies to the scenario (open and closed modes), not to --mode peak');
+    return peakCommand(raw, closed!);
+  }
+  const options = validateLoadOptions({
+    target: raw.target,
+    variant: raw.label,
+    users: raw.users,
+    rampSeconds: raw.ramp,
+    timeoutMs: raw.timeout,
+    arrival: raw.arrival,
+    seed: raw.seed,
+    runTag: raw.runTag,
+    expectBackend: raw.expectBackend,
+    checkOwnPost: raw.checkOwnPost,
+    shard: raw.shard,
+    stages: raw.stages,
+    maxActive: raw.maxActive,
+    onSaturation: raw.onSaturation,
+    ...(closed && mode === 'closed' ? { closed } : {}),
+  });
+  const meta = parseMetaOptions(raw.meta ?? []);
+  const startOption = raw.startAt !== undefined ? '--start-at' : '--start-at (from BENCHLAB_START_AT)';
+  let startMs = parseStartAt(raw.startAt ?? process.env['BENCHLAB_START_AT'], Date.now(), startOption);
+  // Started by the lab ahead of time: ready now, the lab says when to start.
+  const gate = process.env[START_GATE_ENV] || undefined;
+  const waitSeconds = raw.waitForTarget === undefined ? undefined : parseSeconds('--wait-for-target', raw.waitForTarget, 0, MAX_WAIT_FOR_TARGET_SECONDS);
+  const warmupUsers = raw.warmupUsers === undefined ? 0 : parseInteger('--warmup-users', raw.warmupUsers, 0, 100_000);
+  const threads = raw.threads === undefined ? 1 : parseInteger('--threads', raw.threads, 1, MAX_THREADS);
+  const outFile = raw.out === undefined ? undefined : resultFile(raw.out);
+  const live = !raw.quiet && !raw.json && process.stdout.isTTY === true;
+  const progressFile = raw.progressFile;
+  // Several event loops boot while the target is awaited and warmed up.
+  const loops = threads > 1 ? (await import('../client/load-threads.js')).startLoadThreads(options, threads, live || progressFile !== undefined) : undefined;
+  const interrupt = abortOnSignals();
+  let lastDrawMs = 0;
+  try {
+    if (waitSeconds !== undefined) await waitForTarget(options.target, waitSeconds * 1000, interrupt.signal);
+    // Like benchlab run's warm-up: the same users, uncounted, before the schedule and its common start.
+    if (warmupUsers > 0) await warmUp(options, warmupUsers, options.runTag === undefined ? undefined : `${options.runTag.slice(0, 31)}w`, interrupt.signal);
+    await loops?.ready;
+    if (gate !== undefined) startMs = await passStartGate(gate, process.env[READY_FILE_ENV] || `${gate}.${process.pid}.ready`, interrupt.signal);
+    if (startMs !== undefined) {
+      assertNotLate(startMs, Date.now(), startOption);
+      await waitUntil(startMs, interrupt.signal);
+    }
+    const hooks: LoadHooks = {
+      signal: interrupt.signal,
+      ...(live || progressFile !== undefined
+        ? {
+            onProgress: (p) => {
+              if (progressFile !== undefined) writeProgressFile(progressFile, p);
+              const now = performance.now();
+              if (!live || now - lastDrawMs < PROGRESS_INTERVAL_MS) return;
+              lastDrawMs = now;
+              process.stdout.write(`\r${formatProgressLine(p)}\x1b[K`);
+            },
+          }
+        : {}),
+    };
+    // The client watches itself: a saturated client reports its own limits, not the server's.
+    const cpuBefore = process.cpuUsage();
+    const wallBefore = performance.now();
+    const { result: loaded, eventLoopDelayP99Ms, eventLoopDelayMaxMs } = loops ? await loops.run(hooks) : await runLoadWatched(options, hooks);
+    const cpu = process.cpuUsage(cpuBefore);
+    const measured: LoadResult = {
+      ...loaded,
+      client: {
+        cpuSeconds: (cpu.user + cpu.system) / 1e6,
+        wallSeconds: (performance.now() - wallBefore) / 1000,
+        eventLoopDelayP99Ms,
+        eventLoopDelayMaxMs,
+        // Several loops on fewer CPUs share them: a saturated CPU must read as one.
+        ...(threads > 1 ? { processes: 1, eventLoops: threads, cpus: Math.min(threads, os.availableParallelism()) } : {}),
+      },
+    };
+    if (live) process.stdout.write('\n');
+    const result = meta === undefined ? measured : { ...measured, meta };
+    if (outFile !== undefined) fs.writeFileSync(outFile, `${JSON.stringify(result, null, 2)}\n`);
+    if (raw.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    else if (!raw.quiet) process.stdout.write(`${await summaryText(result)}\n`);
+    const stopped = interrupt.interrupted();
+    if (stopped) throw stopped;
+  } catch (error) {
+    throw interrupt.interrupted() ?? error;
+  } finally {
+    interrupt.dispose();
+    await loops?.stop();
+  }
+}
+

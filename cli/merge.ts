@@ -1,0 +1,111 @@
+// `benchlab merge`: one result from the shards several clients wrote for one variant, optionally
+// audited against the database the variant wrote to, and recorded in its folder's run.json.
+import fs from 'node:fs';
+import path from 'node:path';
+import { mergeLoadResults, type Shard } from '../client/merge-results.js';
+import type { LoadResult } from '../common/result.js';
+import { connectExternal } from '../lab/stack/database.js';
+import { runEnvironment } from '../lab/environment.js';
+import { LabError } from '../common/errors.js';
+import { mergedRunInfo } from '../lab/merge-run-info.js';
+import { loadAsVariant, type MarkerCount } from '../report/load-as-variant.js';
+import type { RunInfo } from '../report/run-info.js';
+import { summaryTable } from '../report/summary-table.js';
+
+export interface RawMergeOptions {
+  out?: string;
+  database?: string;
+  label?: string;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+const UNKNOWN = 'unknown';
+
+/** Files as given, and every *.json in each directory given; the output file itself is never an input. */
+function shardFiles(inputs: readonly string[], outFile: string | undefined): string[] {
+  const files = new Set<string>();
+  for (const input of inputs) {
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(input);
+    } catch {
+      throw new LabError('BL_ERR_USAGE', `no such file or directory: ${input}`);
+    }
+    const found = stat.isDirectory()
+      ? fs.readdirSync(input).filter((name) => name.endsWith('.json')).sort().map((name) => path.join(input, name))
+      : [input];
+    for (const file of found) if (path.resolve(file) !== outFile) files.add(path.resolve(file));
+  }
+  if (files.size === 0) throw new LabError('BL_ERR_USAGE', `no result shards (*.json) in ${inputs.join(', ')}`);
+  return [...files];
+}
+
+const REQUIRED_PATHS = [
+  'variant', 'target', 'startedAt', 'durationSeconds', 'options.users', 'users.scheduled', 'errors',
+  'sessionTimeUs.histogram', 'stepTimeUs.get.histogram', 'stepTimeUs.post.histogram', 'stepTimeUs.redirect.histogram',
+  'latenessUs.histogram', 'requests.byStatus', 'posts.acceptedMarkers', 'backends', 'workers', 'timeline',
+];
+
+function readShard(file: string): Shard {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new LabError('BL_ERR_USAGE', `cannot read ${file}: ${(error as Error).message}`);
+  }
+  const missing = REQUIRED_PATHS.find((field) => field.split('.').reduce<unknown>((at, key) => (at as Record<string, unknown> | null)?.[key], parsed) === undefined);
+  if (missing !== undefined) throw new LabError('BL_ERR_USAGE', `${file} is not a benchlab load result (it has no ${missing})`);
+  return { source: file, result: parsed as LoadResult };
+}
+
+function readRunInfo(file: string): RunInfo | undefined {
+  if (!fs.existsSync(file)) return undefined;
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as RunInfo;
+  } catch (error) {
+    throw new LabError('BL_ERR_USAGE', `cannot read ${file}: ${(error as Error).message}`);
+  }
+}
+
+async function audit(databaseUrl: string, markers: string[]): Promise<{ count: MarkerCount; version: string }> {
+  const database = await connectExternal(databaseUrl);
+  try {
+    return { count: await database.auditMarkers(markers), version: database.version };
+  } catch (error) {
+    throw new LabError('BL_ERR_DATABASE', `cannot audit the posts in ${database.url.replace(/\/\/[^@]*@/, '//')}: ${(error as Error).message}`);
+  } finally {
+    await database.stop();
+  }
+}
+
+/** `benchlab merge SHARD...`: files or directories of `benchlab load` results for one variant. */
+export async function mergeCommand(inputs: string[], raw: RawMergeOptions): Promise<void> {
+  const outFile = raw.out === undefined ? undefined : path.resolve(raw.out);
+  const shards = shardFiles(inputs, outFile).map(readShard);
+  const merged = mergeLoadResults(shards);
+  const audited = raw.database === undefined ? undefined : await audit(raw.database, merged.posts.acceptedMarkers);
+  const result = loadAsVariant(merged, audited?.count);
+
+  if (outFile !== undefined) {
+    const dir = path.dirname(outFile);
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(outFile, `${JSON.stringify(result, null, 2)}\n`);
+    const runFile = path.join(dir, 'run.json');
+    const existing = readRunInfo(runFile);
+    const environment = await runEnvironment(
+      {
+        nginx: merged.meta?.['nginx_image'] ?? existing?.environment.nginx ?? UNKNOWN,
+        database: audited?.version ?? existing?.environment.database ?? merged.meta?.['db_image'] ?? UNKNOWN,
+      },
+      {},
+    );
+    const run = mergedRunInfo(existing, merged, shards.length, environment, raw.label ?? path.basename(dir));
+    fs.writeFileSync(runFile, `${JSON.stringify(run, null, 2)}\n`);
+  }
+  if (raw.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  else if (!raw.quiet) {
+    process.stdout.write(`${shards.length} shard${shards.length === 1 ? '' : 's'} of ${merged.variant} merged${outFile ? ` into ${outFile}` : ''}\n`);
+    process.stdout.write(`${summaryTable([result], { color: process.stdout.isTTY === true })}\n`);
+  }
+}

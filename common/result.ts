@@ -1,0 +1,195 @@
+import type { RepetitionSummary } from './repetitions.js';
+import type { TimeSplit } from './time-split.js';
+
+// The result format that `benchlab load` writes and the report reads.
+// All times are microseconds; every histogram is also shipped encoded so shards merge exactly.
+
+export interface TimeSummary {
+  count: number;
+  min: number;
+  mean: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  p999: number;
+  max: number;
+  /** hdr-histogram-js `encodeIntoCompressedBase64` of the whole histogram. */
+  histogram: string;
+}
+
+export type StepName = 'get' | 'post' | 'redirect';
+
+export interface TimelineSecond {
+  /** Seconds since the first scheduled arrival. */
+  second: number;
+  arrivals: number;
+  completions: number;
+  errors: number;
+  /** Arrivals the schedule planned for this second, next to the achieved ones. */
+  planned?: number;
+}
+
+export interface LoadResult {
+  target: string;
+  /** Label of what was measured (the variant name, or the target when run alone). */
+  variant: string;
+  startedAt: string;
+  durationSeconds: number;
+  options: {
+    users: number;
+    rampSeconds: number;
+    timeoutMs: number;
+    arrival: 'uniform' | 'poisson';
+    /** Arrival-rate stages, when they set the schedule instead of users over a ramp. */
+    stages?: Stage[];
+    /** The cap on users in flight, and what an arrival does when it is reached. */
+    maxActive?: number;
+    onSaturation?: 'wait' | 'drop';
+    /** Closed model: a fixed number of users, each starting again when done, for a duration. */
+    mode?: 'open' | 'closed';
+    connections?: number;
+    durationSeconds?: number;
+  };
+  users: {
+    scheduled: number;
+    ok: number;
+    failed: number;
+    /** Users never started: the run was interrupted, or the in-flight cap dropped them. ok + failed + notStarted = scheduled. */
+    notStarted: number;
+    /** Of notStarted, those dropped at the in-flight cap. */
+    dropped?: number;
+    /** Users that waited for a free slot at the in-flight cap (their wait is in their times). */
+    waited?: number;
+    /** The most users in flight at once. */
+    peakInFlight?: number;
+  };
+  /** Error class -> number of users that failed with it (a user fails once, with its first error). */
+  errors: Record<string, number>;
+  sessionTimeUs: TimeSummary;
+  stepTimeUs: Record<StepName, TimeSummary>;
+  /** Per step from the actual send of the request (wrk2's service time); stepTimeUs runs from the intended start. */
+  serviceTimeUs?: Record<StepName, TimeSummary>;
+  /** How late the client started each user, actual minus scheduled start. */
+  latenessUs: TimeSummary;
+  requests: {
+    total: number;
+    /** HTTP status (or error class for requests without one) -> count. */
+    byStatus: Record<string, number>;
+  };
+  posts: {
+    /** POSTs answered 302. */
+    accepted: number;
+    /** POSTs sent whose answer never came (timeout, reset): the row may or may not exist. */
+    indeterminate: number;
+    /**
+     * Accepted posts missing from the page after the redirect because 20 newer entries filled it;
+     * their users still count as ok (the database audit catches lost writes).
+     */
+    pushedOut?: number;
+    /** Body texts of the accepted posts' markers, to audit the table exactly. */
+    acceptedMarkers: string[];
+  };
+  /** X-Backend value -> responses; X-Worker value -> responses. */
+  backends: Record<string, number>;
+  workers: Record<string, number>;
+  timeline: TimelineSecond[];
+  /** The client's own cost while it ran: a saturated client measures itself, not the server. */
+  client?: {
+    cpuSeconds: number;
+    wallSeconds: number;
+    eventLoopDelayP99Ms: number;
+    eventLoopDelayMaxMs: number;
+    /** Client processes added up here (1 unless shards were merged). */
+    processes?: number;
+    /** Event loops added up here, when a process ran several (`benchlab load --threads`); else one per process. */
+    eventLoops?: number;
+    /**
+     * CPUs those event loops could use at once (per process, its loops or the CPUs it may run on,
+     * whichever is fewer), added up; what the saturation check divides the CPU time by. Without
+     * it, one per event loop.
+     */
+    cpus?: number;
+  };
+  /** Whether the client kept up; when not, the figures describe the client's limits. */
+  validity?: { valid: boolean; reasons: string[] };
+  /** What the client was told about the run it measured (`--meta KEY=VALUE`), e.g. the containers' limits. */
+  meta?: Record<string, string>;
+}
+
+export interface ResourceSummary {
+  cpuSeconds: number;
+  rssPeakBytes: number;
+  rssMeanBytes: number;
+  samples: number;
+  processes: number;
+}
+
+/** One fault the lab injected (`benchlab run --fault`). */
+export interface FaultRecord {
+  kind: 'kill-worker' | 'restart-db' | 'reload-nginx' | 'stop-app';
+  /** Seconds from the start of the measured window until the lab injected it. */
+  atSeconds: number;
+  /** What was done, to which process, and what came back. */
+  detail: string;
+}
+
+export interface VariantResult extends LoadResult {
+  integrity: {
+    postsAccepted: number;
+    postsIndeterminate: number;
+    rows: number;
+    missing: number;
+    duplicated: number;
+    ok: boolean;
+    /** false when no database was audited (client shards merged without one): rows and ok mean nothing then. */
+    audited?: boolean;
+    /** Rows of this run's users whose POST got an error or no answer after the write (a killed worker, a restarted database). */
+    unaccepted?: number;
+    /** Rows that carry no marker of this run: always a failure. */
+    foreign?: number;
+  };
+  /** Faults injected during the measured window (`--fault`), in order. */
+  faults?: FaultRecord[];
+  /** --mode closed: plain GET / as fast as the variant answers (autocannon), beside the scenario. */
+  peak?: PeakResult;
+  /** From nginx's access log: per step, nginx's time, the backend's part and the proxy's own. */
+  timeSplit?: TimeSplit;
+  /** With `--repeat N`: every repetition's key figures; this file holds the median-p99 repetition. */
+  repetitions?: RepetitionSummary;
+  server: ResourceSummary;
+  nginx: ResourceSummary;
+  database: ResourceSummary | null;
+  setup: {
+    /** Milliseconds from starting the variant until it answered /healthz through nginx. */
+    startMs: number;
+    workers: number;
+    contractCheck: 'pass' | 'fail';
+  };
+}
+
+/** An arrival-rate stage (`--stages`): the rate rises or falls linearly to targetRate over durationSeconds. */
+export interface Stage {
+  durationSeconds: number;
+  /** Users per second reached at the end of the stage. */
+  targetRate: number;
+}
+
+/** `--mode peak`: plain GET / as fast as the target answers. */
+export interface PeakResult {
+  target: string;
+  tool: 'autocannon';
+  connections: number;
+  /** Uncounted, before the measured run. */
+  warmupSeconds?: number;
+  /** The measured run's start and end (ISO 8601), to line it up with what the server did meanwhile. */
+  startedAt?: string;
+  finishedAt?: string;
+  durationSeconds: number;
+  requests: number;
+  requestsPerSecond: number;
+  latencyMs: { p50: number; p90: number; p99: number; max: number; mean: number };
+  non2xx: number;
+  errors: number;
+  /** The client's own cost while autocannon ran: a client near one core's worth measures itself. */
+  client?: { cpuSeconds: number; wallSeconds: number };
+}

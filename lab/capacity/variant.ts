@@ -1,0 +1,67 @@
+// One variant's capacity: start its stack once, verify and warm it, then measure rate after rate on it.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { VariantSpec } from '../../apps/variants.js';
+import type { VariantResult } from '../../common/result.js';
+import type { Verification } from '../../common/finding.js';
+import type { CapacityStep, VariantCapacity } from '../../report/capacity-result.js';
+import { formatMs, MISSING } from '../../report/format.js';
+import { highestPassing, nextRate, type SearchEnd } from './search.js';
+import { judgeStep } from './step.js';
+import { settle } from './settle.js';
+import type { CapacityOptions } from './options.js';
+import { checkAndWarm, measureStack, notMeasured, startAndVerify, type VariantRunContext } from '../variant-run.js';
+
+export interface VariantCapacityOutcome {
+  verification: Verification;
+  capacity: VariantCapacity;
+  /** Each step's full result, by rate. */
+  results: Map<number, VariantResult>;
+}
+
+/** "prefork: 200 users/s held the SLO: served 199.8 users/s, p99 62.3 ms, errors 0%", or what broke it. */
+export function stepLogLine(variant: string, step: CapacityStep): string {
+  const served = `served ${step.usersPerSecond === null ? MISSING : step.usersPerSecond.toFixed(1)} users/s`;
+  const saturated = step.clientSaturated ? ' (client saturated)' : '';
+  if (!step.pass) return `${variant}: ${step.rate} users/s broke the SLO: ${step.broken.join(', ')}; ${served}${saturated}`;
+  const p99 = step.p99Ms === null ? MISSING : `${formatMs(step.p99Ms)} ms`;
+  return `${variant}: ${step.rate} users/s held the SLO: ${served}, p99 ${p99}, errors ${step.errorsPercent}%${saturated}`;
+}
+
+export async function measureCapacity(variant: VariantSpec, ctx: VariantRunContext, o: CapacityOptions, outDir: string): Promise<VariantCapacityOutcome> {
+  const name = variant.name;
+  const results = new Map<number, VariantResult>();
+  const started = await startAndVerify(variant, ctx);
+  const { stack } = started;
+  try {
+    const verification = await started.complete();
+    if (!verification.passed) {
+      const failed = notMeasured(variant, verification, ctx);
+      return { verification, results, capacity: { variant: name, capacity: null, searchEnd: 'not-measured', steps: [], notMeasured: `failed verification: ${failed.join(', ')}` } };
+    }
+    ctx.progress?.phase({ variant: name, phase: 'warming' });
+    await checkAndWarm(stack, ctx);
+    const steps: CapacityStep[] = [];
+    let end: SearchEnd;
+    for (;;) {
+      const next = nextRate(steps, o.search);
+      if ('done' in next) {
+        end = next.done;
+        break;
+      }
+      const label = `${name}.${next.rate}`;
+      const load = { users: Math.max(1, Math.round(next.rate * o.stepSeconds)), rampSeconds: o.stepSeconds, label, detail: `step ${steps.length + 1}: ${next.rate} users/s` };
+      const result = await measureStack(stack, load, ctx);
+      const file = `${label}.json`;
+      fs.writeFileSync(path.join(outDir, file), `${JSON.stringify(result, null, 2)}\n`);
+      results.set(next.rate, result);
+      const step = judgeStep(result, next.rate, o.slo, file);
+      steps.push(step);
+      ctx.log(stepLogLine(name, step));
+      if (!step.pass || result.posts.indeterminate > 0) await settle(stack, ctx.database, ctx.signal);
+    }
+    return { verification, results, capacity: { variant: name, capacity: highestPassing(steps), searchEnd: end, steps } };
+  } finally {
+    await stack.stop();
+  }
+}
