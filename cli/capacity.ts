@@ -1,11 +1,18 @@
 // `benchlab capacity`: parse, run the search with a progress display, print the capacities.
-import { capacityOptionsFrom, type RawCapacityOptions } from '../lab/capacity/options.js';
-import { runCapacity } from '../lab/capacity/run.js';
-import { abortOnSignals } from '../lab/interrupt.js';
-import { phaseReporter, reporterMode } from '../lab/progress/phase-reporter.js';
-import { capacityTable } from '../report/capacity-section.js';
+import type { Command } from 'commander';
+import { CAPACITY_DEFAULTS, RUN_DEFAULTS } from '../common/defaults.js';
+import type { RawCapacityOptions } from '../lab/capacity/options.js';
+import { action } from './action.js';
+import { resultsOptions, serverSideOptions, withDefault } from './options.js';
 
 export async function capacityCommand(raw: RawCapacityOptions): Promise<void> {
+  const [{ capacityOptionsFrom }, { runCapacity }, { abortOnSignals }, { phaseReporter, reporterMode }, { capacityTable }] = await Promise.all([
+    import('../lab/capacity/options.js'),
+    import('../lab/capacity/run.js'),
+    import('../lab/interrupt.js'),
+    import('../lab/progress/phase-reporter.js'),
+    import('../report/capacity-section.js'),
+  ]);
   const options = capacityOptionsFrom(raw);
   const interrupt = abortOnSignals();
   const reporter = phaseReporter(process.stderr, reporterMode(options.run, process.stderr.isTTY === true));
@@ -33,4 +40,21 @@ export async function capacityCommand(raw: RawCapacityOptions): Promise<void> {
     reporter.close();
     interrupt.dispose();
   }
+}
+
+export function defineCapacity(program: Command): Command {
+  const command = program
+    .command('capacity')
+    .description('find the highest arrival rate each variant sustains within an SLO, stepping the rate up and then bisecting');
+  serverSideOptions(command);
+  command
+    .option('--variants <list>', withDefault('variants, sets and globs, comma separated', RUN_DEFAULTS.variants))
+    .option('--slo <objectives>', withDefault('what must hold at a sustained rate: errors<N%, p50|p90|p99|p999|max<N in ms or s', CAPACITY_DEFAULTS.slo))
+    .option('--start-rate <users/s>', withDefault('first rate', CAPACITY_DEFAULTS.startRate))
+    .option('--max-rate <users/s>', withDefault('highest rate tried', CAPACITY_DEFAULTS.maxRate))
+    .option('--step-seconds <seconds>', withDefault('users arrive for this long at each rate', CAPACITY_DEFAULTS.stepSeconds))
+    .option('--steps <n>', withDefault('measurements per variant at most', CAPACITY_DEFAULTS.maxSteps))
+    .option('--timeout <ms>', withDefault("per-request timeout in ms", "2 × the SLO's slowest time limit, 1000 to 10000"))
+    .option('--warmup-users <n>', withDefault('uncounted users before the first step', RUN_DEFAULTS.warmupUsers));
+  return resultsOptions(command, 'capacity-<variants>').action(action(capacityCommand));
 }

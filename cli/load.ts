@@ -1,14 +1,18 @@
+// `benchlab load`: the scenario client on its own, against any target that speaks the contract.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Command } from 'commander';
 import type { LoadResult } from '../common/result.js';
+import { LOAD_DEFAULTS, RUN_DEFAULTS } from '../common/defaults.js';
 import { MAX_THREADS, validateLoadOptions } from '../client/load-options.js';
 import type { LoadHooks } from '../client/load-run.js';
-import { runLoadWatched, warmUp } from '../client/load.js';
 import { formatProgressLine } from '../client/progress.js';
 import { optionError } from '../common/errors.js';
 import { abortOnSignals } from '../lab/interrupt.js';
 import { parseMetaOptions } from './meta-option.js';
+import { action } from './action.js';
+import { arrivalOptions, withDefault } from './options.js';
 import { parseInteger, parseSeconds } from '../common/option-parsers.js';
 import { arrivalModel, type ClosedModel, type RawArrivalOptions } from '../lab/arrival-options.js';
 import { assertNotLate, parseStartAt, waitUntil } from '../lab/stack/start-time.js';
@@ -84,6 +88,7 @@ async function peakCommand(raw: RawLoadCommandOptions, closed: ClosedModel): Pro
 
 /** `benchlab load`: the scenario client on its own, against any target that speaks the contract. */
 export async function loadCommand(raw: RawLoadCommandOptions): Promise<void> {
+  const { runLoadWatched, warmUp } = await import('../client/load.js');
   const { mode, closed } = arrivalModel(raw, ['closed', 'peak'] as const);
   if (mode === 'peak') {
     if (raw.threads !== undefined) throw optionError('--threads', 'applies to the scenario (open and closed modes), not to --mode peak');
@@ -112,8 +117,8 @@ export async function loadCommand(raw: RawLoadCommandOptions): Promise<void> {
   // Started by the lab ahead of time: ready now, the lab says when to start.
   const gate = process.env[START_GATE_ENV] || undefined;
   const waitSeconds = raw.waitForTarget === undefined ? undefined : parseSeconds('--wait-for-target', raw.waitForTarget, 0, MAX_WAIT_FOR_TARGET_SECONDS);
-  const warmupUsers = raw.warmupUsers === undefined ? 0 : parseInteger('--warmup-users', raw.warmupUsers, 0, 100_000);
-  const threads = raw.threads === undefined ? 1 : parseInteger('--threads', raw.threads, 1, MAX_THREADS);
+  const warmupUsers = raw.warmupUsers === undefined ? LOAD_DEFAULTS.warmupUsers : parseInteger('--warmup-users', raw.warmupUsers, 0, 100_000);
+  const threads = raw.threads === undefined ? LOAD_DEFAULTS.threads : parseInteger('--threads', raw.threads, 1, MAX_THREADS);
   const outFile = raw.out === undefined ? undefined : resultFile(raw.out);
   const live = !raw.quiet && !raw.json && process.stdout.isTTY === true;
   const progressFile = raw.progressFile;
@@ -176,3 +181,28 @@ export async function loadCommand(raw: RawLoadCommandOptions): Promise<void> {
   }
 }
 
+
+export function defineLoad(program: Command): Command {
+  const command = program
+    .command('load')
+    .description('replay the three-request scenario against a running target (nginx in front of a variant)')
+    .requiredOption('--target <url>', 'base URL, e.g. http://127.0.0.1:8080');
+  arrivalOptions(command, LOAD_DEFAULTS, ['closed', 'peak']);
+  return command
+    .option('--seed <n>', withDefault('seed for the poisson schedule', LOAD_DEFAULTS.seed))
+    .option('--expect-backend <name>', 'count answers with another X-Backend as errors')
+    .option('--no-check-own-post', "do not check that the last page shows the user's own post")
+    .option('--label <name>', withDefault('name of what is measured, written into the result', 'the target'))
+    .option('--shard <k/n>', 'run only every n-th user of the schedule, starting at k (one of n client processes)')
+    .option('--threads <n>', withDefault("share this client's users between n event loops (worker threads) of this one process, merged exactly", LOAD_DEFAULTS.threads))
+    .option('--run-tag <tag>', withDefault('makes every posted text unique to this run', 'random'))
+    .option('--out <path>', 'write the result JSON to this file, or into this directory (ending in /) as shard-<host>-<pid>.json')
+    .option('--start-at <time>', withDefault('start the schedule at this ISO 8601 time or epoch ms, shared by several clients', '$BENCHLAB_START_AT, else now'))
+    .option('--wait-for-target <seconds>', "first wait up to this long for the target's /healthz to answer 200")
+    .option('--warmup-users <n>', withDefault(`uncounted users first, over ${RUN_DEFAULTS.warmupRampSeconds} s, as benchlab run warms a variant up`, LOAD_DEFAULTS.warmupUsers))
+    .option('--meta <key=value>', 'record this fact in the result (repeatable)', (pair: string, all: string[]) => [...all, pair], [] as string[])
+    .option('--progress-file <path>', 'replace this file with the live counts as JSON each second (for a lab watching the run)')
+    .option('--json', 'print the result JSON instead of the table')
+    .option('--quiet', 'print nothing (use with --out)')
+    .action(action(loadCommand));
+}

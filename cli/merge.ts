@@ -2,15 +2,13 @@
 // audited against the database the variant wrote to, and recorded in its folder's run.json.
 import fs from 'node:fs';
 import path from 'node:path';
-import { mergeLoadResults, type Shard } from '../client/merge-results.js';
+import type { Command } from 'commander';
+import type { Shard } from '../client/merge-results.js';
 import type { LoadResult } from '../common/result.js';
-import { connectExternal } from '../lab/stack/database.js';
-import { runEnvironment } from '../lab/environment.js';
 import { LabError } from '../common/errors.js';
-import { mergedRunInfo } from '../lab/merge-run-info.js';
-import { loadAsVariant, type MarkerCount } from '../report/load-as-variant.js';
+import type { MarkerCount } from '../report/load-as-variant.js';
 import type { RunInfo } from '../report/run-info.js';
-import { summaryTable } from '../report/summary-table.js';
+import { action } from './action.js';
 
 export interface RawMergeOptions {
   out?: string;
@@ -69,6 +67,7 @@ function readRunInfo(file: string): RunInfo | undefined {
 }
 
 async function audit(databaseUrl: string, markers: string[]): Promise<{ count: MarkerCount; version: string }> {
+  const { connectExternal } = await import('../lab/stack/database.js');
   const database = await connectExternal(databaseUrl);
   try {
     return { count: await database.auditMarkers(markers), version: database.version };
@@ -81,6 +80,13 @@ async function audit(databaseUrl: string, markers: string[]): Promise<{ count: M
 
 /** `benchlab merge SHARD...`: files or directories of `benchlab load` results for one variant. */
 export async function mergeCommand(inputs: string[], raw: RawMergeOptions): Promise<void> {
+  const [{ mergeLoadResults }, { runEnvironment }, { mergedRunInfo }, { loadAsVariant }, { summaryTable }] = await Promise.all([
+    import('../client/merge-results.js'),
+    import('../lab/environment.js'),
+    import('../lab/merge-run-info.js'),
+    import('../report/load-as-variant.js'),
+    import('../report/summary-table.js'),
+  ]);
   const outFile = raw.out === undefined ? undefined : path.resolve(raw.out);
   const shards = shardFiles(inputs, outFile).map(readShard);
   const merged = mergeLoadResults(shards);
@@ -108,4 +114,17 @@ export async function mergeCommand(inputs: string[], raw: RawMergeOptions): Prom
     process.stdout.write(`${shards.length} shard${shards.length === 1 ? '' : 's'} of ${merged.variant} merged${outFile ? ` into ${outFile}` : ''}\n`);
     process.stdout.write(`${summaryTable([result], { color: process.stdout.isTTY === true })}\n`);
   }
+}
+
+export function defineMerge(program: Command): Command {
+  return program
+    .command('merge')
+    .description('merge the result shards that several clients wrote for one variant (exact: histograms add)')
+    .argument('<shards...>', 'result files, or directories of them')
+    .option('--out <file>', 'write the merged result here and record it in run.json beside it')
+    .option('--database <url>', 'audit the accepted posts against this database (else integrity is unknown)')
+    .option('--label <name>', 'label of a new run.json (default: the folder name)')
+    .option('--json', 'print the merged result as JSON instead of the table')
+    .option('--quiet', 'print nothing (use with --out)')
+    .action(action(mergeCommand));
 }

@@ -1,11 +1,20 @@
-import { runOptionsFrom, type RawRunOptions } from '../lab/run-options.js';
-import { runLab } from '../lab/run.js';
-import { abortOnSignals } from '../lab/interrupt.js';
-import { phaseReporter, reporterMode } from '../lab/progress/phase-reporter.js';
-import { summaryTable } from '../report/summary-table.js';
-import { formatBreach, THRESHOLD_EXIT_CODE, thresholdBreaches } from '../lab/thresholds.js';
+// `benchlab run` (`npm run lab`): every variant in turn behind nginx, measured, then the comparison.
+import type { Command } from 'commander';
+import { RUN_DEFAULTS } from '../common/defaults.js';
+import type { RawRunOptions } from '../lab/run-options.js';
+import { action } from './action.js';
+import { arrivalOptions, resultsOptions, serverSideOptions, withDefault } from './options.js';
 
 export async function runCommand(raw: RawRunOptions): Promise<void> {
+  const [{ runOptionsFrom }, { runLab }, { abortOnSignals }, { phaseReporter, reporterMode }, { summaryTable }, { formatBreach, THRESHOLD_EXIT_CODE, thresholdBreaches }] =
+    await Promise.all([
+      import('../lab/run-options.js'),
+      import('../lab/run.js'),
+      import('../lab/interrupt.js'),
+      import('../lab/progress/phase-reporter.js'),
+      import('../report/summary-table.js'),
+      import('../lab/thresholds.js'),
+    ]);
   const options = runOptionsFrom(raw);
   const interrupt = abortOnSignals();
   const reporter = phaseReporter(process.stderr, reporterMode(options, process.stderr.isTTY === true));
@@ -39,4 +48,21 @@ export async function runCommand(raw: RawRunOptions): Promise<void> {
     reporter.close();
     interrupt.dispose();
   }
+}
+
+export function defineRun(program: Command): Command {
+  const command = program.command('run').description('start db, each variant and nginx in turn, load them, and write the comparison');
+  serverSideOptions(command);
+  command.option('--variants <list>', withDefault('variants, sets and globs, comma separated', RUN_DEFAULTS.variants));
+  arrivalOptions(command, RUN_DEFAULTS, ['closed']);
+  resultsOptions(command, 'the variants');
+  return command
+    .option('--client-procs <n>', withDefault('client processes sharing the load', 'one per client CPU'))
+    .option('--client-threads <n>', withDefault('event loops (worker threads) in each client process, sharing its users', RUN_DEFAULTS.clientThreads))
+    .option('--max-lateness <ms>', withDefault('client lateness p99 above which a run is flagged invalid', RUN_DEFAULTS.maxLatenessMs))
+    .option('--repeat <n>', withDefault('run every variant n times, in a shuffled order each round', RUN_DEFAULTS.repeat))
+    .option('--warmup-users <n>', withDefault('uncounted users before each measurement', RUN_DEFAULTS.warmupUsers))
+    .option('--fault <list>', 'inject faults into each measured window: kill-worker@T, restart-db@T (with --private-db), reload-nginx@T, stop-app@T; T in seconds from its start, comma separated')
+    .option('--fail-on <limits>', 'exit 99 when a variant breaks one, e.g. "errors>1%,p99>800ms,integrity" (p50|p90|p99|p999|max in ms or s)')
+    .action(action(runCommand));
 }

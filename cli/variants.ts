@@ -1,7 +1,9 @@
+// `benchlab variants`: the manifest as a table, then the named sets.
+import type { Command } from 'commander';
 import { VARIANTS, VARIANT_SETS } from '../apps/variants.js';
+import { action } from './action.js';
 import { variantAvailable } from '../lab/stack/variant-command.js';
 
-/** `benchlab variants`: the manifest as a table, then the named sets. */
 export function variantsTable(): string {
   const header = ['name', 'aliases', 'protocol', 'model', 'framework', 'stands for'];
   const rows = VARIANTS.map((v) => {
@@ -13,4 +15,15 @@ export function variantsTable(): string {
   const lines = all.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
   const sets = Object.entries(VARIANT_SETS).map(([k, v]) => `  ${k}: ${k === 'all' || k === 'node' ? `${v.length} variants` : v.join(', ')}`);
   return `${lines.join('\n')}\n\nsets:\n${sets.join('\n')}\n`;
+}
+
+export function defineVariants(program: Command): Command {
+  return program
+    .command('variants')
+    .description('list the app server variants and named sets')
+    .action(
+      action(async () => {
+        process.stdout.write(variantsTable());
+      }),
+    );
 }

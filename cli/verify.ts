@@ -1,17 +1,15 @@
+// `benchlab verify`: the conformance check, for variants it starts or for a running target.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { runConformance } from '../client/conformance/checks.js';
+import { Option, type Command } from 'commander';
 import { verificationOf, type Verification } from '../common/finding.js';
-import { verificationTable } from '../report/verification-table.js';
 import { optionError } from '../common/errors.js';
-import { abortOnSignals } from '../lab/interrupt.js';
-import { openDatabase } from '../lab/run.js';
-import { runOptionsFrom, type RawRunOptions } from '../lab/run-options.js';
-import { startVariantStack } from '../lab/stack/variant-stack.js';
-import { stackOptionsOf } from '../lab/variant-run.js';
-import { verifyStack } from '../lab/verify.js';
+import { RUN_DEFAULTS } from '../common/defaults.js';
+import type { RawRunOptions } from '../lab/run-options.js';
+import { action } from './action.js';
+import { withDefault } from './options.js';
 
 export interface RawVerifyOptions extends RawRunOptions {
   target?: string;
@@ -19,6 +17,13 @@ export interface RawVerifyOptions extends RawRunOptions {
 }
 
 async function verifyVariants(raw: RawVerifyOptions, log: (line: string) => void): Promise<Verification[]> {
+  const [{ openDatabase }, { runOptionsFrom }, { startVariantStack }, { stackOptionsOf }, { verifyStack }] = await Promise.all([
+    import('../lab/run.js'),
+    import('../lab/run-options.js'),
+    import('../lab/stack/variant-stack.js'),
+    import('../lab/variant-run.js'),
+    import('../lab/verify.js'),
+  ]);
   const options = runOptionsFrom({ ...raw, variants: raw.variants ?? 'design' });
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'benchlab-verify-'));
   const database = await openDatabase(options, log);
@@ -49,6 +54,11 @@ export async function verifyCommand(raw: RawVerifyOptions): Promise<void> {
   const log = (line: string) => {
     if (!raw.json) process.stderr.write(`${line}\n`);
   };
+  const [{ abortOnSignals }, { runConformance }, { verificationTable }] = await Promise.all([
+    import('../lab/interrupt.js'),
+    import('../client/conformance/checks.js'),
+    import('../report/verification-table.js'),
+  ]);
   const interrupt = abortOnSignals();
   try {
     let verifications: Verification[];
@@ -69,4 +79,20 @@ export async function verifyCommand(raw: RawVerifyOptions): Promise<void> {
   } finally {
     interrupt.dispose();
   }
+}
+
+export function defineVerify(program: Command): Command {
+  return program
+    .command('verify')
+    .description('check variants (or a running target) against every line of the scenario contract')
+    .option('--variants <list>', withDefault('variants, sets or globs to start and check', RUN_DEFAULTS.variants))
+    .option('--target <url>', 'check something already running at this base URL instead')
+    .option('--expect-backend <name>', 'with --target: the X-Backend every answer must carry')
+    .option('--manifest <file>', 'JSON file adding foreign variants')
+    .option('--database <url>', withDefault('use this MySQL/MariaDB', '$DATABASE_URL, else 127.0.0.1:3306 if it answers, else a private server'))
+    .option('--private-db', 'start a private mariadbd/mysqld')
+    .addOption(new Option('--app-socket <kind>', withDefault('how nginx reaches the app', 'tcp')).choices(['tcp', 'unix']))
+    .option('--no-pin', 'do not pin to CPUs')
+    .option('--json', 'print the findings as JSON')
+    .action(action(verifyCommand));
 }

@@ -1,5 +1,6 @@
 // What `benchlab load` accepts, its defaults with units, and the one place that says which option is wrong.
 import { optionError } from '../common/errors.js';
+import { LOAD_DEFAULTS } from '../common/defaults.js';
 import type { ArrivalModel } from './arrival-schedule.js';
 import { newRunTag } from './post-marker.js';
 import { parseStages, stagesSeconds, type Stage } from './stages.js';
@@ -39,15 +40,6 @@ const SHARD = /^(\d+)\/(\d+)$/;
 /** Event loops one client process may run (`benchlab load --threads`). */
 export const MAX_THREADS = 64;
 
-export const loadDefaults = {
-  /** One of the original experiment's client machines: 500 users over 10 s. */
-  users: 500,
-  rampSeconds: 10,
-  timeoutMs: 30_000,
-  arrival: 'uniform',
-  seed: 1,
-  checkOwnPost: true,
-} as const satisfies Partial<LoadOptions>;
 
 /** The command-line spelling of each option, used in every message about it. */
 export const loadOptionFlags: Readonly<Record<keyof LoadOptions, string>> = {
@@ -82,18 +74,18 @@ const DECIMAL = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?\s*$/i;
 
 export function validateLoadOptions(raw: RawLoadOptions): LoadOptions {
   const target = httpTarget(raw.target);
-  const arrival = raw.arrival ?? loadDefaults.arrival;
+  const arrival = raw.arrival ?? LOAD_DEFAULTS.arrival;
   if (arrival !== 'uniform' && arrival !== 'poisson') fail('arrival', 'must be uniform or poisson', arrival);
   const options: LoadOptions = {
     target,
     variant: label('variant', raw.variant ?? target),
-    users: integerIn('users', raw.users ?? loadDefaults.users, 1, MAX_USERS),
-    rampSeconds: numberIn('rampSeconds', raw.rampSeconds ?? loadDefaults.rampSeconds, 0, MAX_RAMP_SECONDS, 'a number of seconds'),
-    timeoutMs: integerIn('timeoutMs', raw.timeoutMs ?? loadDefaults.timeoutMs, 1, MAX_TIMEOUT_MS),
+    users: integerIn('users', raw.users ?? LOAD_DEFAULTS.users, 1, MAX_USERS),
+    rampSeconds: numberIn('rampSeconds', raw.rampSeconds ?? LOAD_DEFAULTS.rampSeconds, 0, MAX_RAMP_SECONDS, 'a number of seconds'),
+    timeoutMs: integerIn('timeoutMs', raw.timeoutMs ?? LOAD_DEFAULTS.timeoutMs, 1, MAX_TIMEOUT_MS),
     arrival,
-    seed: integerIn('seed', raw.seed ?? loadDefaults.seed, 0, MAX_SEED),
+    seed: integerIn('seed', raw.seed ?? LOAD_DEFAULTS.seed, 0, MAX_SEED),
     runTag: runTag(raw.runTag),
-    checkOwnPost: flag('checkOwnPost', raw.checkOwnPost ?? loadDefaults.checkOwnPost),
+    checkOwnPost: flag('checkOwnPost', raw.checkOwnPost ?? LOAD_DEFAULTS.checkOwnPost),
   };
   if (raw.expectBackend !== undefined) {
     if (!HEADER_VALUE.test(raw.expectBackend)) fail('expectBackend', 'must be a header value of visible ASCII characters', raw.expectBackend);

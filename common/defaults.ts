@@ -13,7 +13,22 @@ export const RUN_DEFAULTS = {
   nginxWorkers: 1,
   upstreamKeepalive: 32, // idle connections nginx keeps per worker to the app
   startTimeoutMs: 30_000, // until a started service must answer
+  maxLatenessMs: 20, // client lateness p99 above which a run is flagged invalid
+  repeat: 1, // rounds over all variants
+  clientThreads: 1, // event loops per client process
   resultsDir: 'results',
+};
+
+/** `benchlab load` on its own: one of the original experiment's client machines. */
+export const LOAD_DEFAULTS = {
+  users: 500,
+  rampSeconds: 10,
+  timeoutMs: 30_000, // per request
+  arrival: 'uniform' as const,
+  seed: 1, // of the Poisson schedule
+  checkOwnPost: true,
+  warmupUsers: 0, // uncounted users before the schedule
+  threads: 1, // event loops sharing the users
 };
 
 /** --mode closed and the GET / peak. */

@@ -7,7 +7,6 @@ import { selectVariants } from './variant-selection.js';
 import { loadManifest } from './manifest.js';
 import { parseStages } from '../client/stages.js';
 import { MAX_THREADS } from '../client/load-options.js';
-import { DEFAULT_MAX_LATENESS_MS } from './validity.js';
 import { defaultWorkers, type VariantSpec } from '../apps/variants.js';
 import { parseDatabaseUrl } from '../common/database-url.js';
 import { parseThresholds, type Threshold } from './thresholds.js';
@@ -185,13 +184,13 @@ export function runOptionsFrom(raw: RawRunOptions, env: NodeJS.ProcessEnv = proc
     faults,
     failOn: raw.failOn !== undefined ? parseThresholds(raw.failOn) : [],
     quiet: raw.quiet === true,
-    repeat: raw.repeat ? parseInteger('--repeat', raw.repeat, 1, 100) : 1,
+    repeat: raw.repeat ? parseInteger('--repeat', raw.repeat, 1, 100) : RUN_DEFAULTS.repeat,
     // One client process per client CPU: each is single-threaded.
     clientProcs: raw.clientProcs ? parseInteger('--client-procs', raw.clientProcs, 1, 64) : (pins.client?.length ?? 1),
-    clientThreads: raw.clientThreads ? parseInteger('--client-threads', raw.clientThreads, 1, MAX_THREADS) : 1,
+    clientThreads: raw.clientThreads ? parseInteger('--client-threads', raw.clientThreads, 1, MAX_THREADS) : RUN_DEFAULTS.clientThreads,
     stages: stagesOption(raw),
     ...saturationOptions(raw),
     closed: arrivalModel(raw, ['closed'] as const).closed,
-    maxLatenessMs: raw.maxLateness ? parseInteger('--max-lateness', raw.maxLateness, 1, 60_000) : DEFAULT_MAX_LATENESS_MS,
+    maxLatenessMs: raw.maxLateness ? parseInteger('--max-lateness', raw.maxLateness, 1, 60_000) : RUN_DEFAULTS.maxLatenessMs,
   };
 }

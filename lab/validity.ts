@@ -4,7 +4,6 @@ import { cpusOf } from '../client/merge-results.js';
 // A run whose client was saturated measured the client. The two signs: the client's own CPU near
 // full, and users started late against their schedule.
 export const MAX_CLIENT_CPU_PERCENT = 80;
-export const DEFAULT_MAX_LATENESS_MS = 20;
 
 export function clientValidity(result: LoadResult, maxLatenessMs: number): { valid: boolean; reasons: string[] } {
   const reasons: string[] = [];

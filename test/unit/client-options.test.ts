@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { loadDefaults, validateLoadOptions } from '../../client/load-options.js';
+import { validateLoadOptions } from '../../client/load-options.js';
+import { LOAD_DEFAULTS as loadDefaults } from '../../common/defaults.js';
 import type { RawLoadOptions } from '../../client/load-options.js';
 import { LabError } from '../../common/errors.js';
 
