@@ -36,7 +36,10 @@ interface Target {
 /** The delay target in its own process, pinned apart from the client. */
 async function delayTarget(env: Record<string, string>, cpus: string | undefined): Promise<Target> {
   const script = path.join(distDir, 'bench', 'delay-target.js');
-  const child = spawn(cpus ? 'taskset' : process.execPath, cpus ? ['-c', cpus, process.execPath, script] : [script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(cpus ? 'taskset' : process.execPath, cpus ? ['-c', cpus, process.execPath, script] : [script], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once('line', resolve);
     child.once('error', reject);
@@ -46,7 +49,10 @@ async function delayTarget(env: Record<string, string>, cpus: string | undefined
 
 async function load(url: string, args: string[], workDir: string, name: string, cpus: string | undefined): Promise<LoadResult> {
   const out = path.join(workDir, `${name}.json`);
-  const exit = await runPinned(name, process.execPath, [cliPath, 'load', '--target', url, '--quiet', '--out', out, '--timeout', '30000', ...args], { cpus, workDir });
+  const exit = await runPinned(name, process.execPath, [cliPath, 'load', '--target', url, '--quiet', '--out', out, '--timeout', '30000', ...args], {
+    cpus,
+    workDir,
+  });
   if (exit.code !== 0) throw new Error(`${name}: ${exit.output.trim()}`);
   return JSON.parse(readFileSync(out, 'utf8')) as LoadResult;
 }
@@ -80,7 +86,13 @@ async function delayRun(delayMs: number, usersPerSecond: number, workDir: string
     const startedMs = performance.now();
     // At least MIN_DELAY_USERS users, so that ten values lie above each p99.
     const seconds = Math.max(options.seconds, Math.ceil(MIN_DELAY_USERS / usersPerSecond));
-    const result = await load(target.url, ['--users', String(usersPerSecond * seconds), '--ramp', String(seconds), '--no-check-own-post'], workDir, name, cpus.client);
+    const result = await load(
+      target.url,
+      ['--users', String(usersPerSecond * seconds), '--ramp', String(seconds), '--no-check-own-post'],
+      workDir,
+      name,
+      cpus.client,
+    );
     const wallSeconds = (performance.now() - startedMs) / 1000;
     const targetSeconds = ((readProcStat(target.pid)?.cpuTicks ?? 0) - targetBefore) / clockTicksPerSecond();
     const ticksAfter = readCpuTicks();
@@ -90,7 +102,12 @@ async function delayRun(delayMs: number, usersPerSecond: number, workDir: string
     return {
       result,
       truth,
-      cpu: { server: share(cpus.server), client: share(cpus.client), target: targetSeconds / wallSeconds, load: client === undefined ? 0 : client.cpuSeconds / client.wallSeconds },
+      cpu: {
+        server: share(cpus.server),
+        client: share(cpus.client),
+        target: targetSeconds / wallSeconds,
+        load: client === undefined ? 0 : client.cpuSeconds / client.wallSeconds,
+      },
     };
   } finally {
     target.stop();
@@ -102,7 +119,10 @@ const percent = (share: number | undefined) => (share === undefined ? '-' : `${M
 runBench('accuracy', async (workDir, signal) => {
   const cpus = benchCpus();
   process.stdout.write(`benchlab accuracy, ${new Date().toISOString().slice(0, 10)}, ${machineLine()}\n\n`);
-  const peak = () => peakCheck(workDir, signal, cpus, { connections: options.connections, seconds: options['peak-seconds'], rounds: options.rounds }, (text) => process.stdout.write(text));
+  const peak = () =>
+    peakCheck(workDir, signal, cpus, { connections: options.connections, seconds: options['peak-seconds'], rounds: options.rounds }, (text) =>
+      process.stdout.write(text),
+    );
   const runs = (check: 'delay' | 'stall' | 'peak') => options.only === undefined || options.only === check;
 
   // 1. Known delay: the truth is what the target really held each request (it measures itself) plus
@@ -110,7 +130,12 @@ runBench('accuracy', async (workDir, signal) => {
   // Per step, because the get step also holds the TCP handshake of the user's new connection.
   const rows: string[][] = [];
   const notes: string[] = [];
-  for (const [label, rate] of runs('delay') ? ([['low load', 50], ['high load', 1000]] as const) : []) {
+  for (const [label, rate] of runs('delay')
+    ? ([
+        ['low load', 50],
+        ['high load', 1000],
+      ] as const)
+    : []) {
     const zero = await delayRun(0, rate, workDir, `${label.replace(' ', '-')}-rtt`);
     const delayed = await delayRun(options.delay, rate, workDir, label.replace(' ', '-'));
     // The round trip is itself spread: its median goes with the median, its own p99 with the p99.
@@ -121,7 +146,19 @@ runBench('accuracy', async (workDir, signal) => {
       const p50Error = t.p50 - (truth.p50 + roundTrip(step, 'p50'));
       const p99Error = t.p99 - (truth.p99 + roundTrip(step, 'p99'));
       const within = Math.abs(p50Error) <= 1000 && Math.abs(p99Error) <= 1000 ? 'yes' : 'NO';
-      rows.push([label, step, ms(roundTrip(step, 'p50')), ms(roundTrip(step, 'p99')), ms(truth.p50), ms(truth.p99), ms(t.p50), ms(t.p99), ms(p50Error), ms(p99Error), within]);
+      rows.push([
+        label,
+        step,
+        ms(roundTrip(step, 'p50')),
+        ms(roundTrip(step, 'p99')),
+        ms(truth.p50),
+        ms(truth.p99),
+        ms(t.p50),
+        ms(t.p99),
+        ms(p50Error),
+        ms(p99Error),
+        within,
+      ]);
     }
     const loop = delayed.truth.eventLoopDelayUs;
     const { cpu } = delayed;
@@ -132,8 +169,12 @@ runBench('accuracy', async (workDir, signal) => {
     );
   }
   if (runs('delay')) {
-    process.stdout.write(`1. Nominal delay ${options.delay} ms per request; the target measures what it really held; the round trip per step is the client's time beyond the target's at the same rate with no delay (p50 error: client p50 - held p50 - round trip p50; p99 error: the same with the p99s)\n`);
-    process.stdout.write(`${table(['load', 'step', 'round trip p50', 'round trip p99', 'held p50', 'held p99', 'client p50', 'client p99', 'p50 error', 'p99 error', 'within 1 ms'], rows)}\n`);
+    process.stdout.write(
+      `1. Nominal delay ${options.delay} ms per request; the target measures what it really held; the round trip per step is the client's time beyond the target's at the same rate with no delay (p50 error: client p50 - held p50 - round trip p50; p99 error: the same with the p99s)\n`,
+    );
+    process.stdout.write(
+      `${table(['load', 'step', 'round trip p50', 'round trip p99', 'held p50', 'held p99', 'client p50', 'client p99', 'p50 error', 'p99 error', 'within 1 ms'], rows)}\n`,
+    );
     process.stdout.write(`${notes.join('\n')}\n\n`);
   }
   if (runs('stall')) await stallCheck(workDir, cpus);
@@ -144,9 +185,22 @@ runBench('accuracy', async (workDir, signal) => {
 async function stallCheck(workDir: string, cpus: ReturnType<typeof benchCpus>): Promise<void> {
   const stallAtMs = 2000;
   const stalling = await delayTarget({ DELAY_MS: '1', STALL_AT_MS: String(stallAtMs), STALL_MS: String(options.stall) }, cpus.server);
-  const stalled = await load(stalling.url, ['--users', String(200 * options.seconds), '--ramp', String(options.seconds), '--max-active', '5', '--on-saturation', 'wait'], workDir, 'stall', cpus.client);
+  const stalled = await load(
+    stalling.url,
+    ['--users', String(200 * options.seconds), '--ramp', String(options.seconds), '--max-active', '5', '--on-saturation', 'wait'],
+    workDir,
+    'stall',
+    cpus.client,
+  );
   stalling.stop();
-  const stallRows = STEPS.map((step) => [step, ms(stalled.stepTimeUs[step].p50), ms(stalled.stepTimeUs[step].p99), ms(stalled.stepTimeUs[step].max), ms(stalled.serviceTimeUs?.[step].p99 ?? 0), ms(stalled.serviceTimeUs?.[step].max ?? 0)]);
+  const stallRows = STEPS.map((step) => [
+    step,
+    ms(stalled.stepTimeUs[step].p50),
+    ms(stalled.stepTimeUs[step].p99),
+    ms(stalled.stepTimeUs[step].max),
+    ms(stalled.serviceTimeUs?.[step].p99 ?? 0),
+    ms(stalled.serviceTimeUs?.[step].max ?? 0),
+  ]);
   process.stdout.write(`2. A ${options.stall} ms stall ${stallAtMs} ms into the run; 200 users/s, at most 5 in flight, later arrivals wait\n`);
   process.stdout.write(`${table(['step', 'response p50', 'response p99', 'response max', 'service p99', 'service max'], stallRows)}\n`);
   process.stdout.write(`   users that waited for a slot: ${stalled.users.waited ?? 0}; peak in flight ${stalled.users.peakInFlight ?? '-'}\n\n`);

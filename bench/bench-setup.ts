@@ -24,12 +24,21 @@ export function benchCpus(): CpuSplit {
 
 /** "2 × Intel(R) Xeon(R) Processor, Linux 6.1.0 x64, Node v20.20.2". */
 export function machineLine(): string {
-  const model = fs.readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.*)$/m)?.[1]?.trim() ?? os.cpus()[0]?.model ?? 'unknown CPU';
+  const model =
+    fs
+      .readFileSync('/proc/cpuinfo', 'utf8')
+      .match(/^model name\s*:\s*(.*)$/m)?.[1]
+      ?.trim() ??
+    os.cpus()[0]?.model ??
+    'unknown CPU';
   return `${os.availableParallelism()} × ${model}, ${os.type()} ${os.release()} ${os.arch()}, Node ${process.version}`;
 }
 
 /** Whole-number options, each with a default: `--name N`; and `--only NAME` when `only` lists the names it takes. */
-export function integerOptions<K extends string, O extends string = never>(defaults: Record<K, number>, only: readonly O[] = []): Record<K, number> & { only?: O } {
+export function integerOptions<K extends string, O extends string = never>(
+  defaults: Record<K, number>,
+  only: readonly O[] = [],
+): Record<K, number> & { only?: O } {
   const options: Record<string, { type: 'string' }> = Object.fromEntries(Object.keys(defaults).map((name) => [name, { type: 'string' as const }]));
   if (only.length > 0) options['only'] = { type: 'string' };
   try {

@@ -39,7 +39,8 @@ runBench('client-ceiling', async (workDir, signal) => {
       const figure = await tool();
       const nginxCpu = figure.seconds > 0 ? (nginxCpuSeconds(target.process.pid) - nginxBefore) / figure.seconds : 0;
       const known = best.get(figure.tool);
-      if (known === undefined || known.missing !== undefined || figure.requestsPerSecond > known.requestsPerSecond) best.set(figure.tool, { ...figure, nginxCpu });
+      if (known === undefined || known.missing !== undefined || figure.requestsPerSecond > known.requestsPerSecond)
+        best.set(figure.tool, { ...figure, nginxCpu });
       const rate = figure.missing ?? `${formatRate(figure.requestsPerSecond)} req/s`;
       console.log(`  ${figure.tool}: ${rate}`);
     };
@@ -64,7 +65,12 @@ runBench('client-ceiling', async (workDir, signal) => {
       figure.missing === undefined ? `${Math.round((100 * figure.cpuSeconds) / figure.seconds)}%` : '-',
       figure.missing === undefined ? `${Math.round(100 * figure.nginxCpu)}%` : '-',
       figure.missing === undefined && benchlab.missing === undefined ? (benchlab.requestsPerSecond / figure.requestsPerSecond).toFixed(2) : '-',
-      figure.missing ?? (figure.tool === 'benchlab load' ? 'new connection per user, 3 requests' : figure.tool === 'ab' ? 'new connection per request' : 'kept-alive connections'),
+      figure.missing ??
+        (figure.tool === 'benchlab load'
+          ? 'new connection per user, 3 requests'
+          : figure.tool === 'ab'
+            ? 'new connection per request'
+            : 'kept-alive connections'),
     ]);
     console.log(`\n${table(['tool', 'req/s', 'requests', 'seconds', 'errors', 'tool CPU', 'nginx CPU', 'benchlab ÷ tool', 'connections'], rows)}`);
     const ab = best.get('ab');

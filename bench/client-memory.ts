@@ -21,7 +21,9 @@ const GOAL_MB = 200;
 runBench('client-memory', async (workDir) => {
   const cpus = benchCpus();
   console.log(`machine: ${machineLine()}`);
-  console.log(`${options.shards} client processes of ${options.users} users over ${options.ramp} s on CPU ${cpus.client ?? 'any'}, static nginx on CPU ${cpus.server ?? 'any'}`);
+  console.log(
+    `${options.shards} client processes of ${options.users} users over ${options.ramp} s on CPU ${cpus.client ?? 'any'}, static nginx on CPU ${cpus.server ?? 'any'}`,
+  );
   const target = await startStaticTarget(cpus.server !== undefined ? { cpus: cpus.server } : {});
   try {
     const run = { url: target.url, cpus: cpus.client, workDir };
@@ -53,21 +55,36 @@ runBench('client-memory', async (workDir) => {
     // The four shards as four event loops of one process: node's code and built-ins once.
     const total = options.shards * options.users;
     const threaded = await runScenarioClient(run, {
-      users: total, rampSeconds: options.ramp, expectBackend: STATIC_BACKEND, checkOwnPost: false, name: 'threaded-client', threads: options.shards,
+      users: total,
+      rampSeconds: options.ramp,
+      expectBackend: STATIC_BACKEND,
+      checkOwnPost: false,
+      name: 'threaded-client',
+      threads: options.shards,
     });
     const threadedOk = threaded.missing === undefined ? `${threaded.result!.users.ok}/${threaded.result!.users.scheduled}` : threaded.missing;
     console.log(`\nthe ${options.shards} shards as ${options.shards} event loops of one process (benchlab load --threads ${options.shards}):`);
-    console.log(`  users ok ${threadedOk}; peak RSS (VmHWM) ${mb(threaded.peakRssBytes)} MB (private ${mb(threaded.peakAnonBytes)}, file-backed ${mb(threaded.peakFileBytes)}), ${verdict(threaded.peakRssBytes)}`);
+    console.log(
+      `  users ok ${threadedOk}; peak RSS (VmHWM) ${mb(threaded.peakRssBytes)} MB (private ${mb(threaded.peakAnonBytes)}, file-backed ${mb(threaded.peakFileBytes)}), ${verdict(threaded.peakRssBytes)}`,
+    );
 
     // How `benchlab run` carries the same load here: one client process per client CPU.
     const perCore = cpus.client === undefined ? 1 : cpus.client.split(',').length;
     const lab = await Promise.all(
       Array.from({ length: perCore }, (_, i) =>
-        runScenarioClient(run, { users: Math.ceil(total / perCore), rampSeconds: options.ramp, expectBackend: STATIC_BACKEND, checkOwnPost: false, name: `lab-client-${i + 1}` }),
+        runScenarioClient(run, {
+          users: Math.ceil(total / perCore),
+          rampSeconds: options.ramp,
+          expectBackend: STATIC_BACKEND,
+          checkOwnPost: false,
+          name: `lab-client-${i + 1}`,
+        }),
       ),
     );
     const labHwm = lab.reduce((sum, client) => sum + client.peakRssBytes, 0);
-    const labOk = lab.map((client) => (client.missing === undefined ? `${client.result!.users.ok}/${client.result!.users.scheduled}` : client.missing)).join(', ');
+    const labOk = lab
+      .map((client) => (client.missing === undefined ? `${client.result!.users.ok}/${client.result!.users.scheduled}` : client.missing))
+      .join(', ');
     console.log(`\nthe same ${total} users over ${options.ramp} s as benchlab run carries them here, ${perCore} client process(es), one per client CPU:`);
     console.log(`  users ok ${labOk}; sum of VmHWM ${mb(labHwm)} MB, ${verdict(labHwm)}`);
   } finally {

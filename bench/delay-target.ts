@@ -90,7 +90,11 @@ function stats(): string {
     get: summarise(held.get),
     post: summarise(held.post),
     redirect: summarise(held.redirect),
-    eventLoopDelayUs: { p50: Math.round(loopDelay.percentile(50) / 1000), p99: Math.round(loopDelay.percentile(99) / 1000), max: Math.round(loopDelay.max / 1000) },
+    eventLoopDelayUs: {
+      p50: Math.round(loopDelay.percentile(50) / 1000),
+      p99: Math.round(loopDelay.percentile(99) / 1000),
+      max: Math.round(loopDelay.max / 1000),
+    },
   });
 }
 
@@ -106,7 +110,7 @@ function serve(socket: Socket): void {
     pending = undefined;
     let start = 0;
     for (;;) {
-      let frame;
+      let frame: ReturnType<typeof frameRequest>;
       try {
         frame = frameRequest(buffer, start);
       } catch {

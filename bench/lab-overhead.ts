@@ -45,19 +45,25 @@ runBench('lab-overhead', async (workDir, signal) => {
   console.log(`  ready in ${databaseStartSeconds.toFixed(2)} s (data dir initialised, server up, schema reachable)\n`);
   if (signal.aborted) return;
 
-  console.log('each default variant phase by phase (the lab\'s own functions, in the order benchlab run calls them):');
+  console.log("each default variant phase by phase (the lab's own functions, in the order benchlab run calls them):");
   const phases = await timeVariantPhases(workDir, signal, (line) => console.log(`  | ${line}`));
-  const phaseRows = phases.map((p) => [p.variant, p.startSeconds.toFixed(2), p.verifySeconds.toFixed(2), p.checkAndWarmSeconds.toFixed(2), p.stopSeconds.toFixed(2)]);
-  console.log(`${table(['variant', 'start s', 'verify s', `check + warm-up (${RUN_DEFAULTS.warmupUsers} users over ${RUN_DEFAULTS.warmupRampSeconds} s) s`, 'stop s'], phaseRows)}\n`);
+  const phaseRows = phases.map((p) => [
+    p.variant,
+    p.startSeconds.toFixed(2),
+    p.verifySeconds.toFixed(2),
+    p.checkAndWarmSeconds.toFixed(2),
+    p.stopSeconds.toFixed(2),
+  ]);
+  console.log(
+    `${table(['variant', 'start s', 'verify s', `check + warm-up (${RUN_DEFAULTS.warmupUsers} users over ${RUN_DEFAULTS.warmupRampSeconds} s) s`, 'stop s'], phaseRows)}\n`,
+  );
   if (signal.aborted) return;
 
   console.log(`benchlab run --private-db --users ${options['private-db-users']} --ramp 1: how often is a database server started?`);
   const servers = new Set<string>();
   const privateOut = path.join(workDir, 'private-db');
-  const privateRun = await timedLabRun(
-    ['--private-db', '--users', String(options['private-db-users']), '--ramp', '1', '--out', privateOut],
-    '  | ',
-    (labPid) => privateServersOf(labPid, servers),
+  const privateRun = await timedLabRun(['--private-db', '--users', String(options['private-db-users']), '--ramp', '1', '--out', privateOut], '  | ', (labPid) =>
+    privateServersOf(labPid, servers),
   );
   if (privateRun.code !== 0) throw new Error(`benchlab run --private-db exited with ${privateRun.code}`);
   const variantsRun = variantSetups(privateRun, privateOut).length;
@@ -79,7 +85,9 @@ runBench('lab-overhead', async (workDir, signal) => {
   ]);
   console.log(`\n${table(['variant', 'start s', 'verify+check+warm-up s', 'to first user s', 'set-up s', 'measured s'], rows)}`);
   const measured = setups.reduce((sum, s) => sum + s.measuredSeconds, 0);
-  console.log(`\nwhole run: ${run.wallSeconds.toFixed(1)} s, of which measured ${measured.toFixed(1)} s and the lab's own ${(run.wallSeconds - measured).toFixed(1)} s`);
+  console.log(
+    `\nwhole run: ${run.wallSeconds.toFixed(1)} s, of which measured ${measured.toFixed(1)} s and the lab's own ${(run.wallSeconds - measured).toFixed(1)} s`,
+  );
   const worst = Math.max(...setups.map((s) => s.totalSeconds));
   console.log(`goal (set-up under ${SETUP_GOAL_SECONDS} s per variant): ${worst < SETUP_GOAL_SECONDS ? 'met' : 'NOT met'} (worst ${worst.toFixed(2)} s)`);
   console.log(`goal (default run within ${RUN_GOAL_SECONDS / 60} minutes): ${run.wallSeconds <= RUN_GOAL_SECONDS ? 'met' : 'NOT met'}`);

@@ -63,7 +63,17 @@ function missing(tool: string, why: string): ToolFigure {
 }
 
 function figure(tool: string, requests: number, seconds: number, errors: number, exit: PinnedExit): ToolFigure {
-  return { tool, requests, seconds, requestsPerSecond: seconds > 0 ? requests / seconds : 0, errors, cpuSeconds: exit.cpuSeconds, peakRssBytes: exit.peakRssBytes, peakAnonBytes: exit.peakAnonBytes, peakFileBytes: exit.peakFileBytes };
+  return {
+    tool,
+    requests,
+    seconds,
+    requestsPerSecond: seconds > 0 ? requests / seconds : 0,
+    errors,
+    cpuSeconds: exit.cpuSeconds,
+    peakRssBytes: exit.peakRssBytes,
+    peakAnonBytes: exit.peakAnonBytes,
+    peakFileBytes: exit.peakFileBytes,
+  };
 }
 
 export interface ScenarioClientOptions {
@@ -85,9 +95,21 @@ export async function runScenarioClient(run: ToolRun, options: ScenarioClientOpt
   const out = path.join(run.workDir, `${name}.json`);
   fs.rmSync(out, { force: true });
   const args = [
-    cliPath, 'load', '--target', run.url,
-    '--users', String(options.users), '--ramp', String(options.rampSeconds),
-    '--expect-backend', options.expectBackend, '--timeout', '10000', '--quiet', '--out', out,
+    cliPath,
+    'load',
+    '--target',
+    run.url,
+    '--users',
+    String(options.users),
+    '--ramp',
+    String(options.rampSeconds),
+    '--expect-backend',
+    options.expectBackend,
+    '--timeout',
+    '10000',
+    '--quiet',
+    '--out',
+    out,
   ];
   if (!options.checkOwnPost) args.push('--no-check-own-post');
   if (options.threads !== undefined) args.push('--threads', String(options.threads));

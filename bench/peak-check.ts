@@ -113,7 +113,10 @@ function watchServerCore(pids: number[], core: string | undefined): { between(st
       const to = sampleAt(samples, endMs);
       if (from === undefined || to === undefined || to.atMs <= from.atMs) return undefined;
       const total = to.totalTicks - from.totalTicks;
-      return { share: (to.serverTicks - from.serverTicks) / hz / ((to.atMs - from.atMs) / 1000), coreIdle: total > 0 ? (to.idleTicks - from.idleTicks) / total : 0 };
+      return {
+        share: (to.serverTicks - from.serverTicks) / hz / ((to.atMs - from.atMs) / 1000),
+        coreIdle: total > 0 ? (to.idleTicks - from.idleTicks) / total : 0,
+      };
     },
     stop: () => clearInterval(timer),
   };
@@ -167,7 +170,10 @@ export function splitHeads(buffered: string): { heads: string[]; rest: string } 
 
 /** The header names in a request head, lower-cased, without the request line. */
 export function headerNames(head: string): string[] {
-  return head.split('\r\n').slice(1).map((line) => line.slice(0, line.indexOf(':')).trim().toLowerCase());
+  return head
+    .split('\r\n')
+    .slice(1)
+    .map((line) => line.slice(0, line.indexOf(':')).trim().toLowerCase());
 }
 
 // What the capture answers: a small page with a cookie, as a variant would set one, to see whether a tool sends it back.
@@ -208,9 +214,24 @@ async function captureRequests(send: (url: string) => Promise<void>): Promise<Re
 async function runPeakTool(run: ToolRun, name: string, connections: number, seconds: number): Promise<{ result: PeakResult; cpuShare: number }> {
   const out = path.join(run.workDir, `${name}.json`);
   fs.rmSync(out, { force: true });
-  const args = [cliPath, 'load', '--target', run.url, '--mode', 'peak', '--connections', String(connections), '--duration', String(seconds), '--quiet', '--out', out];
+  const args = [
+    cliPath,
+    'load',
+    '--target',
+    run.url,
+    '--mode',
+    'peak',
+    '--connections',
+    String(connections),
+    '--duration',
+    String(seconds),
+    '--quiet',
+    '--out',
+    out,
+  ];
   const exit = await runPinned(name, process.execPath, args, run);
-  if (exit.code !== 0 || !fs.existsSync(out)) throw new Error(`benchlab load --mode peak exited with ${exit.code}: ${exit.output.trim().split('\n').at(-1) ?? ''}`);
+  if (exit.code !== 0 || !fs.existsSync(out))
+    throw new Error(`benchlab load --mode peak exited with ${exit.code}: ${exit.output.trim().split('\n').at(-1) ?? ''}`);
   const result = JSON.parse(fs.readFileSync(out, 'utf8')) as PeakResult;
   // The client's own count covers autocannon's run without node's start-up; the process's as a fallback.
   const cpuShare = result.client !== undefined ? result.client.cpuSeconds / result.client.wallSeconds : exit.cpuSeconds / result.durationSeconds;
@@ -273,18 +294,27 @@ function describeCapture(tool: PeakTool, capture: RequestCapture): string[] {
 
 /** Prints check 3; resolves once every process it started has stopped. */
 export async function peakCheck(workDir: string, signal: AbortSignal, cpus: CpuSplit, options: PeakCheckOptions, write: (text: string) => void): Promise<void> {
-  const loadAverage = () => os.loadavg().map((n) => n.toFixed(2)).join(', ');
-  write(`3. Closed-model GET / peak (benchlab load --mode peak, autocannon inside) against wrk -t1: ${options.connections} kept-alive connections each, ${SERVER_WARMUP_SECONDS} s of server warm-up per variant, ${WARMUP_SECONDS} s warm-up per run, ${options.seconds} s measured, ${options.rounds} interleaved rounds per variant; load average ${loadAverage()}\n`);
+  const loadAverage = () =>
+    os
+      .loadavg()
+      .map((n) => n.toFixed(2))
+      .join(', ');
+  write(
+    `3. Closed-model GET / peak (benchlab load --mode peak, autocannon inside) against wrk -t1: ${options.connections} kept-alive connections each, ${SERVER_WARMUP_SECONDS} s of server warm-up per variant, ${WARMUP_SECONDS} s warm-up per run, ${options.seconds} s measured, ${options.rounds} interleaved rounds per variant; load average ${loadAverage()}\n`,
+  );
 
   // What each tool sends: the same request line and headers, no cookie, connections kept alive.
   const captures = new Map<PeakTool, RequestCapture>();
   for (const tool of TOOLS) {
     signal.throwIfAborted();
-    captures.set(tool, await captureRequests(async (url) => {
-      const run = { url, cpus: cpus.client, workDir };
-      if (tool === 'wrk') await wrkTool(run, 2, CAPTURE_SECONDS);
-      else await runPeakTool(run, 'capture-peak', 2, CAPTURE_SECONDS);
-    }));
+    captures.set(
+      tool,
+      await captureRequests(async (url) => {
+        const run = { url, cpus: cpus.client, workDir };
+        if (tool === 'wrk') await wrkTool(run, 2, CAPTURE_SECONDS);
+        else await runPeakTool(run, 'capture-peak', 2, CAPTURE_SECONDS);
+      }),
+    );
   }
   write('   What each tool sends (captured, 2 connections, 1 s):\n');
   for (const [tool, capture] of captures) write(`${describeCapture(tool, capture).join('\n')}\n`);
@@ -294,7 +324,9 @@ export async function peakCheck(workDir: string, signal: AbortSignal, cpus: CpuS
   const sameLine = lines.every((l) => l.size === 1) && [...lines[0]!][0] === [...lines[1]!][0];
   const cookies = [...captures.values()].some((c) => [...c.heads.keys()].some((h) => headerNames(h).includes('cookie')));
   const keptAlive = [...captures.values()].every((c) => c.requests > c.connections * 10);
-  write(`   same request line: ${sameLine ? 'yes' : 'NO'}; cookie sent back: ${cookies ? 'YES' : 'never'}; connections kept alive: ${keptAlive ? 'yes' : 'NO'}; headers only benchlab peak sends: ${only(names[0]!, names[1]!).join(', ') || 'none'}; only wrk: ${only(names[1]!, names[0]!).join(', ') || 'none'}\n\n`);
+  write(
+    `   same request line: ${sameLine ? 'yes' : 'NO'}; cookie sent back: ${cookies ? 'YES' : 'never'}; connections kept alive: ${keptAlive ? 'yes' : 'NO'}; headers only benchlab peak sends: ${only(names[0]!, names[1]!).join(', ') || 'none'}; only wrk: ${only(names[1]!, names[0]!).join(', ') || 'none'}\n\n`,
+  );
 
   // The tools' own ceilings: static nginx on the server core, one run each.
   const ceilings: string[][] = [];
@@ -308,13 +340,19 @@ export async function peakCheck(workDir: string, signal: AbortSignal, cpus: CpuS
   } finally {
     await target.stop();
   }
-  write(`   The tools' own ceilings (static nginx from memory, not the 10% check; each far above any variant's GET / ceiling, so the client is not the limit):\n`);
+  write(
+    `   The tools' own ceilings (static nginx from memory, not the 10% check; each far above any variant's GET / ceiling, so the client is not the limit):\n`,
+  );
   write(`${table(['tool', 'req/s', 'errors', 'tool CPU'], ceilings).replace(/^/gm, '   ')}\n\n`);
 
   // The check: a real variant behind nginx with MariaDB, its page filled with 20 entries.
   // A private MariaDB, pinned with the app and nginx: the whole server side on its core, and the
   // client's core holds the client alone (a shared, unpinned database would run on either).
-  const runOptions = runOptionsFrom({ privateDb: true, ...(cpus.server === undefined ? { pin: false } : { serverCpus: cpus.server, clientCpus: cpus.client }) }, {}, os.availableParallelism());
+  const runOptions = runOptionsFrom(
+    { privateDb: true, ...(cpus.server === undefined ? { pin: false } : { serverCpus: cpus.server, clientCpus: cpus.client }) },
+    {},
+    os.availableParallelism(),
+  );
   const database = await openDatabase(runOptions, () => {});
   const roundRows: string[][] = [];
   const summary: string[][] = [];
@@ -335,7 +373,10 @@ export async function peakCheck(workDir: string, signal: AbortSignal, cpus: CpuS
       const pids = processTree([stack.app.pid, ...stack.nginx.pids(), ...database.pids()]);
       const observed: Observed = { accessLog: stack.nginx.accessLog, server: watchServerCore(pids, cpus.server) };
       try {
-        const filled = await runLoad({ target: stack.target, users: PAGE_ENTRIES, rampSeconds: 0, timeoutMs: 10_000, arrival: 'uniform', expectBackend: name, runTag: 'peak' }, { signal });
+        const filled = await runLoad(
+          { target: stack.target, users: PAGE_ENTRIES, rampSeconds: 0, timeoutMs: 10_000, arrival: 'uniform', expectBackend: name, runTag: 'peak' },
+          { signal },
+        );
         if (filled.users.ok !== PAGE_ENTRIES) throw new Error(`${name}: filling the page failed: ${JSON.stringify(filled.errors)}`);
         const run = { url: stack.target, cpus: cpus.client, workDir: dir };
         // The server's own warm-up, uncounted: in the first round its workers' code was still cold.
@@ -346,8 +387,16 @@ export async function peakCheck(workDir: string, signal: AbortSignal, cpus: CpuS
             const r = await measure(tool, run, observed, options, `${tool.replace(' ', '-')}-${round}`);
             runs.push({ ...r, round });
             roundRows.push([
-              name, String(round), tool, formatRate(r.requestsPerSecond), String(r.errors), String(r.nginx.cutAtEnd), String(r.nginx.other),
-              percent(r.cpuShare), r.server ? percent(r.server.share) : '-', r.server ? percent(r.server.coreIdle) : '-',
+              name,
+              String(round),
+              tool,
+              formatRate(r.requestsPerSecond),
+              String(r.errors),
+              String(r.nginx.cutAtEnd),
+              String(r.nginx.other),
+              percent(r.cpuShare),
+              r.server ? percent(r.server.share) : '-',
+              r.server ? percent(r.server.coreIdle) : '-',
             ]);
           }
         }
@@ -361,14 +410,31 @@ export async function peakCheck(workDir: string, signal: AbortSignal, cpus: CpuS
         const rates = runs.filter((r) => r.tool === tool).map((r) => r.requestsPerSecond);
         return `${formatRate(Math.min(...rates))}–${formatRate(Math.max(...rates))}`;
       };
-      summary.push([name, formatRate(agreement.peakMedian), spread('benchlab peak'), formatRate(agreement.wrkMedian), spread('wrk'), agreement.ratio.toFixed(3), agreement.pairedRatio.toFixed(3), agreement.met ? 'met' : 'NOT MET']);
+      summary.push([
+        name,
+        formatRate(agreement.peakMedian),
+        spread('benchlab peak'),
+        formatRate(agreement.wrkMedian),
+        spread('wrk'),
+        agreement.ratio.toFixed(3),
+        agreement.pairedRatio.toFixed(3),
+        agreement.met ? 'met' : 'NOT MET',
+      ]);
     }
   } finally {
     await database.stop();
   }
-  write(`   Against the variants' nginx (server and nginx on CPU ${cpus.server ?? 'any'}, tools on CPU ${cpus.client ?? 'any'}, page of ${PAGE_ENTRIES} entries), round by round:\n`);
-  write(`${table(['variant', 'round', 'tool', 'req/s', 'errors', 'nginx 499', 'nginx other', 'tool CPU', 'server CPU', 'server core idle'], roundRows).replace(/^/gm, '   ')}\n`);
-  write('   errors: socket errors, timeouts and non-2xx as the tool counts them; nginx 499: requests in flight when the tool closed its connections at the end (of the warm-up too); nginx other: anything but a 200 to a cookie-less GET /; server CPU: app, nginx and MariaDB over the measured window, as a share of their core\n\n');
-  write(`${table(['variant', 'peak median', 'peak range', 'wrk median', 'wrk range', 'ratio of medians', 'median of round ratios', 'within 10%'], summary).replace(/^/gm, '   ')}\n`);
+  write(
+    `   Against the variants' nginx (server and nginx on CPU ${cpus.server ?? 'any'}, tools on CPU ${cpus.client ?? 'any'}, page of ${PAGE_ENTRIES} entries), round by round:\n`,
+  );
+  write(
+    `${table(['variant', 'round', 'tool', 'req/s', 'errors', 'nginx 499', 'nginx other', 'tool CPU', 'server CPU', 'server core idle'], roundRows).replace(/^/gm, '   ')}\n`,
+  );
+  write(
+    '   errors: socket errors, timeouts and non-2xx as the tool counts them; nginx 499: requests in flight when the tool closed its connections at the end (of the warm-up too); nginx other: anything but a 200 to a cookie-less GET /; server CPU: app, nginx and MariaDB over the measured window, as a share of their core\n\n',
+  );
+  write(
+    `${table(['variant', 'peak median', 'peak range', 'wrk median', 'wrk range', 'ratio of medians', 'median of round ratios', 'within 10%'], summary).replace(/^/gm, '   ')}\n`,
+  );
   write(`   within 10% of wrk: ${allMet ? 'met' : 'NOT MET'} (load average ${loadAverage()})\n`);
 }

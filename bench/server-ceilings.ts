@@ -40,10 +40,17 @@ runBench('server-ceilings', async (workDir, signal) => {
   const log = (line: string) => console.log(`  ${line}`);
   console.log(`machine: ${machineLine()}`);
   console.log(
-    `servers, nginx and a private MariaDB on CPU ${cpus.server ?? 'any'}, autocannon (${options.connections} connections, ${options.warmup} s warm-up, ${options.seconds} s measured) on CPU ${cpus.client ?? 'any'}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(', ')}\n`,
+    `servers, nginx and a private MariaDB on CPU ${cpus.server ?? 'any'}, autocannon (${options.connections} connections, ${options.warmup} s warm-up, ${options.seconds} s measured) on CPU ${cpus.client ?? 'any'}; load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(', ')}\n`,
   );
   // The whole server side on its core, the client's core for the client alone (a shared, unpinned database would run on either).
-  const runOptions = runOptionsFrom({ privateDb: true, ...(cpus.server === undefined ? { pin: false } : { serverCpus: cpus.server, clientCpus: cpus.client }) }, {}, os.availableParallelism());
+  const runOptions = runOptionsFrom(
+    { privateDb: true, ...(cpus.server === undefined ? { pin: false } : { serverCpus: cpus.server, clientCpus: cpus.client }) },
+    {},
+    os.availableParallelism(),
+  );
 
   const target = await startStaticTarget(cpus.server !== undefined ? { cpus: cpus.server } : {});
   const statics: ToolFigure[] = [];
@@ -74,7 +81,10 @@ runBench('server-ceilings', async (workDir, signal) => {
       fs.mkdirSync(variantDir, { recursive: true });
       const stack = await startVariantStack(variant, stackOptionsOf(runOptions, database, variantDir));
       try {
-        const filled = await runLoad({ target: stack.target, users: PAGE_ENTRIES, rampSeconds: 0, timeoutMs: 10_000, arrival: 'uniform', expectBackend: variant.name, runTag: 'ceiling' }, { signal });
+        const filled = await runLoad(
+          { target: stack.target, users: PAGE_ENTRIES, rampSeconds: 0, timeoutMs: 10_000, arrival: 'uniform', expectBackend: variant.name, runTag: 'ceiling' },
+          { signal },
+        );
         if (filled.users.ok !== PAGE_ENTRIES) throw new Error(`${variant.name}: filling the page failed: ${JSON.stringify(filled.errors)}`);
         const figure = await ceiling({ url: stack.target, cpus: cpus.client, workDir: variantDir }, variant.name, options.warmup);
         figures.push({ figure, workers: stack.workers });
@@ -87,12 +97,14 @@ runBench('server-ceilings', async (workDir, signal) => {
     await database.stop();
   }
 
-  const rows = [...statics.map((figure) => ({ figure, workers: '-' })), ...figures.map((f) => ({ figure: f.figure, workers: String(f.workers) }))].map(({ figure, workers }) => [
-    figure.tool,
-    workers,
-    figure.missing === undefined ? formatRate(figure.requestsPerSecond) : '-',
-    String(figure.errors),
-    figure.missing === undefined && staticCeiling > 0 ? (figure.requestsPerSecond / staticCeiling).toFixed(3) : '-',
-  ]);
+  const rows = [...statics.map((figure) => ({ figure, workers: '-' })), ...figures.map((f) => ({ figure: f.figure, workers: String(f.workers) }))].map(
+    ({ figure, workers }) => [
+      figure.tool,
+      workers,
+      figure.missing === undefined ? formatRate(figure.requestsPerSecond) : '-',
+      String(figure.errors),
+      figure.missing === undefined && staticCeiling > 0 ? (figure.requestsPerSecond / staticCeiling).toFixed(3) : '-',
+    ],
+  );
   console.log(`\n${table(['server', 'workers', 'GET / req/s', 'errors', '÷ nginx static (best tool)'], rows)}`);
 });

@@ -97,16 +97,19 @@ export async function startStaticTarget(options: StaticTargetOptions = {}): Prom
       logFile: paths.outputLog,
     });
     const url = `http://127.0.0.1:${port}`;
-    await waitFor(async () => {
-      const res = await fetch(`${url}/`, { signal: AbortSignal.timeout(1000) });
-      await res.arrayBuffer();
-      return res.status === 200;
-    }, {
-      timeoutMs: READY_TIMEOUT_MS,
-      intervalMs: 50,
-      what: `static nginx on ${url}`,
-      process: nginx,
-    });
+    await waitFor(
+      async () => {
+        const res = await fetch(`${url}/`, { signal: AbortSignal.timeout(1000) });
+        await res.arrayBuffer();
+        return res.status === 200;
+      },
+      {
+        timeoutMs: READY_TIMEOUT_MS,
+        intervalMs: 50,
+        what: `static nginx on ${url}`,
+        process: nginx,
+      },
+    );
     const running = nginx;
     let stopping: Promise<void> | undefined;
     return {

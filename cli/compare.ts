@@ -27,7 +27,10 @@ export function comparePaths(dirB: string, out: string | undefined): { htmlPath:
 
 export async function compareCommand(dirA: string, dirB: string, raw: RawCompareOptions): Promise<void> {
   const paths = comparePaths(path.resolve(dirB), raw.out);
-  const [{ compareRuns }, { compareHtml, compareMarkdown, compareText }] = await Promise.all([import('../report/compare.js'), import('../report/compare-report.js')]);
+  const [{ compareRuns }, { compareHtml, compareMarkdown, compareText }] = await Promise.all([
+    import('../report/compare.js'),
+    import('../report/compare-report.js'),
+  ]);
   const a = await loaded(dirA);
   const b = await loaded(dirB);
   const comparison = compareRuns(a.results, b.results);

@@ -78,11 +78,18 @@ async function peakCommand(raw: RawLoadCommandOptions, closed: ClosedModel): Pro
   const target = validateLoadOptions({ target: raw.target }).target;
   // Loaded only here: autocannon would add ~18 MB to every scenario client process.
   const { runPeak } = await import('../client/peak.js');
-  const result = await runPeak(target, closed.connections, closed.durationSeconds, raw.timeout !== undefined ? parseInteger('--timeout', raw.timeout, 1, 600_000) : 10_000);
+  const result = await runPeak(
+    target,
+    closed.connections,
+    closed.durationSeconds,
+    raw.timeout !== undefined ? parseInteger('--timeout', raw.timeout, 1, 600_000) : 10_000,
+  );
   if (raw.out !== undefined) fs.writeFileSync(resultFile(raw.out), `${JSON.stringify(result, null, 2)}\n`);
   if (raw.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   else if (!raw.quiet) {
-    process.stdout.write(`GET / peak: ${result.requestsPerSecond.toFixed(0)} req/s over ${result.connections} connections, p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, non-2xx ${result.non2xx}, errors ${result.errors}\n`);
+    process.stdout.write(
+      `GET / peak: ${result.requestsPerSecond.toFixed(0)} req/s over ${result.connections} connections, p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, non-2xx ${result.non2xx}, errors ${result.errors}\n`,
+    );
   }
 }
 
@@ -181,7 +188,6 @@ export async function loadCommand(raw: RawLoadCommandOptions): Promise<void> {
   }
 }
 
-
 export function defineLoad(program: Command): Command {
   const command = program
     .command('load')
@@ -194,12 +200,18 @@ export function defineLoad(program: Command): Command {
     .option('--no-check-own-post', "do not check that the last page shows the user's own post")
     .option('--label <name>', withDefault('name of what is measured, written into the result', 'the target'))
     .option('--shard <k/n>', 'run only every n-th user of the schedule, starting at k (one of n client processes)')
-    .option('--threads <n>', withDefault("share this client's users between n event loops (worker threads) of this one process, merged exactly", LOAD_DEFAULTS.threads))
+    .option(
+      '--threads <n>',
+      withDefault("share this client's users between n event loops (worker threads) of this one process, merged exactly", LOAD_DEFAULTS.threads),
+    )
     .option('--run-tag <tag>', withDefault('makes every posted text unique to this run', 'random'))
     .option('--out <path>', 'write the result JSON to this file, or into this directory (ending in /) as shard-<host>-<pid>.json')
     .option('--start-at <time>', withDefault('start the schedule at this ISO 8601 time or epoch ms, shared by several clients', '$BENCHLAB_START_AT, else now'))
     .option('--wait-for-target <seconds>', "first wait up to this long for the target's /healthz to answer 200")
-    .option('--warmup-users <n>', withDefault(`uncounted users first, over ${RUN_DEFAULTS.warmupRampSeconds} s, as benchlab run warms a variant up`, LOAD_DEFAULTS.warmupUsers))
+    .option(
+      '--warmup-users <n>',
+      withDefault(`uncounted users first, over ${RUN_DEFAULTS.warmupRampSeconds} s, as benchlab run warms a variant up`, LOAD_DEFAULTS.warmupUsers),
+    )
     .option('--meta <key=value>', 'record this fact in the result (repeatable)', (pair: string, all: string[]) => [...all, pair], [] as string[])
     .option('--progress-file <path>', 'replace this file with the live counts as JSON each second (for a lab watching the run)')
     .option('--json', 'print the result JSON instead of the table')

@@ -31,7 +31,11 @@ function shardFiles(inputs: readonly string[], outFile: string | undefined): str
       throw new LabError('BL_ERR_USAGE', `no such file or directory: ${input}`);
     }
     const found = stat.isDirectory()
-      ? fs.readdirSync(input).filter((name) => name.endsWith('.json')).sort().map((name) => path.join(input, name))
+      ? fs
+          .readdirSync(input)
+          .filter((name) => name.endsWith('.json'))
+          .sort()
+          .map((name) => path.join(input, name))
       : [input];
     for (const file of found) if (path.resolve(file) !== outFile) files.add(path.resolve(file));
   }
@@ -40,9 +44,23 @@ function shardFiles(inputs: readonly string[], outFile: string | undefined): str
 }
 
 const REQUIRED_PATHS = [
-  'variant', 'target', 'startedAt', 'durationSeconds', 'options.users', 'users.scheduled', 'errors',
-  'sessionTimeUs.histogram', 'stepTimeUs.get.histogram', 'stepTimeUs.post.histogram', 'stepTimeUs.redirect.histogram',
-  'latenessUs.histogram', 'requests.byStatus', 'posts.acceptedMarkers', 'backends', 'workers', 'timeline',
+  'variant',
+  'target',
+  'startedAt',
+  'durationSeconds',
+  'options.users',
+  'users.scheduled',
+  'errors',
+  'sessionTimeUs.histogram',
+  'stepTimeUs.get.histogram',
+  'stepTimeUs.post.histogram',
+  'stepTimeUs.redirect.histogram',
+  'latenessUs.histogram',
+  'requests.byStatus',
+  'posts.acceptedMarkers',
+  'backends',
+  'workers',
+  'timeline',
 ];
 
 function readShard(file: string): Shard {
@@ -52,7 +70,9 @@ function readShard(file: string): Shard {
   } catch (error) {
     throw new LabError('BL_ERR_USAGE', `cannot read ${file}: ${(error as Error).message}`);
   }
-  const missing = REQUIRED_PATHS.find((field) => field.split('.').reduce<unknown>((at, key) => (at as Record<string, unknown> | null)?.[key], parsed) === undefined);
+  const missing = REQUIRED_PATHS.find(
+    (field) => field.split('.').reduce<unknown>((at, key) => (at as Record<string, unknown> | null)?.[key], parsed) === undefined,
+  );
   if (missing !== undefined) throw new LabError('BL_ERR_USAGE', `${file} is not a benchlab load result (it has no ${missing})`);
   return { source: file, result: parsed as LoadResult };
 }

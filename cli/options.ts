@@ -39,8 +39,15 @@ export function arrivalOptions(command: Command, defaults: ArrivalDefaults, mode
     .addOption(new Option('--arrival <model>', withDefault('arrival schedule', RUN_DEFAULTS.arrival)).choices(['uniform', 'poisson']))
     .option('--stages <list>', 'arrival-rate stages instead of --users/--ramp: 10s:20,30s:100,10s:0 ramps to 20 users/s over 10 s, …')
     .option('--max-active <n>', 'at most n users in flight; see --on-saturation')
-    .addOption(new Option('--on-saturation <what>', withDefault('at --max-active, an arrival waits for a slot (its wait counts in its time) or is dropped', 'wait')).choices(['wait', 'drop']))
-    .addOption(new Option('--mode <model>', withDefault(`open: users arrive on a schedule; ${modes.join(', ')}: see the docs`, 'open')).choices(['open', ...modes]))
+    .addOption(
+      new Option(
+        '--on-saturation <what>',
+        withDefault('at --max-active, an arrival waits for a slot (its wait counts in its time) or is dropped', 'wait'),
+      ).choices(['wait', 'drop']),
+    )
+    .addOption(
+      new Option('--mode <model>', withDefault(`open: users arrive on a schedule; ${modes.join(', ')}: see the docs`, 'open')).choices(['open', ...modes]),
+    )
     .option('--connections <n>', withDefault('users kept busy in a closed mode', CLOSED_DEFAULTS.connections))
     .option('--duration <seconds>', withDefault('how long a closed mode runs', CLOSED_DEFAULTS.durationSeconds));
 }

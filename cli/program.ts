@@ -22,4 +22,3 @@ export function benchlabProgram(): Command {
   }
   return program;
 }
-

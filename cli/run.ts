@@ -6,15 +6,21 @@ import { action } from './action.js';
 import { arrivalOptions, resultsOptions, serverSideOptions, withDefault } from './options.js';
 
 export async function runCommand(raw: RawRunOptions): Promise<void> {
-  const [{ runOptionsFrom }, { runLab }, { abortOnSignals }, { phaseReporter, reporterMode }, { summaryTable }, { formatBreach, THRESHOLD_EXIT_CODE, thresholdBreaches }] =
-    await Promise.all([
-      import('../lab/run-options.js'),
-      import('../lab/run.js'),
-      import('../lab/interrupt.js'),
-      import('../lab/progress/phase-reporter.js'),
-      import('../report/summary-table.js'),
-      import('../lab/thresholds.js'),
-    ]);
+  const [
+    { runOptionsFrom },
+    { runLab },
+    { abortOnSignals },
+    { phaseReporter, reporterMode },
+    { summaryTable },
+    { formatBreach, THRESHOLD_EXIT_CODE, thresholdBreaches },
+  ] = await Promise.all([
+    import('../lab/run-options.js'),
+    import('../lab/run.js'),
+    import('../lab/interrupt.js'),
+    import('../lab/progress/phase-reporter.js'),
+    import('../report/summary-table.js'),
+    import('../lab/thresholds.js'),
+  ]);
   const options = runOptionsFrom(raw);
   const interrupt = abortOnSignals();
   const reporter = phaseReporter(process.stderr, reporterMode(options, process.stderr.isTTY === true));
@@ -32,7 +38,8 @@ export async function runCommand(raw: RawRunOptions): Promise<void> {
       process.stdout.write(`results: ${lab.outDir}\n`);
     }
     for (const r of lab.results) {
-      if (r.validity && !r.validity.valid) process.stderr.write(`benchlab: ${r.variant}: invalid run, the client was saturated: ${r.validity.reasons.join('; ')}\n`);
+      if (r.validity && !r.validity.valid)
+        process.stderr.write(`benchlab: ${r.variant}: invalid run, the client was saturated: ${r.validity.reasons.join('; ')}\n`);
     }
     for (const skipped of lab.run.notMeasured ?? []) {
       process.stderr.write(`benchlab: not measured: ${skipped.variant}: ${skipped.reason}\n`);
@@ -62,7 +69,10 @@ export function defineRun(program: Command): Command {
     .option('--max-lateness <ms>', withDefault('client lateness p99 above which a run is flagged invalid', RUN_DEFAULTS.maxLatenessMs))
     .option('--repeat <n>', withDefault('run every variant n times, in a shuffled order each round', RUN_DEFAULTS.repeat))
     .option('--warmup-users <n>', withDefault('uncounted users before each measurement', RUN_DEFAULTS.warmupUsers))
-    .option('--fault <list>', 'inject faults into each measured window: kill-worker@T, restart-db@T (with --private-db), reload-nginx@T, stop-app@T; T in seconds from its start, comma separated')
+    .option(
+      '--fault <list>',
+      'inject faults into each measured window: kill-worker@T, restart-db@T (with --private-db), reload-nginx@T, stop-app@T; T in seconds from its start, comma separated',
+    )
     .option('--fail-on <limits>', 'exit 99 when a variant breaks one, e.g. "errors>1%,p99>800ms,integrity" (p50|p90|p99|p999|max in ms or s)')
     .action(action(runCommand));
 }

@@ -64,7 +64,11 @@ export async function verifyCommand(raw: RawVerifyOptions): Promise<void> {
     let verifications: Verification[];
     if (raw.target) {
       if (!/^https?:\/\/[^/]+\/?$/.test(raw.target)) throw optionError('--target', `must be a base URL like http://127.0.0.1:8080 (got "${raw.target}")`);
-      const findings = await runConformance({ target: raw.target, tag: randomBytes(3).toString('hex'), ...(raw.expectBackend ? { expectBackend: raw.expectBackend } : {}) });
+      const findings = await runConformance({
+        target: raw.target,
+        tag: randomBytes(3).toString('hex'),
+        ...(raw.expectBackend ? { expectBackend: raw.expectBackend } : {}),
+      });
       verifications = [verificationOf(raw.target, raw.expectBackend ?? raw.target, findings)];
     } else {
       verifications = await verifyVariants(raw, log);

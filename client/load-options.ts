@@ -40,7 +40,6 @@ const SHARD = /^(\d+)\/(\d+)$/;
 /** Event loops one client process may run (`benchlab load --threads`). */
 export const MAX_THREADS = 64;
 
-
 /** The command-line spelling of each option, used in every message about it. */
 export const loadOptionFlags: Readonly<Record<keyof LoadOptions, string>> = {
   target: '--target',

@@ -50,7 +50,8 @@ export function threadOptions(options: LoadOptions, threads: number, j: number):
 
 /** Refuses a thread count that would leave a thread without users. */
 export function checkThreads(options: LoadOptions, threads: number): void {
-  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) throw optionError('--threads', `must be an integer from 1 to ${MAX_THREADS} (got ${threads})`);
+  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS)
+    throw optionError('--threads', `must be an integer from 1 to ${MAX_THREADS} (got ${threads})`);
   const users = options.closed ? options.closed.connections : scheduledUsers(options);
   if (users < threads) {
     const what = options.closed ? `--connections ${users}` : `this client's ${users} users`;
@@ -109,14 +110,16 @@ export function startLoadThreads(options: LoadOptions, threads: number, progress
   async function run(hooks: LoadHooks): Promise<WatchedLoad> {
     await ready;
     const latest: (LoadProgress | undefined)[] = workers.map(() => undefined);
-    workers.forEach((worker, j) =>
+    workers.forEach((worker, j) => {
       worker.on('message', (m: FromThread) => {
         if (m.type !== 'progress') return;
         latest[j] = m.progress;
         hooks.onProgress?.(combined(latest));
-      }),
-    );
-    const abort = () => workers.forEach((worker) => worker.postMessage({ type: 'abort' } satisfies ToThread));
+      });
+    });
+    const abort = () => {
+      for (const worker of workers) worker.postMessage({ type: 'abort' } satisfies ToThread);
+    };
     if (hooks.signal?.aborted) throw hooks.signal.reason;
     hooks.signal?.addEventListener('abort', abort, { once: true });
     try {

@@ -127,7 +127,12 @@ function mergedClient(results: readonly LoadResult[]): Pick<LoadResult, 'client'
  * shard had its share); everything else must agree.
  */
 function mergedOptions(shards: readonly Shard[]): LoadResult['options'] {
-  const { maxActive: cap, connections: pool, users: _users, ...shared } = common(shards, 'load options', (r) => ({
+  const {
+    maxActive: cap,
+    connections: pool,
+    users: _users,
+    ...shared
+  } = common(shards, 'load options', (r) => ({
     ...r.options,
     users: 0,
     ...(r.options.maxActive !== undefined ? { maxActive: 0 } : {}),
@@ -174,7 +179,12 @@ export function mergeLoadResults(shards: readonly Shard[]): LoadResult {
     sessionTimeUs: mergedSummary(results.map((r) => r.sessionTimeUs)),
     stepTimeUs: Object.fromEntries(STEPS.map((step) => [step, mergedSummary(results.map((r) => r.stepTimeUs[step]))])) as Record<StepName, TimeSummary>,
     ...(results.every((r) => r.serviceTimeUs)
-      ? { serviceTimeUs: Object.fromEntries(STEPS.map((step) => [step, mergedSummary(results.map((r) => r.serviceTimeUs![step]))])) as Record<StepName, TimeSummary> }
+      ? {
+          serviceTimeUs: Object.fromEntries(STEPS.map((step) => [step, mergedSummary(results.map((r) => r.serviceTimeUs![step]))])) as Record<
+            StepName,
+            TimeSummary
+          >,
+        }
       : {}),
     latenessUs: mergedSummary(results.map((r) => r.latenessUs)),
     requests: { total: total(shards, (r) => r.requests.total), byStatus: addCounts(results.map((r) => r.requests.byStatus)) },

@@ -27,8 +27,13 @@ const autocannon = require('autocannon') as (options: Record<string, unknown>) =
  */
 export const PEAK_WARMUP_SECONDS = 1;
 
-
-export async function runPeak(target: string, connections: number, durationSeconds: number, timeoutMs: number, warmupSeconds = PEAK_WARMUP_SECONDS): Promise<PeakResult> {
+export async function runPeak(
+  target: string,
+  connections: number,
+  durationSeconds: number,
+  timeoutMs: number,
+  warmupSeconds = PEAK_WARMUP_SECONDS,
+): Promise<PeakResult> {
   if (warmupSeconds > 0) await autocannon({ url: target, connections, duration: warmupSeconds, timeout: Math.ceil(timeoutMs / 1000) });
   const cpuBefore = process.cpuUsage();
   const wallBefore = performance.now();

@@ -58,7 +58,8 @@ const KEEP_ALIVE = Buffer.from('keep-alive');
  * when it is not an HTTP/1.x response head; wanted headers of a final (non-1xx) answer go to `sink`.
  */
 export function readResponseHead(head: Buffer, start: number, end: number, facts: HeadFacts, sink: HeaderSink): number {
-  if (end - start < STATUS_LINE_MIN_BYTES || head[start] !== 0x48 || head[start + 5] !== 0x31 || head[start + 6] !== 0x2e || head[start + 8] !== SPACE) return -1;
+  if (end - start < STATUS_LINE_MIN_BYTES || head[start] !== 0x48 || head[start + 5] !== 0x31 || head[start + 6] !== 0x2e || head[start + 8] !== SPACE)
+    return -1;
   if (end - start > STATUS_LINE_MIN_BYTES && head[start + 12] !== SPACE && head[start + 12] !== CR) return -1;
   const minor = head[start + 7]! - 0x30;
   const status = digit(head[start + 9]!) * 100 + digit(head[start + 10]!) * 10 + digit(head[start + 11]!);

@@ -4,10 +4,9 @@
 // stream, promise or header object (bench/README.md tells why undici was replaced here).
 import { classifyError, ScenarioCheckError } from './error-class.js';
 import type { ErrorClass } from './error-class.js';
-import { escapeHtml } from '../common/html-escape.js';
 import type { LoadTally } from './load-tally.js';
 import { countEntries, findCsrfToken } from './page-scan.js';
-import { postMarker } from './post-marker.js';
+import { postMarker, shownPostMarker } from './post-marker.js';
 import { csrfCookieValue } from './raw-headers.js';
 import { getRequest, postRequest } from './request-text.js';
 import type { RequestTarget } from './request-text.js';
@@ -211,7 +210,7 @@ export class ScenarioUser implements ResponseHandler, ConnectionOwner {
     const { context } = this;
     if (context.checkOwnPost) {
       const page = this.page();
-      if (!page.includes(Buffer.from(escapeHtml(this.marker)))) {
+      if (!page.includes(Buffer.from(shownPostMarker(context.runTag, this.index)))) {
         if (countEntries(page, PAGE_ENTRIES) < PAGE_ENTRIES) {
           return this.fail(new ScenarioCheckError('content', 'the page shows neither the own post nor a full list'), nowMs);
         }

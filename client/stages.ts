@@ -7,7 +7,6 @@ import type { Stage } from '../common/result.js';
 
 export type { Stage };
 
-
 const US_PER_SECOND = 1_000_000;
 const STAGE = /^(\d+(?:\.\d+)?)(ms|s|m)?:(\d+(?:\.\d+)?)$/;
 const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60 };
@@ -21,7 +20,8 @@ export function parseStages(text: string): Stage[] {
     if (!match) throw optionError('--stages', `must be a list of DURATION:RATE like 10s:20,30s:100,10s:0 (got "${part.trim()}")`);
     const durationSeconds = Number(match[1]) * UNIT_SECONDS[match[2] ?? 's']!;
     const targetRate = Number(match[3]);
-    if (durationSeconds <= 0 || durationSeconds > MAX_STAGE_SECONDS) throw optionError('--stages', `has a stage of ${part.trim()}: durations must be above 0 and at most a day`);
+    if (durationSeconds <= 0 || durationSeconds > MAX_STAGE_SECONDS)
+      throw optionError('--stages', `has a stage of ${part.trim()}: durations must be above 0 and at most a day`);
     if (targetRate > MAX_RATE) throw optionError('--stages', `has a rate above ${MAX_RATE} users/s in "${part.trim()}"`);
     stages.push({ durationSeconds, targetRate });
   }
@@ -90,7 +90,11 @@ export function stagedSchedule(stages: readonly Stage[], arrival: ArrivalModel, 
     for (let i = 0; i < Math.floor(total); i++) points.push(i);
   } else {
     const random = seededRandom(seed);
-    for (let e = -Math.log(1 - random()); e < total; e += -Math.log(1 - random())) points.push(e);
+    let e = -Math.log(1 - random());
+    while (e < total) {
+      points.push(e);
+      e -= Math.log(1 - random());
+    }
   }
   const offsets = new Float64Array(points.length);
   for (let i = 0; i < points.length; i++) offsets[i] = Math.round(timeOfArrival(segments, points[i]!) * US_PER_SECOND);

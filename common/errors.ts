@@ -24,5 +24,4 @@ export class LabError extends Error {
   }
 }
 
-export const optionError = (option: string, why: string): LabError =>
-  new LabError('BL_ERR_OPTION', `option ${option} ${why}`);
+export const optionError = (option: string, why: string): LabError => new LabError('BL_ERR_OPTION', `option ${option} ${why}`);

@@ -40,7 +40,13 @@ export function arrivalModel<M extends string>(raw: RawArrivalOptions, closedMod
     }
     return { mode, closed: undefined };
   }
-  for (const [flag, value] of [['--users', raw.users], ['--ramp', raw.ramp], ['--stages', raw.stages], ['--max-active', raw.maxActive], ['--shard', raw.shard]] as const) {
+  for (const [flag, value] of [
+    ['--users', raw.users],
+    ['--ramp', raw.ramp],
+    ['--stages', raw.stages],
+    ['--max-active', raw.maxActive],
+    ['--shard', raw.shard],
+  ] as const) {
     if (value !== undefined) throw optionError(flag, `does not apply to --mode ${mode}, which keeps --connections users busy for --duration`);
   }
   return {

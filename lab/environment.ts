@@ -17,7 +17,10 @@ async function gitCommit(): Promise<string | null> {
 }
 
 /** What run.json records about the machine, so a result can be read (and doubted) later. */
-export async function runEnvironment(versions: { nginx: string; database: string }, pins: { serverCpus?: string | undefined; clientCpus?: string | undefined }): Promise<RunEnvironment> {
+export async function runEnvironment(
+  versions: { nginx: string; database: string },
+  pins: { serverCpus?: string | undefined; clientCpus?: string | undefined },
+): Promise<RunEnvironment> {
   return {
     node: process.version,
     nginx: versions.nginx,

@@ -27,6 +27,7 @@ export function abortOnSignals(): { signal: AbortSignal; dispose(): void; interr
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     },
-    interrupted: () => (received ? new LabError('BL_ERR_INTERRUPTED', `interrupted by ${received}; every process the lab started was stopped`, 130) : undefined),
+    interrupted: () =>
+      received ? new LabError('BL_ERR_INTERRUPTED', `interrupted by ${received}; every process the lab started was stopped`, 130) : undefined,
   };
 }

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { LabError, optionError } from '../common/errors.js';
+import { type LabError, optionError } from '../common/errors.js';
 import { VARIANTS, type VariantSpec } from '../apps/variants.js';
 
 // A manifest adds foreign backends: any command that speaks the contract, in any language.
@@ -14,9 +14,11 @@ function checkEntry(entry: unknown, file: string, index: number): VariantSpec {
   const e = entry as Partial<VariantSpec> | null;
   if (typeof e !== 'object' || e === null) throw entryError(file, index, 'is not an object');
   if (typeof e.name !== 'string' || !NAME.test(e.name)) throw entryError(file, index, 'needs a name of lowercase letters, digits, . _ -');
-  if (VARIANTS.some((v) => v.name === e.name || v.aliases?.includes(e.name!))) throw entryError(file, index, `reuses the name "${e.name}" of a built-in variant`);
+  if (VARIANTS.some((v) => v.name === e.name || v.aliases?.includes(e.name!)))
+    throw entryError(file, index, `reuses the name "${e.name}" of a built-in variant`);
   if (e.protocol !== 'http' && e.protocol !== 'fastcgi') throw entryError(file, index, `(${e.name}) needs protocol http or fastcgi`);
-  if (e.model !== 'single' && e.model !== 'prefork' && e.model !== 'threaded') throw entryError(file, index, `(${e.name}) needs model single, prefork or threaded`);
+  if (e.model !== 'single' && e.model !== 'prefork' && e.model !== 'threaded')
+    throw entryError(file, index, `(${e.name}) needs model single, prefork or threaded`);
   const argv = e.command?.argv;
   if (!Array.isArray(argv) || argv.length === 0 || !argv.every((a) => typeof a === 'string')) {
     throw entryError(file, index, `(${e.name}) needs command.argv, a list of strings with {listen} or {host}/{port}`);

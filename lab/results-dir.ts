@@ -53,7 +53,10 @@ function asRunInfo(file: string, value: unknown): RunInfo {
 
 /** What the report can say about a run whose run.json is gone: the label is the folder's name. */
 function minimalRunInfo(dir: string, results: readonly VariantResult[]): RunInfo {
-  const started = results.map((r) => r.startedAt).filter((t) => typeof t === 'string').sort();
+  const started = results
+    .map((r) => r.startedAt)
+    .filter((t) => typeof t === 'string')
+    .sort();
   const unknown = 'unknown';
   return {
     label: path.basename(dir),
@@ -91,7 +94,9 @@ export function readResultsDir(dir: string): ResultsDir {
   const run = runInfoFound ? asRunInfo(runPath, readJson(runPath)) : undefined;
   const capacityPath = path.join(resolved, CAPACITY_FILE);
   const capacity = fs.existsSync(capacityPath) ? asCapacityReport(capacityPath, readJson(capacityPath)) : undefined;
-  const files = fs.readdirSync(resolved).filter((f) => f.endsWith('.json') && f !== RUN_FILE && f !== CAPACITY_FILE && fs.statSync(path.join(resolved, f)).isFile());
+  const files = fs
+    .readdirSync(resolved)
+    .filter((f) => f.endsWith('.json') && f !== RUN_FILE && f !== CAPACITY_FILE && fs.statSync(path.join(resolved, f)).isFile());
   // A capacity run is shown by each variant's step at its capacity, not by every step.
   const shown = capacity === undefined ? ordered(files, run?.variants ?? []) : capacityResultFiles(capacity).filter((f) => files.includes(f));
   if (shown.length === 0) throw new LabError('BL_ERR_USAGE', `${dir} holds no variant result files (<variant>.json)`);

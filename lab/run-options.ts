@@ -157,7 +157,12 @@ export function runOptionsFrom(raw: RawRunOptions, env: NodeJS.ProcessEnv = proc
   if (raw.quiet && raw.json) throw optionError('--quiet', 'cannot be combined with --json');
   if (raw.label !== undefined && !/^[\w.-]{1,80}$/.test(raw.label)) throw optionError('--label', `may hold only letters, digits, . _ - (got "${raw.label}")`);
   // By default the folder is named after what was asked for: a set's name, or the variants.
-  const label = raw.label ?? (raw.variants ?? RUN_DEFAULTS.variants).replace(/[^\w.-]+/g, '-').replace(/^-|-$/g, '').slice(0, 80);
+  const label =
+    raw.label ??
+    (raw.variants ?? RUN_DEFAULTS.variants)
+      .replace(/[^\w.-]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 80);
 
   return {
     variants,
@@ -173,7 +178,8 @@ export function runOptionsFrom(raw: RawRunOptions, env: NodeJS.ProcessEnv = proc
     dbPool: raw.dbPool ? parseInteger('--db-pool', raw.dbPool, 1, 1000) : RUN_DEFAULTS.dbPool,
     backlog: raw.backlog ? parseInteger('--backlog', raw.backlog, 1, 65535) : RUN_DEFAULTS.backlog,
     appSocket: raw.appSocket ? oneOf('--app-socket', raw.appSocket, ['tcp', 'unix'] as const) : 'tcp',
-    upstreamKeepalive: raw.upstreamKeepalive !== undefined ? parseInteger('--upstream-keepalive', raw.upstreamKeepalive, 0, 10_000) : RUN_DEFAULTS.upstreamKeepalive,
+    upstreamKeepalive:
+      raw.upstreamKeepalive !== undefined ? parseInteger('--upstream-keepalive', raw.upstreamKeepalive, 0, 10_000) : RUN_DEFAULTS.upstreamKeepalive,
     nginxWorkers: raw.nginxWorkers ? parseInteger('--nginx-workers', raw.nginxWorkers, 1, 64) : RUN_DEFAULTS.nginxWorkers,
     serverCpus: pins.server ? cpuListText(pins.server) : undefined,
     clientCpus: pins.client ? cpuListText(pins.client) : undefined,

@@ -92,7 +92,13 @@ export async function prepareDatabase(options: RunOptions, database: Database, w
 }
 
 /** What run.json says before anything is measured; `extra` adds options of another command. */
-export function runInfoFor(options: RunOptions, database: Database, environment: RunEnvironment, startedAt: Date, extra: Record<string, unknown> = {}): RunInfo {
+export function runInfoFor(
+  options: RunOptions,
+  database: Database,
+  environment: RunEnvironment,
+  startedAt: Date,
+  extra: Record<string, unknown> = {},
+): RunInfo {
   return {
     label: options.label,
     startedAt: startedAt.toISOString(),

@@ -145,14 +145,21 @@ export async function startMeasuringClients(stack: VariantStack, load: MeasuredL
       const client = await startClient(
         'client',
         [
-          '--target', stack.target,
+          '--target',
+          stack.target,
           ...arrivalArgs(stack.target, load, o, count, k),
-          '--timeout', String(o.timeoutMs),
-          '--arrival', o.arrival,
-          '--label', name,
-          '--expect-backend', name,
-          '--run-tag', count > 1 ? `${tag}c${k}` : tag,
-          '--out', out,
+          '--timeout',
+          String(o.timeoutMs),
+          '--arrival',
+          o.arrival,
+          '--label',
+          name,
+          '--expect-backend',
+          name,
+          '--run-tag',
+          count > 1 ? `${tag}c${k}` : tag,
+          '--out',
+          out,
           ...(ctx.progress !== undefined ? ['--progress-file', progressFile] : []),
         ],
         path.join(ctx.workDir, `${load.label}${suffix}.client.log`),
@@ -174,7 +181,13 @@ async function runMeasuringClients(m: MeasuringClients, stack: VariantStack, ctx
   await openStartGate(m.gate, gated, ctx.signal, CLIENT_READY_TIMEOUT_MS);
   onStarted?.();
   const progress = ctx.progress;
-  const stopWatching = progress === undefined ? () => {} : watchProgressFiles(m.clients.map((c) => c.progressFile), (p) => progress.load(p));
+  const stopWatching =
+    progress === undefined
+      ? () => {}
+      : watchProgressFiles(
+          m.clients.map((c) => c.progressFile),
+          (p) => progress.load(p),
+        );
   await Promise.all(m.clients.map((c) => c.client.exited)).finally(stopWatching);
   const shards = [];
   for (const { client, out } of m.clients) {
@@ -199,7 +212,18 @@ function withSharedCpus(result: LoadResult, clientCpus: string | undefined): Loa
 async function getPeak(stack: VariantStack, load: MeasuredLoad, ctx: VariantRunContext): Promise<PeakResult> {
   const closed = ctx.options.closed!;
   const out = path.join(ctx.workDir, `${load.label}.peak.json`);
-  const args = ['--target', stack.target, '--mode', 'peak', '--connections', String(closed.connections), '--duration', String(closed.durationSeconds), '--out', out];
+  const args = [
+    '--target',
+    stack.target,
+    '--mode',
+    'peak',
+    '--connections',
+    String(closed.connections),
+    '--duration',
+    String(closed.durationSeconds),
+    '--out',
+    out,
+  ];
   const client = await startClient('peak', args, path.join(ctx.workDir, `${load.label}.peak.log`), ctx);
   return clientOutput<PeakResult>(client, out, `the GET / peak for ${stack.variant.name}`);
 }
@@ -233,11 +257,18 @@ export async function measureStack(stack: VariantStack, load: MeasuredLoad, ctx:
   let result: LoadResult;
   let resources: Record<string, ResourceSummary>;
   const logOffset = fileSize(stack.nginx.accessLog);
-  const faults = ctx.options.faults?.length ? scheduleFaults(ctx.options.faults, faultInjector(stack, ctx.database), (line) => ctx.log(`${stack.variant.name}: ${line}`)) : undefined;
+  const faults = ctx.options.faults?.length
+    ? scheduleFaults(ctx.options.faults, faultInjector(stack, ctx.database), (line) => ctx.log(`${stack.variant.name}: ${line}`))
+    : undefined;
   let injected: FaultRecord[] | undefined;
   try {
     ctx.log(`${stack.variant.name}: ${load.stages ? `stages ${load.stages}` : `${load.users} users over ${load.rampSeconds} s`}`);
-    ctx.progress?.phase({ variant: stack.variant.name, phase: 'measuring', expectedSeconds: load.rampSeconds, ...(load.detail !== undefined ? { detail: load.detail } : {}) });
+    ctx.progress?.phase({
+      variant: stack.variant.name,
+      phase: 'measuring',
+      expectedSeconds: load.rampSeconds,
+      ...(load.detail !== undefined ? { detail: load.detail } : {}),
+    });
     result = await runMeasuringClients(clients ?? (await startMeasuringClients(stack, load, ctx)), stack, ctx, () => faults?.start());
   } finally {
     resources = sampler.stop();
@@ -319,7 +350,10 @@ export async function startAndVerify(variant: VariantSpec, ctx: VariantRunContex
   try {
     stack = await startVariantStack(variant, options);
   } catch (error) {
-    await copy?.then((c) => c.stop(), () => undefined);
+    await copy?.then(
+      (c) => c.stop(),
+      () => undefined,
+    );
     throw error;
   }
   try {

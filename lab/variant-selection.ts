@@ -12,7 +12,10 @@ export function variantByName(name: string, extra: readonly VariantSpec[] = []):
 }
 
 function globPattern(glob: string): RegExp {
-  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^,]*').replace(/\?/g, '.');
+  const body = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '[^,]*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${body}$`);
 }
 

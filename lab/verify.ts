@@ -25,7 +25,17 @@ export async function startCopyWithoutDatabase(variant: VariantSpec, options: Va
   const workDir = path.join(options.workDir, `${variant.name}-no-db`);
   fs.mkdirSync(workDir, { recursive: true });
   const deadDatabase = `mysql://benchlab@127.0.0.1:${await freePort()}/benchlab`;
-  const down = await startVariantStack(variant, { ...options, workers: 1, threads: 1, databaseUrl: deadDatabase, workDir, serverCpus: cpus, startCpus: undefined, niceness: COPY_NICENESS, expectHealthy: false });
+  const down = await startVariantStack(variant, {
+    ...options,
+    workers: 1,
+    threads: 1,
+    databaseUrl: deadDatabase,
+    workDir,
+    serverCpus: cpus,
+    startCpus: undefined,
+    niceness: COPY_NICENESS,
+    expectHealthy: false,
+  });
   return {
     async healthz() {
       const res = await fetch(`${down.target}/healthz`, { signal: AbortSignal.timeout(10_000) });
@@ -56,7 +66,11 @@ export async function verifyAllButDatabaseDown(
   withoutDatabase: Promise<CopyWithoutDatabase>,
 ): Promise<PartialVerification> {
   let released: Promise<void> | undefined;
-  const release = () => (released ??= withoutDatabase.then((c) => c.stop(), () => undefined));
+  const release = () =>
+    (released ??= withoutDatabase.then(
+      (c) => c.stop(),
+      () => undefined,
+    ));
   try {
     const findings = await runConformance({
       target: stack.target,

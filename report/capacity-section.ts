@@ -40,11 +40,23 @@ const atCapacity = (v: VariantCapacity, cell: (s: CapacityStep) => string) => {
 export const capacityColumns: readonly Column<VariantCapacity>[] = [
   { header: 'variant', align: 'left', cell: (v) => v.variant },
   { header: 'capacity users/s', shortHeader: 'capacity/s', align: 'right', cell: formatCapacity },
-  { header: 'served users/s', shortHeader: 'served/s', align: 'right', cell: (v) => atCapacity(v, (s) => (s.usersPerSecond === null ? MISSING : s.usersPerSecond.toFixed(1))) },
+  {
+    header: 'served users/s',
+    shortHeader: 'served/s',
+    align: 'right',
+    cell: (v) => atCapacity(v, (s) => (s.usersPerSecond === null ? MISSING : s.usersPerSecond.toFixed(1))),
+  },
   { header: 'p99 ms', align: 'right', cell: (v) => atCapacity(v, (s) => formatMs(s.p99Ms)) },
   { header: 'errors', align: 'right', cell: (v) => atCapacity(v, (s) => percent(s.errorsPercent)) },
   { header: 'first failing users/s', shortHeader: 'fails at/s', align: 'right', cell: (v) => String(firstFailingStep(v)?.rate ?? MISSING) },
-  { header: 'what broke', align: 'left', cell: (v) => { const f = firstFailingStep(v); return f === null ? noFailure(v) : formatBroken(f); } },
+  {
+    header: 'what broke',
+    align: 'left',
+    cell: (v) => {
+      const f = firstFailingStep(v);
+      return f === null ? noFailure(v) : formatBroken(f);
+    },
+  },
 ];
 
 interface StepRow {
@@ -89,7 +101,10 @@ function bestVariant(report: CapacityReport): VariantCapacity | null {
 export function capacityTable(report: CapacityReport, options: { color: boolean }): string {
   const columns = capacityColumns;
   const rows = [columns.map((c) => c.shortHeader ?? c.header), ...report.variants.map((v) => columns.map((c) => c.cell(v)))];
-  const [header = [], ...padded] = alignColumns(rows, columns.map((c) => c.align));
+  const [header = [], ...padded] = alignColumns(
+    rows,
+    columns.map((c) => c.align),
+  );
   const best = bestVariant(report);
   const styled = padded.map((cells, r) => {
     const v = report.variants[r]!;

@@ -162,9 +162,7 @@ export function resourceChart(
   measure: 'cpuSeconds' | 'rssPeakBytes' | 'rssMeanBytes',
 ): StackedBarChart {
   const toUnit = (value: number) => (measure === 'cpuSeconds' ? value : value / BYTES_PER_MB);
-  const groups = (Object.keys(PROCESS_GROUP_COLORS) as ProcessGroup[]).filter(
-    (group) => group !== 'database' || results.some((r) => r.database !== null),
-  );
+  const groups = (Object.keys(PROCESS_GROUP_COLORS) as ProcessGroup[]).filter((group) => group !== 'database' || results.some((r) => r.database !== null));
   const layers = groups.map((group) => ({
     label: group === 'server' ? 'app server' : group,
     values: results.map((r) => {

@@ -1,15 +1,6 @@
 // The comparison table's columns, defined once for both the markdown and the terminal table.
 import type { VariantResult } from '../common/result.js';
-import {
-  cpuMsPerOkUser,
-  formatCpuSeconds,
-  formatErrorClasses,
-  formatIntegrity,
-  formatMegabytes,
-  formatMs,
-  formatRate,
-  formatTimeField,
-} from './format.js';
+import { cpuMsPerOkUser, formatCpuSeconds, formatErrorClasses, formatIntegrity, formatMegabytes, formatMs, formatRate, formatTimeField } from './format.js';
 
 export type Align = 'left' | 'right';
 

@@ -36,7 +36,10 @@ function unmatchedLines(comparison: RunComparison): string[] {
 export function compareText(a: ComparedRun, b: ComparedRun, comparison: RunComparison, options: { color: boolean }): string {
   const rows = rowsOf(comparison);
   const header = compareColumns.map((c) => c.header);
-  const padded = alignColumns([header, ...rows.map((r) => compareColumns.map((c) => c.cell(r)))], compareColumns.map((c) => c.align));
+  const padded = alignColumns(
+    [header, ...rows.map((r) => compareColumns.map((c) => c.cell(r)))],
+    compareColumns.map((c) => c.align),
+  );
   const lines = joinColumns(padded).map((line, i) => {
     if (i === 0) return paint(line, 'bold', options.color);
     const change = rows[i - 1]?.change;

@@ -72,7 +72,7 @@ function timeMs(summary: TimeSummary, field: 'p50' | 'p90' | 'p99' | 'max'): num
 /** The times between which percentile p of n recorded users falls with 95% confidence, in ms. */
 export function percentileInterval(summary: TimeSummary, percentile: number, z = Z_95): Interval | null {
   if (!hasTimes(summary) || summary.histogram === '') return null;
-  let histogram;
+  let histogram: ReturnType<typeof decodeTimeHistogram>;
   try {
     histogram = decodeTimeHistogram(summary.histogram);
   } catch {
@@ -81,10 +81,13 @@ export function percentileInterval(summary: TimeSummary, percentile: number, z =
   const n = histogram.totalCount;
   const p = percentile / 100;
   const half = n > 0 ? z * Math.sqrt((p * (1 - p)) / n) : 0;
-  const interval = n === 0 ? null : {
-    low: msFromUs(histogram.getValueAtPercentile(Math.max(0, p - half) * 100)),
-    high: msFromUs(histogram.getValueAtPercentile(Math.min(1, p + half) * 100)),
-  };
+  const interval =
+    n === 0
+      ? null
+      : {
+          low: msFromUs(histogram.getValueAtPercentile(Math.max(0, p - half) * 100)),
+          high: msFromUs(histogram.getValueAtPercentile(Math.min(1, p + half) * 100)),
+        };
   histogram.destroy();
   return interval;
 }

@@ -25,10 +25,7 @@ export const stepColumns: readonly Column<VariantResult>[] = [
   { header: 'client lateness max', align: 'right', cell: (r) => formatTimeField(r.latenessUs, 'max') },
 ];
 
-function resourceColumns(
-  name: string,
-  pick: (r: VariantResult) => ResourceSummary | null,
-): Column<VariantResult>[] {
+function resourceColumns(name: string, pick: (r: VariantResult) => ResourceSummary | null): Column<VariantResult>[] {
   return [
     { header: `${name} CPU s`, align: 'right', cell: (r) => formatCpuSeconds(pick(r)?.cpuSeconds ?? null) },
     { header: `${name} peak RSS MB`, align: 'right', cell: (r) => formatMegabytes(pick(r)?.rssPeakBytes ?? null) },

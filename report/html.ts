@@ -26,9 +26,7 @@ export function scriptSafe(code: string): string {
 export function htmlTable<Row>(columns: readonly Column<Row>[], rows: readonly Row[], caption?: string): string {
   const alignClass = (column: Column<Row>) => (column.align === 'right' ? ' class="num"' : '');
   const head = columns.map((c) => `<th${alignClass(c)}>${escapeHtml(c.header)}</th>`).join('');
-  const body = rows
-    .map((row) => `<tr>${columns.map((c) => `<td${alignClass(c)}>${escapeHtml(c.cell(row))}</td>`).join('')}</tr>`)
-    .join('\n');
+  const body = rows.map((row) => `<tr>${columns.map((c) => `<td${alignClass(c)}>${escapeHtml(c.cell(row))}</td>`).join('')}</tr>`).join('\n');
   const captionHtml = caption === undefined ? '' : `<caption>${escapeHtml(caption)}</caption>`;
   return `<table>${captionHtml}<thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody></table>`;
 }

@@ -29,7 +29,7 @@ export function serviceTimeSection(results: readonly VariantResult[]): string[] 
   ];
   return [
     '## Response and service time (ms)',
-    'Response time runs from when a step was due (a user\'s scheduled start, or the end of its previous step), so it holds any wait; service time runs from when the request was sent. A large gap means requests queued in the client or waited for a slot (`--max-active`).',
+    "Response time runs from when a step was due (a user's scheduled start, or the end of its previous step), so it holds any wait; service time runs from when the request was sent. A large gap means requests queued in the client or waited for a slot (`--max-active`).",
     markdownTable(columns, withService),
   ];
 }
@@ -48,5 +48,9 @@ export function closedModelSection(results: readonly VariantResult[]): string[] 
     { header: 'peak p99 ms', align: 'right', cell: (r) => String(r.peak!.latencyMs.p99) },
     { header: 'peak errors', align: 'right', cell: (r) => String(r.peak!.errors + r.peak!.non2xx) },
   ];
-  return ['## Closed model', 'A fixed number of users, each starting again when done, then plain `GET /` from autocannon over as many connections: peak throughput per variant.', markdownTable(columns, closed)];
+  return [
+    '## Closed model',
+    'A fixed number of users, each starting again when done, then plain `GET /` from autocannon over as many connections: peak throughput per variant.',
+    markdownTable(columns, closed),
+  ];
 }

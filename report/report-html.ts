@@ -89,12 +89,21 @@ export function reportCharts(results: readonly VariantResult[]): {
   resources: ChartSpec[];
   workers: ChartSpec[];
 } {
-  const entries = (pick: (r: VariantResult) => VariantResult['sessionTimeUs']) =>
-    results.map((r, i) => ({ label: r.variant, times: pick(r), colorIndex: i }));
+  const entries = (pick: (r: VariantResult) => VariantResult['sessionTimeUs']) => results.map((r, i) => ({ label: r.variant, times: pick(r), colorIndex: i }));
   return {
     spectra: [
-      spectrumChart('spectrum-user', 'User time (all three requests)', entries((r) => r.sessionTimeUs)),
-      ...STEP_TITLES.map(([step, title]) => spectrumChart(`spectrum-${step}`, title, entries((r) => r.stepTimeUs[step]))),
+      spectrumChart(
+        'spectrum-user',
+        'User time (all three requests)',
+        entries((r) => r.sessionTimeUs),
+      ),
+      ...STEP_TITLES.map(([step, title]) =>
+        spectrumChart(
+          `spectrum-${step}`,
+          title,
+          entries((r) => r.stepTimeUs[step]),
+        ),
+      ),
     ],
     timelines: results.map((r, i) => timelineChart(`timeline-${i}`, `${r.variant}: users per second`, r.timeline)),
     errors: errorClassChart('errors', results),
@@ -119,7 +128,9 @@ function capacityHtml(capacity: CapacityReport | undefined, charts: readonly Cha
 export function reportHtml(run: RunInfo, results: VariantResult[], capacity?: CapacityReport): string {
   const charts = reportCharts(results);
   const rateCharts = capacity === undefined ? [] : capacityCharts(capacity);
-  const caveats = resultCaveats(results).map((c) => `<p class="caveat">${escapeHtml(c)}</p>`).join('\n');
+  const caveats = resultCaveats(results)
+    .map((c) => `<p class="caveat">${escapeHtml(c)}</p>`)
+    .join('\n');
   const variantNames = run.variants.join(', ') || 'none';
   const body = [
     `<h1>benchlab: ${escapeHtml(run.label)}</h1>`,
@@ -152,7 +163,11 @@ export function reportHtml(run: RunInfo, results: VariantResult[], capacity?: Ca
       'Responses per X-Worker value (a process, or process:thread): an even spread means the listen socket or pool shares work fairly.',
       chartDivs(charts.workers),
     ),
-    section('Per step (ms)', 'Each request timed from the end of the previous one; client lateness shows whether the client itself kept up.', htmlTable(stepColumns, results)),
+    section(
+      'Per step (ms)',
+      'Each request timed from the end of the previous one; client lateness shows whether the client itself kept up.',
+      htmlTable(stepColumns, results),
+    ),
     configurationSection(run),
     originalSection(results),
   ].join('\n');

@@ -26,7 +26,10 @@ export interface RunInfo {
   /** Variant names in the order they ran. */
   variants: string[];
   /** Conformance per variant: whether it passed, and each finding that was not a pass. */
-  verification?: Record<string, { passed: boolean; pass: number; warn: number; fail: number; problems: Array<{ id: string; status: 'warn' | 'fail'; line: string; detail: string }> }>;
+  verification?: Record<
+    string,
+    { passed: boolean; pass: number; warn: number; fail: number; problems: Array<{ id: string; status: 'warn' | 'fail'; line: string; detail: string }> }
+  >;
   /** With --repeat: the order the variants ran in, round by round. */
   rounds?: string[][];
   /** Variants that were chosen but not measured, and why. */

@@ -44,7 +44,10 @@ const CSV_COLUMNS: readonly CsvColumn[] = [
   ...stepColumns('redirect'),
   {
     name: 'errors',
-    value: (r) => errorClassCounts(r.errors).map(([errorClass, users]) => `${errorClass}=${users}`).join(';'),
+    value: (r) =>
+      errorClassCounts(r.errors)
+        .map(([errorClass, users]) => `${errorClass}=${users}`)
+        .join(';'),
     alwaysQuote: true,
   },
   { name: 'cpu_s', value: (r) => rounded(r.server.cpuSeconds, 3) },

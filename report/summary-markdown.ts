@@ -56,13 +56,7 @@ function environmentSection(run: RunInfo): string {
 }
 
 function originalSection(): string {
-  return [
-    '## The original experiment',
-    '',
-    `${ORIGINAL_LOAD}; ${ORIGINAL_CAVEAT}.`,
-    '',
-    markdownTable(originalColumns, ORIGINAL_RESULTS),
-  ].join('\n');
+  return ['## The original experiment', '', `${ORIGINAL_LOAD}; ${ORIGINAL_CAVEAT}.`, '', markdownTable(originalColumns, ORIGINAL_RESULTS)].join('\n');
 }
 
 function resultSections(results: readonly VariantResult[]): string[] {

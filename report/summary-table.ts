@@ -43,7 +43,10 @@ function variantBlock(result: VariantResult, color: boolean): string {
 function comparisonTable(results: readonly VariantResult[], color: boolean): string {
   const columns = terminalColumns;
   const plainRows = [columns.map((c) => c.shortHeader ?? c.header), ...results.map((r) => columns.map((c) => c.cell(r)))];
-  const [paddedHeader = [], ...paddedRows] = alignColumns(plainRows, columns.map((c) => c.align));
+  const [paddedHeader = [], ...paddedRows] = alignColumns(
+    plainRows,
+    columns.map((c) => c.align),
+  );
   const best = bestP99Variant(results);
   const styledRows = paddedRows.map((cells, rowIndex) =>
     cells.map((cell, columnIndex) => {

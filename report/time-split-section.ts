@@ -30,7 +30,7 @@ export function timeSplitSection(results: readonly VariantResult[]): string[] {
   if (rows.length === 0) return [];
   return [
     '## Where time goes (ms)',
-    'From nginx\'s access log: *nginx* is `$request_time`, *backend* is `$upstream_response_time` (the app and the database), *proxy* is the difference (nginx itself). The client\'s figure also holds the network, the client and, for `get`, its lateness.',
+    "From nginx's access log: *nginx* is `$request_time`, *backend* is `$upstream_response_time` (the app and the database), *proxy* is the difference (nginx itself). The client's figure also holds the network, the client and, for `get`, its lateness.",
     markdownTable(columns, rows),
   ];
 }

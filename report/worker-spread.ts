@@ -23,10 +23,21 @@ export const workerSpreadColumns: readonly Column<VariantResult>[] = [
   { header: 'workers seen', align: 'right', cell: (r) => String(workerSpread(r).workers) },
   { header: 'min requests', align: 'right', cell: (r) => String(workerSpread(r).minRequests) },
   { header: 'max requests', align: 'right', cell: (r) => String(workerSpread(r).maxRequests) },
-  { header: 'max/min', align: 'right', cell: (r) => { const s = workerSpread(r); return s.ratio === null ? '-' : s.ratio.toFixed(2); } },
+  {
+    header: 'max/min',
+    align: 'right',
+    cell: (r) => {
+      const s = workerSpread(r);
+      return s.ratio === null ? '-' : s.ratio.toFixed(2);
+    },
+  },
   {
     header: 'per worker',
     align: 'left',
-    cell: (r) => Object.entries(r.workers ?? {}).sort((a, b) => b[1] - a[1]).map(([w, n]) => `${w}: ${n}`).join(', '),
+    cell: (r) =>
+      Object.entries(r.workers ?? {})
+        .sort((a, b) => b[1] - a[1])
+        .map(([w, n]) => `${w}: ${n}`)
+        .join(', '),
   },
 ];

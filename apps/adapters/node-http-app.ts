@@ -36,12 +36,16 @@ function readBody(req: http.IncomingMessage, limitBytes: number): Promise<Buffer
 /** The no-framework baseline: node:http (or node-fastcgi) and a hand-written body reader. */
 export function nodeHttpAppServer(options: AppServerOptions): AppServer {
   const { handle, identity } = options;
-  const server = nodeServer(options.protocol, (req, res) => {
-    respond(req, res, handle, identity).catch(() => {
-      if (!res.headersSent) writeCoreResponse(res, errorResponse(identity, 500, 'internal error'));
-      else res.destroy();
-    });
-  }, identity);
+  const server = nodeServer(
+    options.protocol,
+    (req, res) => {
+      respond(req, res, handle, identity).catch(() => {
+        if (!res.headersSent) writeCoreResponse(res, errorResponse(identity, 500, 'internal error'));
+        else res.destroy();
+      });
+    },
+    identity,
+  );
   return {
     listen: (address, backlog) => listenServer(server, address, backlog),
     close: () => closeServer(server),

@@ -49,9 +49,7 @@ export function createEntryStore(databaseUrl: string, poolSize: number): EntrySt
   return {
     async latest() {
       await ensureSchema();
-      const [rows] = await pool.query<EntryRow[]>(
-        `SELECT id, body, created_at FROM entries ORDER BY id DESC LIMIT ${PAGE_ENTRIES}`,
-      );
+      const [rows] = await pool.query<EntryRow[]>(`SELECT id, body, created_at FROM entries ORDER BY id DESC LIMIT ${PAGE_ENTRIES}`);
       return rows.map((r) => ({ id: Number(r.id), body: r.body, createdAt: r.created_at }));
     },
     async insert(body) {

@@ -80,7 +80,7 @@ export async function runPrefork(options: PreforkOptions): Promise<void> {
   const listening: Promise<void>[] = [];
   for (let i = 0; i < options.workers; i++) {
     const w = fork();
-    listening.push(new Promise((resolve) => w.once("listening", () => resolve())));
+    listening.push(new Promise((resolve) => w.once('listening', () => resolve())));
   }
   await Promise.race([Promise.all(listening), ...ready]);
   started = true;

@@ -30,8 +30,6 @@ export function form(fields: Array<[string, string]>): string {
   return fields.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
 }
 
-export { escapeHtml as escapeLikeTheContract } from '../../common/html-escape.js';
-
 /** The entries list's items, in page order. */
 export function entryItems(page: string): string[] {
   const start = page.indexOf('<ol class="entries">');

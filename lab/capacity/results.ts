@@ -5,7 +5,10 @@ import { representativeStep, type CapacityReport } from '../../report/capacity-r
 export function asCapacityReport(file: string, value: unknown): CapacityReport {
   const report = value as Partial<CapacityReport> | null;
   const valid =
-    typeof report === 'object' && report !== null && typeof report.slo === 'string' && Array.isArray(report.variants) &&
+    typeof report === 'object' &&
+    report !== null &&
+    typeof report.slo === 'string' &&
+    Array.isArray(report.variants) &&
     report.variants.every((v) => typeof v === 'object' && v !== null && typeof v.variant === 'string' && Array.isArray(v.steps));
   if (!valid) throw new LabError('BL_ERR_USAGE', `${file} is not a capacity report (it needs slo and variants with their steps)`);
   return report as CapacityReport;

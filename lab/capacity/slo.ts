@@ -5,9 +5,7 @@ import { optionError } from '../../common/errors.js';
 import type { LatencyField } from '../thresholds.js';
 import { CAPACITY_DEFAULTS } from '../../common/defaults.js';
 
-export type Objective =
-  | { kind: 'errors'; text: string; belowPercent: number }
-  | { kind: 'latency'; text: string; field: LatencyField; belowMs: number };
+export type Objective = { kind: 'errors'; text: string; belowPercent: number } | { kind: 'latency'; text: string; field: LatencyField; belowMs: number };
 
 const DEFAULT_SLO = CAPACITY_DEFAULTS.slo;
 

@@ -37,7 +37,11 @@ export async function measureCapacity(variant: VariantSpec, ctx: VariantRunConte
     const verification = await started.complete();
     if (!verification.passed) {
       const failed = notMeasured(variant, verification, ctx);
-      return { verification, results, capacity: { variant: name, capacity: null, searchEnd: 'not-measured', steps: [], notMeasured: `failed verification: ${failed.join(', ')}` } };
+      return {
+        verification,
+        results,
+        capacity: { variant: name, capacity: null, searchEnd: 'not-measured', steps: [], notMeasured: `failed verification: ${failed.join(', ')}` },
+      };
     }
     ctx.progress?.phase({ variant: name, phase: 'warming' });
     await checkAndWarm(stack, ctx);
@@ -50,7 +54,12 @@ export async function measureCapacity(variant: VariantSpec, ctx: VariantRunConte
         break;
       }
       const label = `${name}.${next.rate}`;
-      const load = { users: Math.max(1, Math.round(next.rate * o.stepSeconds)), rampSeconds: o.stepSeconds, label, detail: `step ${steps.length + 1}: ${next.rate} users/s` };
+      const load = {
+        users: Math.max(1, Math.round(next.rate * o.stepSeconds)),
+        rampSeconds: o.stepSeconds,
+        label,
+        detail: `step ${steps.length + 1}: ${next.rate} users/s`,
+      };
       const result = await measureStack(stack, load, ctx);
       const file = `${label}.json`;
       fs.writeFileSync(path.join(outDir, file), `${JSON.stringify(result, null, 2)}\n`);

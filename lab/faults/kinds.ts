@@ -23,7 +23,10 @@ const round = (seconds: number) => Math.round(seconds * 1000) / 1000;
 
 /** Reads a fault list, `KIND@SECONDS` comma separated, into faults in time order. */
 export function parseFaults(text: string): Fault[] {
-  const parts = text.split(',').map((part) => part.trim()).filter((part) => part !== '');
+  const parts = text
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
   if (parts.length === 0) throw optionError(OPTION, `names no fault (faults: ${FAULT_KINDS.join(', ')})`);
   const faults = parts.map((part): Fault => {
     const at = part.lastIndexOf('@');

@@ -75,7 +75,11 @@ export function phaseReporter(stream: ReporterStream, mode: ReporterMode, nowMs:
     if (current === undefined) return;
     // The client reports once a second; the bar moves on between its reports.
     const live = load === undefined ? undefined : { ...load, elapsedSeconds: load.elapsedSeconds + (nowMs() - loadAtMs) / 1000 };
-    const state: PhaseState = { ...current, elapsedMs: nowMs() - current.startMs, ...(live !== undefined ? { load: live, usersPerSecond: recentUsersPerSecond(samples) } : {}) };
+    const state: PhaseState = {
+      ...current,
+      elapsedMs: nowMs() - current.startMs,
+      ...(live !== undefined ? { load: live, usersPerSecond: recentUsersPerSecond(samples) } : {}),
+    };
     stream.write(`${CLEAR_LINE}${phaseLine(state, options())}`);
   };
   const closePhase = () => {

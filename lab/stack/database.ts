@@ -66,9 +66,7 @@ function poolFor(address: DatabaseAddress, database?: string): mysql.Pool {
 async function createDatabase(address: DatabaseAddress): Promise<string> {
   const connection = await mysql.createConnection(loginOf(address));
   try {
-    await connection.query(
-      `CREATE DATABASE IF NOT EXISTS \`${address.database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`,
-    );
+    await connection.query(`CREATE DATABASE IF NOT EXISTS \`${address.database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
     const [rows] = await connection.query<mysql.RowDataPacket[]>('SELECT VERSION() AS version');
     return String(rows[0]!.version);
   } finally {
@@ -217,10 +215,13 @@ async function findServer(): Promise<ServerFlavor> {
 }
 
 async function initializeDataDir(flavor: ServerFlavor, dataDir: string, logFile: string): Promise<void> {
-  const [command, args] = flavor.kind === 'mariadb'
-    ? [flavor.installer!, ['--no-defaults', `--datadir=${dataDir}`, '--auth-root-authentication-method=normal',
-      '--skip-test-db', '--skip-name-resolve', ...asRootFlag()]]
-    : [flavor.server, ['--no-defaults', '--initialize-insecure', `--datadir=${dataDir}`, ...asRootFlag()]];
+  const [command, args] =
+    flavor.kind === 'mariadb'
+      ? [
+          flavor.installer!,
+          ['--no-defaults', `--datadir=${dataDir}`, '--auth-root-authentication-method=normal', '--skip-test-db', '--skip-name-resolve', ...asRootFlag()],
+        ]
+      : [flavor.server, ['--no-defaults', '--initialize-insecure', `--datadir=${dataDir}`, ...asRootFlag()]];
   try {
     const { stdout, stderr } = await execFileAsync(command, args, { timeout: 120_000, maxBuffer: 16 * 1024 * 1024 });
     fs.appendFileSync(logFile, `${stdout}${stderr}`);

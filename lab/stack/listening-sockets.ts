@@ -39,7 +39,10 @@ function ipv4FromGroups(high: string, low: string): string {
 /** inode -> address of every listening TCP socket in this network namespace. */
 function listeningInodes(): Map<string, { address: string; port: number }> {
   const found = new Map<string, { address: string; port: number }>();
-  for (const [file, decode] of [['/proc/net/tcp', ipv4], ['/proc/net/tcp6', ipv6]] as const) {
+  for (const [file, decode] of [
+    ['/proc/net/tcp', ipv4],
+    ['/proc/net/tcp6', ipv6],
+  ] as const) {
     let text: string;
     try {
       text = fs.readFileSync(file, 'utf8');

@@ -113,7 +113,10 @@ export function findNginx(): string {
   const chosen = process.env['BENCHLAB_NGINX'];
   if (chosen !== undefined && chosen !== '') {
     if (isExecutableFile(chosen)) return chosen;
-    throw new LabError('BL_ERR_MISSING_TOOL', `nginx not found at ${chosen} (from BENCHLAB_NGINX): install it with \`apt-get install -y nginx\` or point BENCHLAB_NGINX at it`);
+    throw new LabError(
+      'BL_ERR_MISSING_TOOL',
+      `nginx not found at ${chosen} (from BENCHLAB_NGINX): install it with \`apt-get install -y nginx\` or point BENCHLAB_NGINX at it`,
+    );
   }
   const found = findExecutable('nginx');
   if (found === undefined) throw new LabError('BL_ERR_MISSING_TOOL', nginxInstallHint);
@@ -217,9 +220,10 @@ async function checkConfig(binary: string, baseArgs: string[]): Promise<void> {
     await execFileAsync(binary, [...baseArgs, '-t']);
   } catch (error) {
     const output = `${(error as { stderr?: string }).stderr ?? ''}`;
-    const line = output.split('\n').find((text) => /\[(emerg|alert|crit|error)\]/.test(text))
-      ?? output.split('\n').find((text) => text.trim() !== '')
-      ?? (error as Error).message;
+    const line =
+      output.split('\n').find((text) => /\[(emerg|alert|crit|error)\]/.test(text)) ??
+      output.split('\n').find((text) => text.trim() !== '') ??
+      (error as Error).message;
     throw new LabError('BL_ERR_START', `nginx config check failed: ${line.replace(/^nginx: /, '').trim()}`);
   }
 }
@@ -275,7 +279,11 @@ export function parseAccessLog(text: string): AccessLogEntry[] {
 
 // Several tries are listed as "0.001, 0.002" (and internal redirects as "a : b"); "-" means none.
 function upstreamSeconds(field: string): number | null {
-  const numbers = field.split(/[,:]/).map((part) => part.trim()).filter((part) => part !== '-' && part !== '').map(Number);
+  const numbers = field
+    .split(/[,:]/)
+    .map((part) => part.trim())
+    .filter((part) => part !== '-' && part !== '')
+    .map(Number);
   if (numbers.length === 0 || numbers.some(Number.isNaN)) return null;
   return secondsToMs(numbers.reduce((sum, value) => sum + value, 0));
 }

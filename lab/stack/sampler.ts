@@ -23,7 +23,10 @@ export function parseProcStat(text: string): ProcStat {
   const close = text.lastIndexOf(')');
   if (open < 0 || close < open) throw new Error(`not a /proc/PID/stat line: ${text.slice(0, 80)}`);
   // Field 3 (state) is rest[0], so field n of proc(5) is rest[n - 3].
-  const rest = text.slice(close + 2).trim().split(/\s+/);
+  const rest = text
+    .slice(close + 2)
+    .trim()
+    .split(/\s+/);
   const field = (n: number) => Number(rest[n - 3]);
   return {
     pid: Number(text.slice(0, open).trim()),

@@ -135,14 +135,15 @@ export async function startProcess(options: StartProcessOptions): Promise<Manage
 
 function teeOutput(child: ChildProcess, logFile: string | undefined): Promise<void> {
   const log = logFile === undefined ? undefined : fs.createWriteStream(logFile, { flags: 'a' });
-  const copy = (from: NodeJS.ReadableStream | null, to: NodeJS.WriteStream) => new Promise<void>((resolve) => {
-    if (from === null) return resolve();
-    from.on('data', (chunk: Buffer) => {
-      to.write(chunk);
-      log?.write(chunk);
+  const copy = (from: NodeJS.ReadableStream | null, to: NodeJS.WriteStream) =>
+    new Promise<void>((resolve) => {
+      if (from === null) return resolve();
+      from.on('data', (chunk: Buffer) => {
+        to.write(chunk);
+        log?.write(chunk);
+      });
+      from.once('close', resolve);
     });
-    from.once('close', resolve);
-  });
   return Promise.all([copy(child.stdout, process.stdout), copy(child.stderr, process.stderr)]).then(
     () => new Promise<void>((resolve) => (log === undefined ? resolve() : log.end(resolve))),
   );
@@ -201,7 +202,9 @@ export async function waitFor(check: () => Promise<boolean>, options: WaitForOpt
     if (remainingMs <= 0) break;
     const round = new AbortController();
     const outcome = await Promise.race([
-      Promise.resolve().then(check).catch(() => false),
+      Promise.resolve()
+        .then(check)
+        .catch(() => false),
       pause(remainingMs, round.signal).then(() => timeout),
       deathWatch,
     ]);
@@ -240,7 +243,8 @@ export function logTail(file: string, lines = 3, maxChars = 400): string {
   } catch {
     return '';
   }
-  const tail = text.split('\n')
+  const tail = text
+    .split('\n')
     .map((line) => line.trim())
     .filter((line, index, all) => line !== '' && line !== all[index - 1])
     .slice(-lines)

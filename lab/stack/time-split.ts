@@ -3,7 +3,6 @@ import { parseAccessLog, type AccessLogEntry } from './nginx.js';
 import type { StepName } from '../../common/result.js';
 import type { TimeSplit } from '../../common/time-split.js';
 
-
 function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;

@@ -100,14 +100,15 @@ async function startVariantStackOnce(variant: VariantSpec, options: VariantStack
   let app: ManagedProcess | undefined;
   let nginx: NginxServer | undefined;
   let command: VariantCommand | undefined;
-  const launch = (run: VariantCommand, cpus = options.serverCpus) => startProcess({
-    name: variant.name,
-    ...run,
-    env: childOfThisLab(run.env),
-    ...(cpus !== undefined ? { cpus } : {}),
-    ...(options.niceness !== undefined ? { niceness: options.niceness } : {}),
-    logFile: path.join(options.workDir, `${variant.name}.app.log`),
-  });
+  const launch = (run: VariantCommand, cpus = options.serverCpus) =>
+    startProcess({
+      name: variant.name,
+      ...run,
+      env: childOfThisLab(run.env),
+      ...(cpus !== undefined ? { cpus } : {}),
+      ...(options.niceness !== undefined ? { niceness: options.niceness } : {}),
+      logFile: path.join(options.workDir, `${variant.name}.app.log`),
+    });
   const startCpus = options.serverCpus !== undefined && options.startCpus !== undefined ? options.startCpus : options.serverCpus;
   try {
     command = variantCommand(variant, {
@@ -191,7 +192,10 @@ async function startVariantStackOnce(variant: VariantSpec, options: VariantStack
       return { oldPid: old.pid, newPid: server.pid, stoppedMs: Math.round(startAt - stopAt), startedMs: Math.round(performance.now() - startAt) };
     },
     stop() {
-      stopping ??= proxy.stop().then(() => server.stop()).then(removeSocketDir);
+      stopping ??= proxy
+        .stop()
+        .then(() => server.stop())
+        .then(removeSocketDir);
       return stopping;
     },
   };

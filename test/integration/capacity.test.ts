@@ -26,7 +26,23 @@ const readJson = <T>(file: string): T => JSON.parse(fs.readFileSync(file, 'utf8'
 describe('benchlab capacity', () => {
   test('steps the rate up on one running variant and writes a consistent capacity.json', { timeout: 90_000 }, async () => {
     const out = tempOut('capacity');
-    const args = ['capacity', '--variants', VARIANT, '--start-rate', '20', '--max-rate', '80', '--step-seconds', '1', '--warmup-users', '10', '--database', DATABASE_URL, '--out', out];
+    const args = [
+      'capacity',
+      '--variants',
+      VARIANT,
+      '--start-rate',
+      '20',
+      '--max-rate',
+      '80',
+      '--step-seconds',
+      '1',
+      '--warmup-users',
+      '10',
+      '--database',
+      DATABASE_URL,
+      '--out',
+      out,
+    ];
     const res = await runCli(args, { timeoutMs: 60_000 });
     assert.equal(res.code, 0, res.stderr);
 
@@ -40,7 +56,7 @@ describe('benchlab capacity', () => {
 
     // The steps are the search's own sequence: replaying it gives the same rates and the same end.
     const search = { startRate: 20, maxRate: 80, maxSteps: 8, precision: 0.1, minRate: 1 };
-    v.steps.forEach((step, i) => assert.deepEqual(nextRate(v.steps.slice(0, i), search), { rate: step.rate }, `step ${i + 1}`));
+    for (const [i, step] of v.steps.entries()) assert.deepEqual(nextRate(v.steps.slice(0, i), search), { rate: step.rate }, `step ${i + 1}`);
     assert.deepEqual(nextRate(v.steps, search), { done: v.searchEnd });
     const passed = v.steps.filter((s) => s.pass).map((s) => s.rate);
     assert.equal(v.capacity, passed.length > 0 ? Math.max(...passed) : null);
@@ -95,7 +111,27 @@ describe('benchlab capacity', () => {
 
   test('--json prints capacity.json and nothing else on stdout; bad usage is one line and exit 2', { timeout: 60_000 }, async () => {
     const out = tempOut('json');
-    const res = await runCli(['capacity', '--variants', VARIANT, '--start-rate', '10', '--max-rate', '10', '--step-seconds', '1', '--warmup-users', '0', '--database', DATABASE_URL, '--out', out, '--json'], { timeoutMs: 45_000 });
+    const res = await runCli(
+      [
+        'capacity',
+        '--variants',
+        VARIANT,
+        '--start-rate',
+        '10',
+        '--max-rate',
+        '10',
+        '--step-seconds',
+        '1',
+        '--warmup-users',
+        '0',
+        '--database',
+        DATABASE_URL,
+        '--out',
+        out,
+        '--json',
+      ],
+      { timeoutMs: 45_000 },
+    );
     assert.equal(res.code, 0, res.stderr);
     const printed = JSON.parse(res.stdout) as { outDir: string; capacity: CapacityReport };
     assert.deepEqual(printed.capacity, readJson<CapacityReport>(path.join(out, 'capacity.json')));
@@ -115,14 +151,31 @@ describe('benchlab capacity', () => {
 });
 
 describe('the terminal experience of benchlab run', () => {
-  const runArgs = (out: string) => ['run', '--variants', VARIANT, '--users', '20', '--ramp', '1', '--warmup-users', '0', '--database', DATABASE_URL, '--out', out];
+  const runArgs = (out: string) => [
+    'run',
+    '--variants',
+    VARIANT,
+    '--users',
+    '20',
+    '--ramp',
+    '1',
+    '--warmup-users',
+    '0',
+    '--database',
+    DATABASE_URL,
+    '--out',
+    out,
+  ];
 
   test('piped: the plain log lines, no escape codes anywhere', { timeout: 60_000 }, async () => {
     const res = await runCli(runArgs(tempOut('piped')), { timeoutMs: 45_000 });
     assert.equal(res.code, 0, res.stderr);
     assert.ok(!res.stdout.includes(ESC) && !res.stderr.includes(ESC), `escape codes in: ${JSON.stringify(res.stderr)}`);
     // Warnings ("benchlab: ... invalid run" on a busy machine) may follow; the log lines are exactly these.
-    const logLines = res.stderr.trim().split('\n').filter((l) => !l.startsWith('benchlab: '));
+    const logLines = res.stderr
+      .trim()
+      .split('\n')
+      .filter((l) => !l.startsWith('benchlab: '));
     assert.deepEqual(
       logLines.map((l) => l.replace(/\d+ ms behind http:\/\/127\.0\.0\.1:\d+/, 'N ms behind URL')),
       [`${VARIANT}: up in N ms behind URL`, `${VARIANT}: 20 users over 1 s`],
@@ -138,8 +191,13 @@ describe('the terminal experience of benchlab run', () => {
     assert.ok(text.includes('\r\x1b[2K'), 'the status line is redrawn in place');
     const plain = text.replace(/\x1b\[\d*[mK]/g, '');
     for (const phase of ['starting', 'verifying', 'warming', 'measuring', 'auditing']) assert.match(plain, new RegExp(`\\[1/1\\] ${VARIANT}  ${phase}`));
-    assert.match(plain, /measuring  [█░]{24}  /);
-    assert.match(plain, new RegExp(`✓ \\[1/1\\] ${VARIANT}  \\d+\\.\\d s: starting \\d+\\.\\d s, verifying \\d+\\.\\d s, warming \\d+\\.\\d s, measuring \\d+\\.\\d s, auditing \\d+\\.\\d s`));
+    assert.match(plain, /measuring {2}[█░]{24} {2}/);
+    assert.match(
+      plain,
+      new RegExp(
+        `✓ \\[1/1\\] ${VARIANT}  \\d+\\.\\d s: starting \\d+\\.\\d s, verifying \\d+\\.\\d s, warming \\d+\\.\\d s, measuring \\d+\\.\\d s, auditing \\d+\\.\\d s`,
+      ),
+    );
     assert.ok(text.includes(`\x1b[1m${VARIANT}\x1b[0m`), 'the final table is coloured on a terminal');
   });
 });

@@ -34,7 +34,10 @@ function runCgiFcgi(port: number): Promise<{ stdout: string; stderr: string }> {
   });
 }
 
-test('cgi-fcgi (libfcgi) gets a complete answer from a node-fastcgi server', { skip: cgiFcgi === undefined && 'cgi-fcgi is not installed', timeout: 15_000 }, async () => {
+test('cgi-fcgi (libfcgi) gets a complete answer from a node-fastcgi server', {
+  skip: cgiFcgi === undefined && 'cgi-fcgi is not installed',
+  timeout: 15_000,
+}, async () => {
   const server = fcgi.createServer((req, res) => {
     res.setHeader('Content-Type', 'text/plain');
     res.end(`hello ${req.method} ${req.url}\n`);

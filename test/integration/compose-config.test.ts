@@ -30,12 +30,59 @@ const TEMPLATE_FILES: Record<Protocol, string> = { http: 'http-proxy.conf.templa
 // What `docker stack deploy` accepts (the Compose file format 3.x): a key outside these lists fails it.
 const STACK_TOP_KEYS = ['version', 'services', 'networks', 'volumes', 'secrets', 'configs'];
 const STACK_SERVICE_KEYS = [
-  'deploy', 'build', 'cap_add', 'cap_drop', 'cgroupns_mode', 'cgroup_parent', 'command', 'configs', 'container_name',
-  'credential_spec', 'depends_on', 'devices', 'dns', 'dns_search', 'domainname', 'entrypoint', 'env_file', 'environment',
-  'expose', 'external_links', 'extra_hosts', 'healthcheck', 'hostname', 'image', 'init', 'ipc', 'isolation', 'labels',
-  'links', 'logging', 'mac_address', 'network_mode', 'networks', 'pid', 'ports', 'privileged', 'read_only', 'restart',
-  'security_opt', 'shm_size', 'secrets', 'sysctls', 'stdin_open', 'stop_grace_period', 'stop_signal', 'tmpfs', 'tty',
-  'ulimits', 'oom_score_adj', 'user', 'userns_mode', 'volumes', 'working_dir',
+  'deploy',
+  'build',
+  'cap_add',
+  'cap_drop',
+  'cgroupns_mode',
+  'cgroup_parent',
+  'command',
+  'configs',
+  'container_name',
+  'credential_spec',
+  'depends_on',
+  'devices',
+  'dns',
+  'dns_search',
+  'domainname',
+  'entrypoint',
+  'env_file',
+  'environment',
+  'expose',
+  'external_links',
+  'extra_hosts',
+  'healthcheck',
+  'hostname',
+  'image',
+  'init',
+  'ipc',
+  'isolation',
+  'labels',
+  'links',
+  'logging',
+  'mac_address',
+  'network_mode',
+  'networks',
+  'pid',
+  'ports',
+  'privileged',
+  'read_only',
+  'restart',
+  'security_opt',
+  'shm_size',
+  'secrets',
+  'sysctls',
+  'stdin_open',
+  'stop_grace_period',
+  'stop_signal',
+  'tmpfs',
+  'tty',
+  'ulimits',
+  'oom_score_adj',
+  'user',
+  'userns_mode',
+  'volumes',
+  'working_dir',
 ];
 const STACK_DEPLOY_KEYS = ['mode', 'endpoint_mode', 'replicas', 'labels', 'rollback_config', 'update_config', 'resources', 'restart_policy', 'placement'];
 const STACK_HEALTHCHECK_KEYS = ['disable', 'interval', 'retries', 'test', 'timeout', 'start_period'];
@@ -153,7 +200,12 @@ describe('docker-compose.yml, without a Docker engine', () => {
 
   test('limits, users and the client count follow the environment', () => {
     const tuned = renderedServices({
-      BENCHLAB_APP_CPUS: '2', BENCHLAB_APP_MEMORY: '512m', BENCHLAB_USERS: '2000', BENCHLAB_CLIENTS: '4', BENCHLAB_NGINX_WORKERS: '2', BENCHLAB_CLIENT_THREADS: '4',
+      BENCHLAB_APP_CPUS: '2',
+      BENCHLAB_APP_MEMORY: '512m',
+      BENCHLAB_USERS: '2000',
+      BENCHLAB_CLIENTS: '4',
+      BENCHLAB_NGINX_WORKERS: '2',
+      BENCHLAB_CLIENT_THREADS: '4',
     });
     for (const [name, service] of Object.entries(tuned)) {
       if (name.endsWith('-app')) assert.deepEqual(service.deploy?.resources?.limits, { cpus: 2, memory: '512m' }, name);
@@ -197,10 +249,12 @@ describe('docker-compose.yml, without a Docker engine', () => {
     const raw = parse(fs.readFileSync(COMPOSE_FILE, 'utf8'), { merge: true }) as Record<string, unknown>;
     for (const key of Object.keys(raw)) assert.ok(STACK_TOP_KEYS.includes(key) || isExtension(key), `top-level key ${key}`);
     for (const [name, service] of Object.entries(raw['services'] as Record<string, Service>)) {
-      for (const key of Object.keys(service)) assert.ok(STACK_SERVICE_KEYS.includes(key) || isExtension(key), `${name}: ${key} is not accepted by docker stack deploy`);
+      for (const key of Object.keys(service))
+        assert.ok(STACK_SERVICE_KEYS.includes(key) || isExtension(key), `${name}: ${key} is not accepted by docker stack deploy`);
       assert.ok(service.depends_on === undefined || Array.isArray(service.depends_on), `${name}: depends_on must be a list for docker stack deploy`);
       for (const key of Object.keys(service.deploy ?? {})) assert.ok(STACK_DEPLOY_KEYS.includes(key), `${name}: deploy.${key}`);
-      for (const key of Object.keys((service['healthcheck'] as object | undefined) ?? {})) assert.ok(STACK_HEALTHCHECK_KEYS.includes(key), `${name}: healthcheck.${key}`);
+      for (const key of Object.keys((service['healthcheck'] as object | undefined) ?? {}))
+        assert.ok(STACK_HEALTHCHECK_KEYS.includes(key), `${name}: healthcheck.${key}`);
     }
   });
 });

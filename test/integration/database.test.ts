@@ -22,7 +22,8 @@ async function connectionTo(url: string): Promise<mysql.Connection> {
 }
 
 function mariadbdPidsUsing(dataDir: string): number[] {
-  return fs.readdirSync('/proc')
+  return fs
+    .readdirSync('/proc')
     .filter((name) => /^\d+$/.test(name))
     .filter((pid) => {
       try {
@@ -36,24 +37,48 @@ function mariadbdPidsUsing(dataDir: string): number[] {
 
 test('parseDatabaseUrl reads every part and defaults the port', () => {
   assert.deepEqual(parseDatabaseUrl('mysql://root@127.0.0.1/benchlab'), {
-    user: 'root', password: '', host: '127.0.0.1', port: 3306, database: 'benchlab',
+    user: 'root',
+    password: '',
+    host: '127.0.0.1',
+    port: 3306,
+    database: 'benchlab',
   });
   assert.deepEqual(parseDatabaseUrl('mysql://app:s%40cret@db.example:3307/guest_book'), {
-    user: 'app', password: 's@cret', host: 'db.example', port: 3307, database: 'guest_book',
+    user: 'app',
+    password: 's@cret',
+    host: 'db.example',
+    port: 3307,
+    database: 'guest_book',
   });
   assert.equal(parseDatabaseUrl('mysql://root@[::1]:3306/x').host, '::1');
 });
 
 test('parseDatabaseUrl explains the expected shape and hides the password', () => {
-  for (const bad of ['', 'localhost:3306/db', 'postgres://u@h/db', 'mysql://u@h', 'mysql://u@h/', 'mysql://@h/db', 'mysql://u@h/a;drop', 'mysql://u@h:99999/db']) {
-    assert.throws(() => parseDatabaseUrl(bad), (error: unknown) => {
-      assert.ok(error instanceof LabError);
-      assert.equal(error.code, 'BL_ERR_OPTION');
-      assert.equal(error.message, `option --database must look like mysql://user@host:3306/name (got "${bad}")`);
-      return true;
-    }, bad);
+  for (const bad of [
+    '',
+    'localhost:3306/db',
+    'postgres://u@h/db',
+    'mysql://u@h',
+    'mysql://u@h/',
+    'mysql://@h/db',
+    'mysql://u@h/a;drop',
+    'mysql://u@h:99999/db',
+  ]) {
+    assert.throws(
+      () => parseDatabaseUrl(bad),
+      (error: unknown) => {
+        assert.ok(error instanceof LabError);
+        assert.equal(error.code, 'BL_ERR_OPTION');
+        assert.equal(error.message, `option --database must look like mysql://user@host:3306/name (got "${bad}")`);
+        return true;
+      },
+      bad,
+    );
   }
-  assert.throws(() => parseDatabaseUrl('mysql://u:hunter2@h/'), (error: Error) => !error.message.includes('hunter2'));
+  assert.throws(
+    () => parseDatabaseUrl('mysql://u:hunter2@h/'),
+    (error: Error) => !error.message.includes('hunter2'),
+  );
 });
 
 test('connectExternal says which server it cannot reach, within seconds', async () => {
@@ -117,7 +142,9 @@ test('an external database gets its schema, counts rows and audits markers', asy
 
 test('serverProcesses finds the named process listening on a local port, and nothing in front of it', async (t) => {
   const port = await freePort();
-  const child = spawn(process.execPath, ['-e', `require('net').createServer().listen(${port}, '127.0.0.1', () => console.log('up'))`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['-e', `require('net').createServer().listen(${port}, '127.0.0.1', () => console.log('up'))`], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   t.after(() => child.kill());
   await new Promise((resolve) => child.stdout.once('data', resolve));
   assert.deepEqual(serverProcesses('127.0.0.1', port, ['node']), [child.pid]);

@@ -75,7 +75,10 @@ describe('the fastcgi variant against broken records on its own port', () => {
   let stack: VariantStack;
   let workers: number[];
   const app = () => ({ host: '127.0.0.1', port: stack.appPort });
-  const workerPids = () => processTree([stack.app.pid]).filter((p) => p !== stack.app.pid).sort((a, b) => a - b);
+  const workerPids = () =>
+    processTree([stack.app.pid])
+      .filter((p) => p !== stack.app.pid)
+      .sort((a, b) => a - b);
 
   before(async () => {
     db = await connectExternal(databaseUrl);
@@ -108,23 +111,29 @@ describe('the fastcgi variant against broken records on its own port', () => {
   });
 
   test('cgi-fcgi (libfcgi) still gets a page, and a POST that inserts exactly once', async () => {
-    const cgiFcgi = (env: Record<string, string>, stdin = '') => new Promise<string>((resolve, reject) => {
-      const child = execFile('cgi-fcgi', ['-bind', '-connect', `127.0.0.1:${stack.appPort}`], { env, timeout: 10_000 }, (error, stdout) => (error ? reject(error) : resolve(stdout)));
-      child.stdin?.end(stdin);
-    });
+    const cgiFcgi = (env: Record<string, string>, stdin = '') =>
+      new Promise<string>((resolve, reject) => {
+        const child = execFile('cgi-fcgi', ['-bind', '-connect', `127.0.0.1:${stack.appPort}`], { env, timeout: 10_000 }, (error, stdout) =>
+          error ? reject(error) : resolve(stdout),
+        );
+        child.stdin?.end(stdin);
+      });
     const base = { SERVER_PROTOCOL: 'HTTP/1.1', REQUEST_URI: '/', SCRIPT_NAME: '/', CONTENT_TYPE: '', CONTENT_LENGTH: '' };
     const page = await cgiFcgi({ ...base, REQUEST_METHOD: 'GET' });
     assert.match(page, /^Status: 200 OK\r?\n/);
     const token = /name="csrf" value="([0-9a-f]{32})"/.exec(page)?.[1];
     assert.ok(token);
     const form = `body=from+libfcgi&csrf=${token}`;
-    const posted = await cgiFcgi({
-      ...base,
-      REQUEST_METHOD: 'POST',
-      CONTENT_TYPE: 'application/x-www-form-urlencoded',
-      CONTENT_LENGTH: String(form.length),
-      HTTP_COOKIE: `csrftoken=${token}`,
-    }, form);
+    const posted = await cgiFcgi(
+      {
+        ...base,
+        REQUEST_METHOD: 'POST',
+        CONTENT_TYPE: 'application/x-www-form-urlencoded',
+        CONTENT_LENGTH: String(form.length),
+        HTTP_COOKIE: `csrftoken=${token}`,
+      },
+      form,
+    );
     assert.match(posted, /^Status: 302 Found\r?\n/);
     assert.deepEqual(await db.auditMarkers(['from libfcgi']), { rows: 1, missing: 0, duplicated: 0 });
     await assertStillServing();

@@ -57,28 +57,42 @@ async function csrf(stack: VariantStack): Promise<{ token: string; cookie: strin
   return { token, cookie: `csrftoken=${token}` };
 }
 
-test('a body or headers slower than the timeout are cut off by nginx, or by the app on its FastCGI port; nothing is inserted and every variant keeps serving', { timeout: 60_000 }, async () => {
-  await Promise.all(stacks.map(async (stack) => {
-    const name = stack.variant.name;
-    const { token, cookie } = await csrf(stack);
-    const form = `body=slow&csrf=${token}`;
-    const headers: Array<[string, string]> = [['Content-Type', 'application/x-www-form-urlencoded'], ['Cookie', cookie]];
-    const direct = stack.variant.protocol === 'fastcgi' ? STALLED_REQUESTS : [];
-    const [slowBody, slowHeaders, ...stalled] = await Promise.all([
-      rawHttp(baseAddress(stack.target), { method: 'POST', path: '/', headers, body: form, stallBodyAt: 10 }, WAIT_MS),
-      rawHttp(baseAddress(stack.target), { method: 'GET', path: '/', headers: [['X-Slow', 'never-ends']], stallHeaders: true }, WAIT_MS),
-      ...direct.map((c) => exchange({ host: '127.0.0.1', port: stack.appPort }, c.bytes, WAIT_MS)),
-    ]);
-    // Straight to the FastCGI port, the app's own request timeout closes the connection.
-    stalled.forEach((ex, i) => assert.equal(ex.closedByServer, true, `${name}: ${direct[i]!.what} straight to the FastCGI port`));
-    // nginx closes without an answer and logs 408 (Request Timeout) for both.
-    assert.equal(slowBody.status, 0, `${name}: stalled body (${slowBody.body.slice(0, 100)})`);
-    assert.equal(slowHeaders.status, 0, `${name}: stalled headers`);
-    const timedOut = parseAccessLog(fs.readFileSync(stack.nginx.accessLog, 'utf8')).filter((e) => e.status === 408 && e.path === '/');
-    assert.deepEqual(timedOut.map((e) => [e.method, e.upstreamTimeMs]).sort(), [['GET', null], ['POST', null]], `${name}: both logged 408, neither reached the app`);
-    const page = await rawHttp(baseAddress(stack.target), { method: 'GET', path: '/', headers: [['Cookie', cookie]] });
-    assert.equal(page.status, 200, `${name}: still serving`);
-    assert.equal(stack.app.hasExited(), false, `${name}: the app is alive`);
-  }));
+test('a body or headers slower than the timeout are cut off by nginx, or by the app on its FastCGI port; nothing is inserted and every variant keeps serving', {
+  timeout: 60_000,
+}, async () => {
+  await Promise.all(
+    stacks.map(async (stack) => {
+      const name = stack.variant.name;
+      const { token, cookie } = await csrf(stack);
+      const form = `body=slow&csrf=${token}`;
+      const headers: Array<[string, string]> = [
+        ['Content-Type', 'application/x-www-form-urlencoded'],
+        ['Cookie', cookie],
+      ];
+      const direct = stack.variant.protocol === 'fastcgi' ? STALLED_REQUESTS : [];
+      const [slowBody, slowHeaders, ...stalled] = await Promise.all([
+        rawHttp(baseAddress(stack.target), { method: 'POST', path: '/', headers, body: form, stallBodyAt: 10 }, WAIT_MS),
+        rawHttp(baseAddress(stack.target), { method: 'GET', path: '/', headers: [['X-Slow', 'never-ends']], stallHeaders: true }, WAIT_MS),
+        ...direct.map((c) => exchange({ host: '127.0.0.1', port: stack.appPort }, c.bytes, WAIT_MS)),
+      ]);
+      // Straight to the FastCGI port, the app's own request timeout closes the connection.
+      for (const [i, ex] of stalled.entries()) assert.equal(ex.closedByServer, true, `${name}: ${direct[i]!.what} straight to the FastCGI port`);
+      // nginx closes without an answer and logs 408 (Request Timeout) for both.
+      assert.equal(slowBody.status, 0, `${name}: stalled body (${slowBody.body.slice(0, 100)})`);
+      assert.equal(slowHeaders.status, 0, `${name}: stalled headers`);
+      const timedOut = parseAccessLog(fs.readFileSync(stack.nginx.accessLog, 'utf8')).filter((e) => e.status === 408 && e.path === '/');
+      assert.deepEqual(
+        timedOut.map((e) => [e.method, e.upstreamTimeMs]).sort(),
+        [
+          ['GET', null],
+          ['POST', null],
+        ],
+        `${name}: both logged 408, neither reached the app`,
+      );
+      const page = await rawHttp(baseAddress(stack.target), { method: 'GET', path: '/', headers: [['Cookie', cookie]] });
+      assert.equal(page.status, 200, `${name}: still serving`);
+      assert.equal(stack.app.hasExited(), false, `${name}: the app is alive`);
+    }),
+  );
   assert.equal(await db.countRows(), 0, 'no slow post was inserted');
 });

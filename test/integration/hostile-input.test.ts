@@ -2,7 +2,6 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { VARIANTS, type VariantSpec } from '../../apps/variants.js';
 import { CONTENT_SECURITY_POLICY } from '../../apps/core/guestbook.js';
-import { escapeHtml } from '../../common/html-escape.js';
 import { connectExternal, type Database } from '../../lab/stack/database.js';
 import { processTree } from '../../lab/stack/sampler.js';
 import { variantAvailable } from '../../lab/stack/variant-command.js';
@@ -12,8 +11,16 @@ import { baseAddress } from '../support/raw-http.js';
 import { isLoopback, listeningSockets } from '../../lab/stack/listening-sockets.js';
 import { send, type Answer, type HostileRequest, type Layer } from '../support/hostile-requests.js';
 import {
-  acceptedEdgeCases, contentTypeCases, csrfCases, encodingCases, fieldCases, limitCases, MARKUP_AND_SQL, pathAndMethodCases,
-  type HostileCase, type Visitor,
+  acceptedEdgeCases,
+  contentTypeCases,
+  csrfCases,
+  encodingCases,
+  fieldCases,
+  limitCases,
+  MARKUP_AND_SQL,
+  pathAndMethodCases,
+  type HostileCase,
+  type Visitor,
 } from '../support/hostile-input-cases.js';
 
 const DATABASE_URL = isolatedDatabaseUrl('hostile');
@@ -23,7 +30,9 @@ const FORM = 'application/x-www-form-urlencoded';
 function workerPids(stack: VariantStack): number[] {
   const pid = stack.app.pid;
   if (stack.variant.model !== 'prefork') return [pid];
-  return processTree([pid]).filter((p) => p !== pid).sort((a, b) => a - b);
+  return processTree([pid])
+    .filter((p) => p !== pid)
+    .sort((a, b) => a - b);
 }
 
 function assertAnsweredBy(answer: Answer, expected: { status: number; by: string }, variant: VariantSpec, what: string): void {
@@ -91,7 +100,10 @@ for (const variant of VARIANTS.filter((v) => variantAvailable(v).ok)) {
 
     test('safe defaults: loopback only, no nginx version, nosniff, CSP and a HttpOnly SameSite=Lax cookie', async () => {
       const sockets = listeningSockets([...processTree([stack.app.pid]), ...stack.nginx.pids()]);
-      assert.ok(sockets.some((s) => s.port === stack.appPort), `the app listens on its port (${JSON.stringify(sockets)})`);
+      assert.ok(
+        sockets.some((s) => s.port === stack.appPort),
+        `the app listens on its port (${JSON.stringify(sockets)})`,
+      );
       for (const s of sockets) assert.ok(isLoopback(s.address), `pid ${s.pid} listens on ${s.address}:${s.port}`);
       for (const layer of layers) {
         const page = await send(layer, target(layer), { method: 'GET', path: '/' });
@@ -111,7 +123,11 @@ for (const variant of VARIANTS.filter((v) => variantAvailable(v).ok)) {
 
     if (variant.protocol === 'http') {
       test('the app server itself, without nginx, refuses headers past its own limit', async () => {
-        const answer = await send('nginx', { host: '127.0.0.1', port: stack.appPort }, { method: 'GET', path: '/', cookie: `${visitor.cookie}; junk=${'j'.repeat(20_000)}` });
+        const answer = await send(
+          'nginx',
+          { host: '127.0.0.1', port: stack.appPort },
+          { method: 'GET', path: '/', cookie: `${visitor.cookie}; junk=${'j'.repeat(20_000)}` },
+        );
         // Node's parser stops at 16 KiB of headers (431, with the contract's headers); gunicorn at 8190 bytes per field (its own 400).
         if (variant.command) assert.equal(answer.status, 400);
         else assertAnsweredBy(answer, { status: 431, by: 'app' }, variant, 'a 20 KB cookie straight to the app');
@@ -133,10 +149,18 @@ for (const variant of VARIANTS.filter((v) => variantAvailable(v).ok)) {
 
     test('markup and SQL metacharacters are stored as sent and shown escaped, never run', async () => {
       const texts: string[] = [];
+      const shown: string[] = [];
       for (const layer of layers) {
-        for (const text of MARKUP_AND_SQL) {
+        for (const [text, asShown] of MARKUP_AND_SQL) {
           const stored = `${text} [${layer}]`;
-          const request: HostileRequest = { method: 'POST', path: '/', contentType: FORM, cookie: visitor.cookie, body: new URLSearchParams({ body: stored, csrf: visitor.token }).toString() };
+          shown.push(`${asShown} [${layer}]`);
+          const request: HostileRequest = {
+            method: 'POST',
+            path: '/',
+            contentType: FORM,
+            cookie: visitor.cookie,
+            body: new URLSearchParams({ body: stored, csrf: visitor.token }).toString(),
+          };
           assertAnsweredBy(await send(layer, target(layer), request), { status: 302, by: 'app' }, variant, stored);
           texts.push(stored);
           rows += 1;
@@ -145,7 +169,7 @@ for (const variant of VARIANTS.filter((v) => variantAvailable(v).ok)) {
       assert.deepEqual(await db.auditMarkers(texts), { rows, missing: 0, duplicated: 0 }, 'every text stored once, the table intact');
       for (const layer of layers) {
         const page = await send(layer, target(layer), { method: 'GET', path: '/', cookie: visitor.cookie });
-        for (const text of texts) assert.ok(page.body.includes(escapeHtml(text)), `the page shows ${JSON.stringify(text)} escaped`);
+        for (const text of shown) assert.ok(page.body.includes(text), `the page shows ${JSON.stringify(text)}`);
         assert.doesNotMatch(page.body, /<script|<img/, 'no markup from a post reaches the page');
       }
       await assertStillServing();

@@ -33,7 +33,11 @@ function readResult(out: string, variant: string): VariantResult {
 /** What must hold after any fault: users add up, every error has a class a fault explains, and the audit is exact. */
 function assertSurvived(r: VariantResult): void {
   assert.equal(r.users.ok + r.users.failed + r.users.notStarted, r.users.scheduled, `${r.variant}: users add up`);
-  assert.equal(Object.values(r.errors).reduce((a, b) => a + b, 0), r.users.failed, `${r.variant}: every failed user has an error class`);
+  assert.equal(
+    Object.values(r.errors).reduce((a, b) => a + b, 0),
+    r.users.failed,
+    `${r.variant}: every failed user has an error class`,
+  );
   for (const errorClass of Object.keys(r.errors)) assert.match(errorClass, FAULT_ERRORS, `${r.variant}: error class ${errorClass}`);
   assert.ok(r.users.ok > 0, `${r.variant}: users were served around the faults`);
   assert.equal(r.integrity.missing, 0, `${r.variant}: no accepted post is lost`);
@@ -44,39 +48,94 @@ function assertSurvived(r: VariantResult): void {
 
 test('kill-worker, reload-nginx and stop-app during the measured window: recorded, healed, and the audit holds', { timeout: 150_000 }, async () => {
   const out = tempOut();
-  const res = await runCli([
-    'run', '--variants', 'prefork,threaded', '--workers', '2', '--threads', '2', '--users', '120', '--ramp', '5', '--warmup-users', '0',
-    '--database', DATABASE_URL, '--fault', 'stop-app@3s,kill-worker@1s,reload-nginx@2s', '--out', out,
-  ], { timeoutMs: 140_000 });
+  const res = await runCli(
+    [
+      'run',
+      '--variants',
+      'prefork,threaded',
+      '--workers',
+      '2',
+      '--threads',
+      '2',
+      '--users',
+      '120',
+      '--ramp',
+      '5',
+      '--warmup-users',
+      '0',
+      '--database',
+      DATABASE_URL,
+      '--fault',
+      'stop-app@3s,kill-worker@1s,reload-nginx@2s',
+      '--out',
+      out,
+    ],
+    { timeoutMs: 140_000 },
+  );
   assert.equal(res.code, 0, res.stderr);
   const summary = fs.readFileSync(path.join(out, 'summary.md'), 'utf8');
   for (const variant of ['prefork', 'threaded']) {
     const r = readResult(out, variant);
     assertSurvived(r);
-    assert.deepEqual(r.faults?.map((f) => f.kind), ['kill-worker', 'reload-nginx', 'stop-app'], `${variant}: each fault recorded, in order`);
+    assert.deepEqual(
+      r.faults?.map((f) => f.kind),
+      ['kill-worker', 'reload-nginx', 'stop-app'],
+      `${variant}: each fault recorded, in order`,
+    );
     const [kill, reload, stop] = r.faults!;
-    for (const [fault, planned] of [[kill!, 1], [reload!, 2], [stop!, 3]] as const) {
+    for (const [fault, planned] of [
+      [kill!, 1],
+      [reload!, 2],
+      [stop!, 3],
+    ] as const) {
       // Node's timers are kept in whole milliseconds.
       assert.ok(fault.atSeconds >= planned - 0.002, `${variant}: ${fault.kind} at ${fault.atSeconds} s, not before ${planned} s`);
     }
-    assert.match(kill!.detail, variant === 'prefork' ? /^SIGKILL to worker \d+; replaced by worker \d+ after \d+ ms$/ : /^SIGUSR2 to \d+: one pool thread ended/);
+    assert.match(
+      kill!.detail,
+      variant === 'prefork' ? /^SIGKILL to worker \d+; replaced by worker \d+ after \d+ ms$/ : /^SIGUSR2 to \d+: one pool thread ended/,
+    );
     assert.match(reload!.detail, /^SIGHUP to nginx master \d+; new worker \d+ after \d+ ms$/);
     const restarted = /^SIGTERM to (\d+), which exited after \d+ ms; started again as (\d+), answering through nginx after \d+ ms$/.exec(stop!.detail);
     assert.ok(restarted && restarted[1] !== restarted[2], `${variant}: the app was restarted: ${stop!.detail}`);
-    assert.match(summary, new RegExp(`### ${variant}\\n(.*\\n){4}Fault: kill-worker at \\d+\\.\\ds: `), `${variant}: summary.md lists the faults under the variant`);
+    assert.match(
+      summary,
+      new RegExp(`### ${variant}\\n(.*\\n){4}Fault: kill-worker at \\d+\\.\\ds: `),
+      `${variant}: summary.md lists the faults under the variant`,
+    );
   }
 });
 
 test('restart-db on a private database: recorded, and the audit still holds', { timeout: 150_000 }, async () => {
   const out = tempOut();
-  const res = await runCli([
-    'run', '--variants', 'fastcgi', '--workers', '2', '--users', '100', '--ramp', '5', '--warmup-users', '0',
-    '--private-db', '--fault', 'restart-db@1.5s,kill-worker@3.5s', '--out', out,
-  ], { timeoutMs: 140_000 });
+  const res = await runCli(
+    [
+      'run',
+      '--variants',
+      'fastcgi',
+      '--workers',
+      '2',
+      '--users',
+      '100',
+      '--ramp',
+      '5',
+      '--warmup-users',
+      '0',
+      '--private-db',
+      '--fault',
+      'restart-db@1.5s,kill-worker@3.5s',
+      '--out',
+      out,
+    ],
+    { timeoutMs: 140_000 },
+  );
   assert.equal(res.code, 0, res.stderr);
   const r = readResult(out, 'fastcgi');
   assertSurvived(r);
-  assert.deepEqual(r.faults?.map((f) => f.kind), ['restart-db', 'kill-worker']);
+  assert.deepEqual(
+    r.faults?.map((f) => f.kind),
+    ['restart-db', 'kill-worker'],
+  );
   assert.match(r.faults![0]!.detail, /^database server (\d+) stopped, (\d+) started on the same datadir and port, answering after \d+ ms$/);
   assert.match(r.faults![1]!.detail, /^SIGKILL to worker \d+; replaced by worker \d+ after \d+ ms$/);
 });
@@ -105,26 +164,49 @@ test('SIGUSR2 to a threaded server ends one pool thread, and another takes its p
       await admin.query('LOCK TABLES entries WRITE');
       const pages = [0, 1].map(() => rawHttp(baseAddress(stack.url), { method: 'GET', path: '/' }));
       try {
-        await until(async () => {
-          const [rows] = await admin.query<mysql.RowDataPacket[]>("SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE STATE LIKE 'Waiting for table%' AND DB = DATABASE()");
-          return Number(rows[0]!.n) >= 2;
-        }, 3000, 'both threads wait on the lock').catch(() => undefined);
+        await until(
+          async () => {
+            const [rows] = await admin.query<mysql.RowDataPacket[]>(
+              "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE STATE LIKE 'Waiting for table%' AND DB = DATABASE()",
+            );
+            return Number(rows[0]!.n) >= 2;
+          },
+          3000,
+          'both threads wait on the lock',
+        ).catch(() => undefined);
       } finally {
         await admin.query('UNLOCK TABLES');
       }
       // A request given to the thread as it ends fails (500); only answered pages name a thread.
-      return (await Promise.all(pages)).filter((p) => p.status === 200).map((p) => p.headers['x-worker'] ?? '').sort();
+      return (await Promise.all(pages))
+        .filter((p) => p.status === 200)
+        .map((p) => p.headers['x-worker'] ?? '')
+        .sort();
     };
     let before: string[] = [];
-    await until(async () => new Set((before = await threadsServing())).size === 2, 20_000, 'both threads answer');
+    await until(
+      async () => {
+        before = await threadsServing();
+        return new Set(before).size === 2;
+      },
+      20_000,
+      'both threads answer',
+    );
     process.kill(stack.app.pid, 'SIGUSR2');
     let now: string[] = [];
-    await until(async () => {
-      now = await threadsServing();
-      return new Set(now).size === 2 && now.some((w) => !before.includes(w));
-    }, 20_000, 'a new thread serves beside the one left');
+    await until(
+      async () => {
+        now = await threadsServing();
+        return new Set(now).size === 2 && now.some((w) => !before.includes(w));
+      },
+      20_000,
+      'a new thread serves beside the one left',
+    );
     assert.equal(now.filter((w) => before.includes(w)).length, 1, `one old thread and one new: ${before.join(', ')} -> ${now.join(', ')}`);
-    assert.ok(now.every((w) => w.startsWith(`${stack.app.pid}:`)), 'in the same process');
+    assert.ok(
+      now.every((w) => w.startsWith(`${stack.app.pid}:`)),
+      'in the same process',
+    );
   } finally {
     await admin.query('UNLOCK TABLES').catch(() => undefined);
     await admin.end();

@@ -49,7 +49,11 @@ async function interruptAndCheck(run: LabProcess, when: () => boolean, phase: st
   assert.match(run.stderr(), /interrupted by SIGINT/);
   assert.doesNotMatch(run.stderr(), /\n\s+at /, 'no stack trace');
   await until(() => processesOf(run).length === 0, 10_000, `${phase}: every process of the run ends`).catch(() => undefined);
-  assert.deepEqual(processesOf(run).map((p) => p.cmdline), [], `${phase}: no process is left`);
+  assert.deepEqual(
+    processesOf(run).map((p) => p.cmdline),
+    [],
+    `${phase}: no process is left`,
+  );
   for (const s of sockets) assert.equal(portListening(s.port), false, `${phase}: port ${s.port} (was pid ${s.pid}) is closed`);
   for (const dir of dataDirs) assert.equal(fs.existsSync(dir), false, `${phase}: the private datadir ${dir} is removed`);
 }
@@ -75,20 +79,37 @@ test('Ctrl-C while measuring, with a client of two event loops, leaves no proces
 test('Ctrl-C once the private database listens (on loopback) leaves no process, port or datadir', { timeout: 120_000 }, async () => {
   const run = lab([...SHORT, '--private-db'], 'private-db');
   // Not the bootstrap server of mariadb-install-db, which listens nowhere: the private server itself.
-  const listening = () => listeningSockets(processesOf(run).filter((p) => /mariadbd|mysqld/.test(p.cmdline)).map((p) => p.pid)).length > 0;
+  const listening = () =>
+    listeningSockets(
+      processesOf(run)
+        .filter((p) => /mariadbd|mysqld/.test(p.cmdline))
+        .map((p) => p.pid),
+    ).length > 0;
   await interruptAndCheck(run, listening, 'private database up');
 });
 
-test('a run right after a SIGKILLed run works, and the killed run\'s Node processes stop by themselves', { timeout: 120_000 }, async () => {
+test("a run right after a SIGKILLed run works, and the killed run's Node processes stop by themselves", { timeout: 120_000 }, async () => {
   const killed = lab([...SHORT, '--users', '600', '--ramp', '10', '--database', DATABASE_URL], 'killed');
-  await until(() => /users over/.test(killed.stderr()) && processesOf(killed).some((p) => / load --target /.test(p.cmdline)), 60_000, 'the killed run measures');
+  await until(
+    () => /users over/.test(killed.stderr()) && processesOf(killed).some((p) => / load --target /.test(p.cmdline)),
+    60_000,
+    'the killed run measures',
+  );
   killed.child.kill('SIGKILL');
   await killed.exited;
   const nodeLeft = () => processesOf(killed).filter((p) => p.cmdline.startsWith(process.execPath));
   await until(() => nodeLeft().length === 0, 10_000, 'the orphaned client and app server stop').catch(() => undefined);
-  assert.deepEqual(nodeLeft().map((p) => p.cmdline), [], 'no client or app server outlives the killed lab');
+  assert.deepEqual(
+    nodeLeft().map((p) => p.cmdline),
+    [],
+    'no client or app server outlives the killed lab',
+  );
   await until(() => processesOf(killed).length === 0, 10_000, 'nginx stops with the lab').catch(() => undefined);
-  assert.deepEqual(processesOf(killed).map((p) => p.cmdline), [], 'nothing the killed lab started outlives it (nginx included)');
+  assert.deepEqual(
+    processesOf(killed).map((p) => p.cmdline),
+    [],
+    'nothing the killed lab started outlives it (nginx included)',
+  );
 
   const next = lab([...SHORT, '--database', DATABASE_URL], 'next');
   const exit = await next.exited;
@@ -129,13 +150,20 @@ test('a password from DATABASE_URL appears in no command line, log, output or re
 
     const run = lab(SHORT, 'secret', { DATABASE_URL: url.toString() });
     let commandLines: string[] = [];
-    await until(() => {
-      if (/users over/.test(run.stderr())) commandLines = processesOf(run).map((p) => p.cmdline);
-      return commandLines.length > 0 || run.child.exitCode !== null;
-    }, 60_000, 'the run measures');
+    await until(
+      () => {
+        if (/users over/.test(run.stderr())) commandLines = processesOf(run).map((p) => p.cmdline);
+        return commandLines.length > 0 || run.child.exitCode !== null;
+      },
+      60_000,
+      'the run measures',
+    );
     const exit = await run.exited;
     assert.equal(exit.code, 0, run.stderr());
-    assert.ok(commandLines.some((c) => / serve /.test(c)), 'the app server was seen');
+    assert.ok(
+      commandLines.some((c) => / serve /.test(c)),
+      'the app server was seen',
+    );
     for (const line of commandLines) assert.ok(!line.includes(password), `a command line shows the password: ${line}`);
     assert.ok(!run.stdout().includes(password) && !run.stderr().includes(password), 'the output holds no password');
     const files = fs.readdirSync(run.outDir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());

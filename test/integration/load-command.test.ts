@@ -8,7 +8,9 @@ import { runCli } from '../support/run-cli.js';
 import type { LoadResult } from '../../common/result.js';
 
 const require = createRequire(import.meta.url);
-const autocannon = require('autocannon') as (opts: Record<string, unknown>) => Promise<{ statusCodeStats: Record<string, { count: number }>; errors: number; timeouts: number; requests: { total: number } }>;
+const autocannon = require('autocannon') as (
+  opts: Record<string, unknown>,
+) => Promise<{ statusCodeStats: Record<string, { count: number }>; errors: number; timeouts: number; requests: { total: number } }>;
 
 describe('benchlab load against nginx in front of benchlab serve', () => {
   const fixture = useVariantStack('fastcgi');
@@ -32,7 +34,25 @@ describe('benchlab load against nginx in front of benchlab serve', () => {
     await fixture.db.resetTable();
     const out = path.join(fixture.dir, 'warm.json');
     const startAt = Date.now() + 4_000;
-    const res = await runCli(['load', '--target', fixture.stack.url, '--users', '10', '--ramp', '0', '--warmup-users', '6', '--start-at', String(startAt), '--run-tag', 'warm-test', '--expect-backend', 'fastcgi', '--out', out]);
+    const res = await runCli([
+      'load',
+      '--target',
+      fixture.stack.url,
+      '--users',
+      '10',
+      '--ramp',
+      '0',
+      '--warmup-users',
+      '6',
+      '--start-at',
+      String(startAt),
+      '--run-tag',
+      'warm-test',
+      '--expect-backend',
+      'fastcgi',
+      '--out',
+      out,
+    ]);
     assert.equal(res.code, 0, res.stderr);
     const result = JSON.parse(fs.readFileSync(out, 'utf8')) as LoadResult;
     assert.equal(result.users.scheduled, 10, 'the warm-up users are not counted');

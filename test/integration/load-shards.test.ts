@@ -18,8 +18,28 @@ describe('client shards with a common start, merged', () => {
     const startAt = new Date(Date.now() + 3_000).toISOString();
     const client = () =>
       runCli([
-        'load', '--target', fixture.stack.url, '--users', '30', '--ramp', '1', '--expect-backend', 'prefork', '--label', 'prefork',
-        '--wait-for-target', '20', '--start-at', startAt, '--meta', 'app_cpus=1', '--meta', 'app_memory=1g', '--quiet', '--out', `${shardDir}/`,
+        'load',
+        '--target',
+        fixture.stack.url,
+        '--users',
+        '30',
+        '--ramp',
+        '1',
+        '--expect-backend',
+        'prefork',
+        '--label',
+        'prefork',
+        '--wait-for-target',
+        '20',
+        '--start-at',
+        startAt,
+        '--meta',
+        'app_cpus=1',
+        '--meta',
+        'app_memory=1g',
+        '--quiet',
+        '--out',
+        `${shardDir}/`,
       ]);
     const outcomes = await Promise.all([client(), client()]);
     for (const outcome of outcomes) assert.equal(outcome.code, 0, outcome.stderr);
@@ -63,7 +83,26 @@ describe('client shards with a common start, merged', () => {
     await fixture.db.resetTable();
     const shardDir = path.join(fixture.dir, 'threads');
     const client = (shard: string, threads: string) =>
-      runCli(['load', '--target', fixture.stack.url, '--users', '31', '--ramp', '1', '--shard', shard, '--threads', threads, '--expect-backend', 'prefork', '--label', 'prefork', '--quiet', '--out', `${shardDir}/`]);
+      runCli([
+        'load',
+        '--target',
+        fixture.stack.url,
+        '--users',
+        '31',
+        '--ramp',
+        '1',
+        '--shard',
+        shard,
+        '--threads',
+        threads,
+        '--expect-backend',
+        'prefork',
+        '--label',
+        'prefork',
+        '--quiet',
+        '--out',
+        `${shardDir}/`,
+      ]);
     const outcomes = await Promise.all([client('0/2', '3'), client('1/2', '2')]);
     for (const outcome of outcomes) assert.equal(outcome.code, 0, outcome.stderr);
     const shards = fs.readdirSync(shardDir).map((file) => JSON.parse(fs.readFileSync(path.join(shardDir, file), 'utf8')) as LoadResult);
@@ -72,7 +111,10 @@ describe('client shards with a common start, merged', () => {
     for (const s of shards) {
       assert.equal(s.users.ok, s.users.scheduled);
       assert.equal(s.sessionTimeUs.count, s.users.ok, 'one merged histogram holds the users of every thread');
-      assert.equal(s.timeline.reduce((sum, t) => sum + (t.planned ?? 0), 0), s.users.scheduled);
+      assert.equal(
+        s.timeline.reduce((sum, t) => sum + (t.planned ?? 0), 0),
+        s.users.scheduled,
+      );
     }
     const merged = await runCli(['merge', shardDir, '--json', '--database', TEST_DATABASE_URL]);
     assert.equal(merged.code, 0, merged.stderr);
@@ -110,7 +152,10 @@ describe('client shards with a common start, merged', () => {
   test('merge refuses shards of two variants', async () => {
     const a = path.join(fixture.dir, 'a.json');
     const b = path.join(fixture.dir, 'b.json');
-    for (const [file, label] of [[a, 'prefork'], [b, 'threaded']] as const) {
+    for (const [file, label] of [
+      [a, 'prefork'],
+      [b, 'threaded'],
+    ] as const) {
       const res = await runCli(['load', '--target', fixture.stack.url, '--users', '2', '--ramp', '0', '--label', label, '--quiet', '--out', file]);
       assert.equal(res.code, 0, res.stderr);
     }

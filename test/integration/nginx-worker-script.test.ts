@@ -24,7 +24,7 @@ function runScript(conf: string, workers: string | undefined): { status: number 
   }
 }
 
-test('the image\'s worker_processes auto becomes NGINX_WORKERS, 1 when unset, and nothing else changes', () => {
+test("the image's worker_processes auto becomes NGINX_WORKERS, 1 when unset, and nothing else changes", () => {
   assert.ok((fs.statSync(SCRIPT).mode & 0o111) !== 0, 'the entrypoint runs only executable scripts');
   const two = runScript(IMAGE_CONF, '2');
   assert.equal(two.status, 0, two.stderr);

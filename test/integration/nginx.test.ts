@@ -84,8 +84,12 @@ test('nginx proxies HTTP to a TCP upstream and logs request and upstream times',
   const prefix = path.join(tempDir(t, 'nginx-http'), 'nginx');
 
   const nginx = await startNginx({
-    protocol: 'http', upstream: { host: '127.0.0.1', port: appPort }, listen: { host: '127.0.0.1', port: await freePort() },
-    prefix, workers: 1, keepalive: 4,
+    protocol: 'http',
+    upstream: { host: '127.0.0.1', port: appPort },
+    listen: { host: '127.0.0.1', port: await freePort() },
+    prefix,
+    workers: 1,
+    keepalive: 4,
   });
   t.after(() => nginx.stop());
 
@@ -105,7 +109,14 @@ test('nginx proxies HTTP to a TCP upstream and logs request and upstream times',
   assert.match(logText, /"GET \/hello\?x=1 HTTP\/1\.1" 200 \d+ rt=\d+\.\d{3} urt=\d+\.\d{3} uct=/);
   const entries = parseAccessLog(logText);
   assert.equal(entries.length, 3);
-  assert.deepEqual(entries.map((entry) => [entry.method, entry.path, entry.status]), [['GET', '/hello?x=1', 200], ['POST', '/', 200], ['GET', '/big', 200]]);
+  assert.deepEqual(
+    entries.map((entry) => [entry.method, entry.path, entry.status]),
+    [
+      ['GET', '/hello?x=1', 200],
+      ['POST', '/', 200],
+      ['GET', '/big', 200],
+    ],
+  );
   assert.ok(entries.every((entry) => entry.upstreamTimeMs !== null && entry.requestTimeMs >= 0));
   assert.equal(nginx.errorLog, path.join(prefix, 'logs', 'error.log'));
 
@@ -123,7 +134,11 @@ test('nginx proxies HTTP to a unix socket upstream', async (t) => {
   t.after(() => closeServer(app));
 
   const nginx = await startNginx({
-    protocol: 'http', upstream: { path: socketPath }, listen: { host: '127.0.0.1', port: await freePort() }, workers: 2, keepalive: 4,
+    protocol: 'http',
+    upstream: { path: socketPath },
+    listen: { host: '127.0.0.1', port: await freePort() },
+    workers: 2,
+    keepalive: 4,
   });
   t.after(() => nginx.stop());
 
@@ -154,7 +169,11 @@ test('nginx speaks FastCGI to node-fastcgi with kept connections', async (t) => 
   });
 
   const nginx = await startNginx({
-    protocol: 'fastcgi', upstream: { host: '127.0.0.1', port: appPort }, listen: { host: '127.0.0.1', port: await freePort() }, workers: 1, keepalive: 4,
+    protocol: 'fastcgi',
+    upstream: { host: '127.0.0.1', port: appPort },
+    listen: { host: '127.0.0.1', port: await freePort() },
+    workers: 1,
+    keepalive: 4,
   });
   t.after(() => nginx.stop());
 
@@ -168,11 +187,18 @@ test('nginx speaks FastCGI to node-fastcgi with kept connections', async (t) => 
   await assertStopsCleanly(nginx);
 });
 
-test('a config nginx rejects gives a LabError with nginx\'s own message', async (t) => {
+test("a config nginx rejects gives a LabError with nginx's own message", async (t) => {
   const prefix = path.join(tempDir(t, 'nginx-bad'), 'nginx');
   const tooLongSocket = `/tmp/${'s'.repeat(200)}.sock`;
   await assert.rejects(
-    startNginx({ protocol: 'http', upstream: { path: tooLongSocket }, listen: { host: '127.0.0.1', port: await freePort() }, prefix, workers: 1, keepalive: 4 }),
+    startNginx({
+      protocol: 'http',
+      upstream: { path: tooLongSocket },
+      listen: { host: '127.0.0.1', port: await freePort() },
+      prefix,
+      workers: 1,
+      keepalive: 4,
+    }),
     (error: unknown) => {
       assert.ok(error instanceof LabError);
       assert.equal(error.code, 'BL_ERR_START');
@@ -190,7 +216,14 @@ test('a busy listen port fails fast with a LabError', async (t) => {
   t.after(() => closeServer(blocker));
   const started = Date.now();
   await assert.rejects(
-    startNginx({ protocol: 'http', upstream: { host: '127.0.0.1', port: 1 }, listen: { host: '127.0.0.1', port }, workers: 1, keepalive: 4, portOption: '--nginx-port' }),
+    startNginx({
+      protocol: 'http',
+      upstream: { host: '127.0.0.1', port: 1 },
+      listen: { host: '127.0.0.1', port },
+      workers: 1,
+      keepalive: 4,
+      portOption: '--nginx-port',
+    }),
     { name: 'LabError', code: 'BL_ERR_PORT_BUSY', message: `port ${port} on 127.0.0.1 is busy (--nginx-port)` },
   );
   assert.ok(Date.now() - started < 5000);

@@ -105,17 +105,19 @@ test('without FCGI_KEEP_CONN the server closes the connection after the answer',
 
 test('no record for a request id arrives after its END_REQUEST, and an unused stderr sends nothing', HANG_GUARD, async () => {
   await withConnection(async (conn) => {
-    const responses = [
-      await conn.request(get('/', true, 1)),
-      await conn.request(post(true, 2)),
-      await conn.request(get('/about', true, 3)),
-    ];
+    const responses = [await conn.request(get('/', true, 1)), await conn.request(post(true, 2)), await conn.request(get('/about', true, 3))];
     await assertStillServed(conn);
 
-    assert.deepEqual(conn.records.filter((record) => record.afterEnd), []);
+    assert.deepEqual(
+      conn.records.filter((record) => record.afterEnd),
+      [],
+    );
     for (const response of responses) {
       assert.equal(response.records.at(-1)?.type, FcgiType.END_REQUEST);
-      assert.deepEqual(response.records.filter((record) => record.type === FcgiType.STDERR), []);
+      assert.deepEqual(
+        response.records.filter((record) => record.type === FcgiType.STDERR),
+        [],
+      );
     }
   });
 });
@@ -129,7 +131,10 @@ test('stderr written by the handler arrives with its terminator before END_REQUE
     assert.deepEqual(stderrLengths, [Buffer.byteLength(WARNING), 0], 'stderr data, then its empty terminator');
 
     await assertStillServed(conn);
-    assert.deepEqual(conn.records.filter((record) => record.afterEnd), []);
+    assert.deepEqual(
+      conn.records.filter((record) => record.afterEnd),
+      [],
+    );
   });
 });
 

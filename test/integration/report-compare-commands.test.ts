@@ -24,8 +24,22 @@ function jsonCopy(name: string): string {
 
 before(async () => {
   runOutcome = await runCli([
-    'run', '--variants', 'prefork', '--users', '30', '--ramp', '1', '--warmup-users', '0', '--database', TEST_DATABASE_URL,
-    '--out', runDir, '--quiet', '--fail-on', 'errors>100%,p50>0.001ms',
+    'run',
+    '--variants',
+    'prefork',
+    '--users',
+    '30',
+    '--ramp',
+    '1',
+    '--warmup-users',
+    '0',
+    '--database',
+    TEST_DATABASE_URL,
+    '--out',
+    runDir,
+    '--quiet',
+    '--fail-on',
+    'errors>100%,p50>0.001ms',
   ]);
 });
 

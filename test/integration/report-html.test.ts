@@ -59,7 +59,21 @@ test('report.html from fixture results draws every chart offline, hostile names 
 
 test('report.html of a real short run opens offline with every chart drawn', { timeout: 180_000 }, async () => {
   const dir = path.join(tempDir(), 'run');
-  const res = await runCli(['run', '--variants', 'prefork', '--users', '30', '--ramp', '1', '--warmup-users', '0', '--database', TEST_DATABASE_URL, '--out', dir]);
+  const res = await runCli([
+    'run',
+    '--variants',
+    'prefork',
+    '--users',
+    '30',
+    '--ramp',
+    '1',
+    '--warmup-users',
+    '0',
+    '--database',
+    TEST_DATABASE_URL,
+    '--out',
+    dir,
+  ]);
   assert.equal(res.code, 0, res.stderr);
   const htmlPath = path.join(dir, 'report.html');
   assert.ok(fs.existsSync(htmlPath), 'benchlab run wrote report.html');

@@ -27,7 +27,16 @@ test('the sampler measures CPU and memory of a whole process tree', async (t) =>
   t.after(() => family.stop());
   await waitFor(async () => processTree([family.pid]).length === 3, { timeoutMs: 5000, intervalMs: 20, what: 'two busy children', process: family });
 
-  const sampler = startSampler({ busy: () => [family.pid], nothing: () => [], broken: () => { throw new Error('not up'); } }, 50);
+  const sampler = startSampler(
+    {
+      busy: () => [family.pid],
+      nothing: () => [],
+      broken: () => {
+        throw new Error('not up');
+      },
+    },
+    50,
+  );
   await sleep(600);
   const summary = sampler.stop();
 
@@ -79,7 +88,9 @@ test('startProcess runs a command through taskset when given CPUs', async (t) =>
   const pinned = await startProcess({ name: 'pinned', command: process.execPath, args: ['-e', 'setInterval(() => {}, 1000)'], cpus: '0' });
   t.after(() => pinned.stop());
   await waitFor(async () => fs.readFileSync(`/proc/${pinned.pid}/cmdline`, 'utf8').startsWith(process.execPath), {
-    timeoutMs: 2000, intervalMs: 10, what: 'taskset to exec node',
+    timeoutMs: 2000,
+    intervalMs: 10,
+    what: 'taskset to exec node',
   });
   assert.match(fs.readFileSync(`/proc/${pinned.pid}/status`, 'utf8'), /^Cpus_allowed_list:\s+0$/m);
 });
@@ -120,8 +131,9 @@ test('stopAll stops every live service', async () => {
 });
 
 test('a missing command is a LabError naming it', async () => {
-  await assert.rejects(
-    startProcess({ name: 'ghost', command: '/nonexistent/ghost-server', args: [] }),
-    { name: 'LabError', code: 'BL_ERR_MISSING_TOOL', message: /ghost-server not found/ },
-  );
+  await assert.rejects(startProcess({ name: 'ghost', command: '/nonexistent/ghost-server', args: [] }), {
+    name: 'LabError',
+    code: 'BL_ERR_MISSING_TOOL',
+    message: /ghost-server not found/,
+  });
 });

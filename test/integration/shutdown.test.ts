@@ -42,13 +42,17 @@ async function idleConnection(stack: VariantStack): Promise<{ closed: Promise<vo
     const conn = await openFcgiConnection({ host: '127.0.0.1', port: stack.appPort });
     const res = await conn.request({ params: cgiParams('GET', '/healthz'), keepConn: true });
     assert.equal(res.status, 200);
-    const done = conn.closed.then(() => void (closed = true));
+    const done = conn.closed.then(() => {
+      closed = true;
+    });
     return { closed: done, isClosed: () => closed };
   }
   const socket = net.connect(stack.appPort, '127.0.0.1');
   await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
   socket.on('error', () => undefined);
-  const done = new Promise<void>((resolve) => socket.once('close', () => resolve())).then(() => void (closed = true));
+  const done = new Promise<void>((resolve) => socket.once('close', () => resolve())).then(() => {
+    closed = true;
+  });
   socket.write('GET /healthz HTTP/1.1\r\nHost: app\r\n\r\n');
   await new Promise<void>((resolve) => socket.once('data', () => resolve()));
   return { closed: done, isClosed: () => closed };
@@ -97,7 +101,10 @@ for (const variant of VARIANTS.filter((v) => !v.command && variantAvailable(v).o
       const gets = 1;
       const posts = 1;
       await admin.query('LOCK TABLES entries WRITE');
-      const headers: Array<[string, string]> = [['Cookie', `csrftoken=${token}`], ['Content-Type', 'application/x-www-form-urlencoded']];
+      const headers: Array<[string, string]> = [
+        ['Cookie', `csrftoken=${token}`],
+        ['Content-Type', 'application/x-www-form-urlencoded'],
+      ];
       const inFlight: Array<Promise<RawHttpAnswer>> = [
         ...Array.from({ length: gets }, () => rawHttp(nginx, { method: 'GET', path: '/' }, 30_000)),
         ...Array.from({ length: posts }, (_, i) => rawHttp(nginx, { method: 'POST', path: '/', headers, body: `body=in-flight-${i}&csrf=${token}` }, 30_000)),
@@ -114,7 +121,11 @@ for (const variant of VARIANTS.filter((v) => !v.command && variantAvailable(v).o
       await admin.query('UNLOCK TABLES');
       const answers = await Promise.all(inFlight);
       const unlockedAt = Date.now();
-      assert.deepEqual(answers.map((a) => a.status), [...Array(gets).fill(200), ...Array(posts).fill(302)], 'every request in flight is answered, none with 502');
+      assert.deepEqual(
+        answers.map((a) => a.status),
+        [...Array(gets).fill(200), ...Array(posts).fill(302)],
+        'every request in flight is answered, none with 502',
+      );
       const exit = await Promise.race([stack.app.exited, new Promise<'late'>((r) => setTimeout(() => r('late'), EXIT_BOUND_MS))]);
       assert.notEqual(exit, 'late', `the app exits within ${EXIT_BOUND_MS} ms of its last answer`);
       assert.deepEqual(exit, { code: 0, signal: null }, 'a clean exit');

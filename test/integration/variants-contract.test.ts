@@ -113,7 +113,10 @@ for (const variant of VARIANTS) {
       }
       const page = await request(`${stack.url}/`, { headers: { cookie } });
       const shown = [...page.text.matchAll(/entry-(\d+)-end/g)].map((m) => Number(m[1]));
-      assert.deepEqual(shown, Array.from({ length: 20 }, (_, i) => 22 - i));
+      assert.deepEqual(
+        shown,
+        Array.from({ length: 20 }, (_, i) => 22 - i),
+      );
       assert.equal((page.text.match(/<li /g) ?? []).length, 20);
     });
 

@@ -16,16 +16,22 @@ let manifest: string;
 before(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'benchlab-verify-test-'));
   manifest = path.join(dir, 'broken.json');
-  fs.writeFileSync(manifest, JSON.stringify([
-    {
-      name: 'broken-skip-insert',
-      protocol: 'http',
-      model: 'single',
-      framework: 'node-http',
-      standsFor: 'a backend that answers 302 but never inserts',
-      command: { argv: [process.execPath, path.join(distDir, 'test', 'fixtures', 'skip-insert-server.js'), '{listen}'], requires: { program: process.execPath, install: 'node' } },
-    },
-  ]));
+  fs.writeFileSync(
+    manifest,
+    JSON.stringify([
+      {
+        name: 'broken-skip-insert',
+        protocol: 'http',
+        model: 'single',
+        framework: 'node-http',
+        standsFor: 'a backend that answers 302 but never inserts',
+        command: {
+          argv: [process.execPath, path.join(distDir, 'test', 'fixtures', 'skip-insert-server.js'), '{listen}'],
+          requires: { program: process.execPath, install: 'node' },
+        },
+      },
+    ]),
+  );
 });
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -43,7 +49,23 @@ test('a backend that skips the insert fails verification, naming the contract li
 
 test('benchlab run measures the good variant and reports the broken one as not measured', { timeout: 120_000 }, async () => {
   const out = path.join(dir, 'run');
-  const res = await runCli(['run', '--manifest', manifest, '--variants', 'broken-skip-insert,http-single-node-http', '--users', '20', '--ramp', '1', '--warmup-users', '0', '--database', TEST_DATABASE_URL, '--out', out]);
+  const res = await runCli([
+    'run',
+    '--manifest',
+    manifest,
+    '--variants',
+    'broken-skip-insert,http-single-node-http',
+    '--users',
+    '20',
+    '--ramp',
+    '1',
+    '--warmup-users',
+    '0',
+    '--database',
+    TEST_DATABASE_URL,
+    '--out',
+    out,
+  ]);
   assert.equal(res.code, 1, res.stderr);
   assert.match(res.stderr, /not measured: broken-skip-insert: failed verification: .*post\.inserts/);
   assert.ok(fs.existsSync(path.join(out, 'http-single-node-http.json')));
@@ -72,6 +94,13 @@ test('verify --target checks something already running', { timeout: 60_000 }, as
 
 test('every variant in the manifest passes the conformance check', { timeout: 300_000 }, async () => {
   const res = await runCli(['verify', '--variants', 'all', '--database', TEST_DATABASE_URL], { timeoutMs: 290_000 });
-  assert.equal(res.code, 0, res.stdout.split('\n').filter((l) => /FAIL/.test(l)).join('\n') + res.stderr);
+  assert.equal(
+    res.code,
+    0,
+    res.stdout
+      .split('\n')
+      .filter((l) => /FAIL/.test(l))
+      .join('\n') + res.stderr,
+  );
   assert.match(res.stdout, /all 19 verified/);
 });

@@ -35,9 +35,17 @@ export const BROKEN_RECORDS: readonly BrokenCase[] = [
   { what: 'record type 0 for a request', bytes: Buffer.concat([beginRequest(1), header(1, 0, 1, 0)]), outcome: 'closed' },
   { what: 'unknown management record type 200', bytes: header(1, 200, 0, 0), outcome: 'unknown-type' },
   { what: 'FCGI_STDOUT sent by the client', bytes: Buffer.concat([beginRequest(1), encodeRecord(FcgiType.STDOUT, 1, Buffer.from('x'))]), outcome: 'closed' },
-  { what: 'FCGI_END_REQUEST sent by the client', bytes: Buffer.concat([beginRequest(1), encodeRecord(FcgiType.END_REQUEST, 1, Buffer.alloc(8))]), outcome: 'closed' },
+  {
+    what: 'FCGI_END_REQUEST sent by the client',
+    bytes: Buffer.concat([beginRequest(1), encodeRecord(FcgiType.END_REQUEST, 1, Buffer.alloc(8))]),
+    outcome: 'closed',
+  },
   { what: 'BEGIN_REQUEST on the management id 0', bytes: Buffer.concat([beginRequest(0), params(0)]), outcome: 'closed' },
-  { what: 'PARAMS and STDIN for a request id never begun', bytes: Buffer.concat([params(7), encodeRecord(FcgiType.PARAMS, 7), encodeRecord(FcgiType.STDIN, 7)]), outcome: 'ignored' },
+  {
+    what: 'PARAMS and STDIN for a request id never begun',
+    bytes: Buffer.concat([params(7), encodeRecord(FcgiType.PARAMS, 7), encodeRecord(FcgiType.STDIN, 7)]),
+    outcome: 'ignored',
+  },
   { what: 'ABORT_REQUEST for a request id never begun', bytes: encodeRecord(FcgiType.ABORT_REQUEST, 9), outcome: 'ignored' },
   { what: 'a second BEGIN_REQUEST for an open id', bytes: Buffer.concat([beginRequest(3), beginRequest(3)]), outcome: 'ignored' },
   {
@@ -52,7 +60,11 @@ export const BROKEN_RECORDS: readonly BrokenCase[] = [
 /** Records that stop in the middle, then the client goes away. */
 export const CUT_RECORDS: readonly BrokenCase[] = [
   { what: 'a connection cut inside a record header', bytes: Buffer.concat([beginRequest(1), Buffer.from([1, FcgiType.PARAMS, 0])]), outcome: 'closed' },
-  { what: 'a connection cut inside a record body', bytes: Buffer.concat([beginRequest(1), header(1, FcgiType.PARAMS, 1, 400), Buffer.alloc(40)]), outcome: 'closed' },
+  {
+    what: 'a connection cut inside a record body',
+    bytes: Buffer.concat([beginRequest(1), header(1, FcgiType.PARAMS, 1, 400), Buffer.alloc(40)]),
+    outcome: 'closed',
+  },
 ];
 
 /** A request whose PARAMS stream never ends, or whose STDIN stops halfway: held open until the server's request timeout. */

@@ -121,8 +121,10 @@ export function decodeNameValuePairs(content: Buffer): Record<string, string> {
   while (offset < content.length) {
     const nameLength = readLength();
     const valueLength = readLength();
-    const name = content.subarray(offset, (offset += nameLength)).toString();
-    pairs[name] = content.subarray(offset, (offset += valueLength)).toString();
+    const name = content.subarray(offset, offset + nameLength).toString();
+    offset += nameLength;
+    pairs[name] = content.subarray(offset, offset + valueLength).toString();
+    offset += valueLength;
   }
   return pairs;
 }

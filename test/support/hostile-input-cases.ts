@@ -23,8 +23,10 @@ export interface Visitor {
 
 const FORM = 'application/x-www-form-urlencoded';
 const byApp = (status: number) => (): Expected => ({ status, by: 'app' });
-const nginxFirst = (nginxStatus: number, appStatus: number) => (layer: Layer): Expected =>
-  layer === 'nginx' ? { status: nginxStatus, by: 'nginx' } : { status: appStatus, by: 'app' };
+const nginxFirst =
+  (nginxStatus: number, appStatus: number) =>
+  (layer: Layer): Expected =>
+    layer === 'nginx' ? { status: nginxStatus, by: 'nginx' } : { status: appStatus, by: 'app' };
 
 function post(s: Visitor, body: Buffer | string, extra: Partial<HostileRequest> = {}): HostileRequest {
   return { method: 'POST', path: '/', contentType: FORM, cookie: s.cookie, body, ...extra };
@@ -33,7 +35,10 @@ function post(s: Visitor, body: Buffer | string, extra: Partial<HostileRequest> 
 const pct = (text: string) => encodeURIComponent(text);
 
 export function limitCases(s: Visitor): HostileCase[] {
-  const valid = rawForm([['body', 'cut'], ['csrf', s.token]]);
+  const valid = rawForm([
+    ['body', 'cut'],
+    ['csrf', s.token],
+  ]);
   return [
     { what: 'a form over the 16 KiB limit', request: post(s, `${valid}&pad=${'a'.repeat(20_000)}`), expect: byApp(413) },
     { what: "a form over nginx's 64 KiB client_max_body_size", request: post(s, `${valid}&pad=${'a'.repeat(70_000)}`), expect: nginxFirst(413, 413) },
@@ -42,16 +47,49 @@ export function limitCases(s: Visitor): HostileCase[] {
       request: post(s, valid, { contentLength: 200, truncateBodyAt: valid.length }),
       expect: () => ({ status: 0, by: 'none' }),
     },
-    { what: 'the field body at 1001 characters', request: post(s, rawForm([['body', pct('é'.repeat(1001))], ['csrf', s.token]])), expect: byApp(400) },
-    { what: 'the field body at 16,000 characters', request: post(s, rawForm([['body', 'x'.repeat(16_000)], ['csrf', s.token]])), expect: byApp(400) },
-    { what: 'a 10 KB field name and no body field', request: post(s, rawForm([['n'.repeat(10_000), '1'], ['csrf', s.token]])), expect: byApp(400) },
+    {
+      what: 'the field body at 1001 characters',
+      request: post(
+        s,
+        rawForm([
+          ['body', pct('é'.repeat(1001))],
+          ['csrf', s.token],
+        ]),
+      ),
+      expect: byApp(400),
+    },
+    {
+      what: 'the field body at 16,000 characters',
+      request: post(
+        s,
+        rawForm([
+          ['body', 'x'.repeat(16_000)],
+          ['csrf', s.token],
+        ]),
+      ),
+      expect: byApp(400),
+    },
+    {
+      what: 'a 10 KB field name and no body field',
+      request: post(
+        s,
+        rawForm([
+          ['n'.repeat(10_000), '1'],
+          ['csrf', s.token],
+        ]),
+      ),
+      expect: byApp(400),
+    },
     { what: 'a 10 KB cookie on GET', request: { method: 'GET', path: '/', cookie: `${s.cookie}; junk=${'j'.repeat(10_000)}` }, expect: nginxFirst(400, 200) },
     { what: 'a 7 KB cookie on GET', request: { method: 'GET', path: '/', cookie: `${s.cookie}; junk=${'j'.repeat(7_000)}` }, expect: byApp(200) },
   ];
 }
 
 export function contentTypeCases(s: Visitor): HostileCase[] {
-  const valid = rawForm([['body', 'typed'], ['csrf', s.token]]);
+  const valid = rawForm([
+    ['body', 'typed'],
+    ['csrf', s.token],
+  ]);
   const types = ['text/plain', 'multipart/form-data; boundary=x', 'application/json', 'application/x-www-form-urlencodedx', 'text/html; charset=utf-8'];
   return [
     { what: 'no Content-Type', request: { method: 'POST', path: '/', cookie: s.cookie, body: valid }, expect: byApp(415) },
@@ -71,7 +109,7 @@ export function encodingCases(s: Visitor): HostileCase[] {
     ['a percent escape cut at the end', `${csrf}&body=ab%4`],
     ['a percent-encoded NUL (%00)', `body=a%00b&${csrf}`],
     ['a raw NUL byte', bytes('body=a', [0], `b&${csrf}`)],
-    ['invalid UTF-8 in another field\'s name', `x%ff=1&body=ok&${csrf}`],
+    ["invalid UTF-8 in another field's name", `x%ff=1&body=ok&${csrf}`],
   ];
   return cases.map(([what, body]) => ({ what, request: post(s, body), expect: byApp(400) }));
 }
@@ -83,15 +121,51 @@ export function fieldCases(s: Visitor): HostileCase[] {
   return [
     { what: '5000 fields (20 KB)', request: post(s, `${pairs(5000)}&body=x&csrf=${s.token}`), expect: byApp(413) },
     { what: '4000 fields and no body field', request: post(s, `${pairs(4000)}&csrf=${s.token}`), expect: byApp(400) },
-    { what: 'two body fields', request: post(s, rawForm([['body', 'one'], ['body', 'two'], ['csrf', s.token]])), expect: byApp(400) },
-    { what: 'two csrf fields', request: post(s, rawForm([['body', 'one'], ['csrf', s.token], ['csrf', s.token]])), expect: byApp(403) },
-    { what: 'an empty body field', request: post(s, rawForm([['body', ''], ['csrf', s.token]])), expect: byApp(400) },
+    {
+      what: 'two body fields',
+      request: post(
+        s,
+        rawForm([
+          ['body', 'one'],
+          ['body', 'two'],
+          ['csrf', s.token],
+        ]),
+      ),
+      expect: byApp(400),
+    },
+    {
+      what: 'two csrf fields',
+      request: post(
+        s,
+        rawForm([
+          ['body', 'one'],
+          ['csrf', s.token],
+          ['csrf', s.token],
+        ]),
+      ),
+      expect: byApp(403),
+    },
+    {
+      what: 'an empty body field',
+      request: post(
+        s,
+        rawForm([
+          ['body', ''],
+          ['csrf', s.token],
+        ]),
+      ),
+      expect: byApp(400),
+    },
   ];
 }
 
 export function csrfCases(s: Visitor): HostileCase[] {
   const other = 'f'.repeat(32);
-  const form = (csrf: string) => rawForm([['body', 'forged'], ['csrf', csrf]]);
+  const form = (csrf: string) =>
+    rawForm([
+      ['body', 'forged'],
+      ['csrf', csrf],
+    ]);
   return [
     { what: 'no cookie', request: post(s, form(s.token), { cookie: undefined }), expect: byApp(403) },
     { what: 'no csrf field', request: post(s, rawForm([['body', 'forged']])), expect: byApp(403) },
@@ -123,21 +197,30 @@ export function pathAndMethodCases(): HostileCase[] {
 }
 
 /** Texts that must be stored exactly and shown escaped, never run. */
-export const MARKUP_AND_SQL = [
-  "'; DROP TABLE entries; --",
-  "1' OR '1'='1",
-  '<script>alert(1)</script>',
-  '"><img src=x onerror=alert(1)>',
-  'a\\\'b & c; DELETE FROM entries',
+/** Each text, and how the page must show it: & < > " ' escaped as the contract says, written out. */
+export const MARKUP_AND_SQL: ReadonlyArray<readonly [text: string, shown: string]> = [
+  ["'; DROP TABLE entries; --", '&#39;; DROP TABLE entries; --'],
+  ["1' OR '1'='1", '1&#39; OR &#39;1&#39;=&#39;1'],
+  ['<script>alert(1)</script>', '&lt;script&gt;alert(1)&lt;/script&gt;'],
+  ['"><img src=x onerror=alert(1)>', '&quot;&gt;&lt;img src=x onerror=alert(1)&gt;'],
+  ["a\\'b & c; DELETE FROM entries", 'a\\&#39;b &amp; c; DELETE FROM entries'],
 ];
 
 /** Accepted at the edge of the limits and stored exactly; `tag` keeps each layer's texts apart. */
 export function acceptedEdgeCases(s: Visitor, tag: string): Array<{ what: string; request: HostileRequest; stores: string }> {
   const wide = `${tag}${'𝄞'.repeat(1000 - tag.length)}`;
-  const form = (text: string) => rawForm([['body', pct(text)], ['csrf', s.token]]);
+  const form = (text: string) =>
+    rawForm([
+      ['body', pct(text)],
+      ['csrf', s.token],
+    ]);
   return [
     { what: '1000 characters of four bytes each (12 KB encoded)', request: post(s, form(wide)), stores: wide },
     { what: '4000 other fields besides body and csrf', request: post(s, `${pairs(4000)}&${form(`${tag} many fields`)}`), stores: `${tag} many fields` },
-    { what: 'a Content-Type with parameters', request: post(s, form(`${tag} with charset`), { contentType: `${FORM}; charset=UTF-8` }), stores: `${tag} with charset` },
+    {
+      what: 'a Content-Type with parameters',
+      request: post(s, form(`${tag} with charset`), { contentType: `${FORM}; charset=UTF-8` }),
+      stores: `${tag} with charset`,
+    },
   ];
 }

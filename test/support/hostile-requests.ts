@@ -30,14 +30,18 @@ function viaHttp(target: { host: string; port: number }, req: HostileRequest): P
   const headers: Array<[string, string]> = [];
   if (req.contentType !== undefined) headers.push(['Content-Type', req.contentType]);
   if (req.cookie !== undefined) headers.push(['Cookie', req.cookie]);
-  return rawHttp(target, {
-    method: req.method,
-    path: req.path,
-    headers,
-    ...(req.body !== undefined ? { body: req.body } : {}),
-    ...(req.contentLength !== undefined ? { contentLength: req.contentLength } : {}),
-    ...(req.truncateBodyAt !== undefined ? { truncateBodyAt: req.truncateBodyAt } : {}),
-  }, ANSWER_TIMEOUT_MS);
+  return rawHttp(
+    target,
+    {
+      method: req.method,
+      path: req.path,
+      headers,
+      ...(req.body !== undefined ? { body: req.body } : {}),
+      ...(req.contentLength !== undefined ? { contentLength: req.contentLength } : {}),
+      ...(req.truncateBodyAt !== undefined ? { truncateBodyAt: req.truncateBodyAt } : {}),
+    },
+    ANSWER_TIMEOUT_MS,
+  );
 }
 
 function paramsOf(req: HostileRequest): Record<string, string> {
@@ -62,12 +66,14 @@ async function truncatedFastcgi(target: { host: string; port: number }, req: Hos
   const received: Buffer[] = [];
   socket.on('data', (chunk: Buffer) => received.push(chunk));
   socket.on('error', () => socket.destroy());
-  socket.write(Buffer.concat([
-    encodeRecord(FcgiType.BEGIN_REQUEST, 1, begin),
-    encodeRecord(FcgiType.PARAMS, 1, encodeNameValuePairs(paramsOf(req))),
-    encodeRecord(FcgiType.PARAMS, 1),
-    encodeRecord(FcgiType.STDIN, 1, bodyBytes(req.body).subarray(0, req.truncateBodyAt)),
-  ]));
+  socket.write(
+    Buffer.concat([
+      encodeRecord(FcgiType.BEGIN_REQUEST, 1, begin),
+      encodeRecord(FcgiType.PARAMS, 1, encodeNameValuePairs(paramsOf(req))),
+      encodeRecord(FcgiType.PARAMS, 1),
+      encodeRecord(FcgiType.STDIN, 1, bodyBytes(req.body).subarray(0, req.truncateBodyAt)),
+    ]),
+  );
   socket.end();
   await new Promise<void>((resolve) => socket.once('close', () => resolve()));
   // Whatever the server wrote before it saw the end is not a complete answer.

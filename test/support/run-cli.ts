@@ -11,7 +11,10 @@ export interface CliOutcome {
 }
 
 /** Runs `benchlab ARGS` as a user would, optionally sending a signal once stderr matches `signalWhen`. */
-export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; signalWhen?: RegExp; signal?: NodeJS.Signals; timeoutMs?: number } = {}): Promise<CliOutcome> {
+export function runCli(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; signalWhen?: RegExp; signal?: NodeJS.Signals; timeoutMs?: number } = {},
+): Promise<CliOutcome> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cliPath, ...args], { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

@@ -15,7 +15,15 @@ export async function startVariantStack(name: string, databaseUrl: string, cpus:
   if (!variant) throw new Error(`no variant ${name}`);
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), `benchlab-test-${name}-`));
   try {
-    const stack = await startLabStack(variant, { databaseUrl, workers: 2, threads: 2, dbPool: 4, serverCpus: cpus.serverCpus, startCpus: cpus.startCpus, workDir });
+    const stack = await startLabStack(variant, {
+      databaseUrl,
+      workers: 2,
+      threads: 2,
+      dbPool: 4,
+      serverCpus: cpus.serverCpus,
+      startCpus: cpus.startCpus,
+      workDir,
+    });
     return {
       ...stack,
       url: stack.target,

@@ -5,7 +5,10 @@ import assert from 'node:assert/strict';
 
 test('open is the default; closed modes take connections and duration', () => {
   assert.deepEqual(arrivalModel({ users: '5' }, ['closed']), { mode: 'open', closed: undefined });
-  assert.deepEqual(arrivalModel({ mode: 'peak', connections: '8', duration: '2s' }, ['closed', 'peak']), { mode: 'peak', closed: { connections: 8, durationSeconds: 2 } });
+  assert.deepEqual(arrivalModel({ mode: 'peak', connections: '8', duration: '2s' }, ['closed', 'peak']), {
+    mode: 'peak',
+    closed: { connections: 8, durationSeconds: 2 },
+  });
   assert.deepEqual(arrivalModel({ mode: 'closed' }, ['closed']).closed, { connections: 50, durationSeconds: 10 });
 });
 

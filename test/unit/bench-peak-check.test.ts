@@ -4,14 +4,28 @@ import { headerNames, peakAgreement, roundOrder, sampleAt, splitHeads } from '..
 
 const run = (tool: 'benchlab peak' | 'wrk', requestsPerSecond: number, round = 1) => ({ tool, requestsPerSecond, round });
 
-test('the check pairs each round\'s two runs and allows 10% either way for the median of their ratios', () => {
-  const close = peakAgreement([run('benchlab peak', 900, 1), run('wrk', 1000, 1), run('benchlab peak', 950, 2), run('wrk', 980, 2), run('benchlab peak', 5000, 3), run('wrk', 10, 3)]);
+test("the check pairs each round's two runs and allows 10% either way for the median of their ratios", () => {
+  const close = peakAgreement([
+    run('benchlab peak', 900, 1),
+    run('wrk', 1000, 1),
+    run('benchlab peak', 950, 2),
+    run('wrk', 980, 2),
+    run('benchlab peak', 5000, 3),
+    run('wrk', 10, 3),
+  ]);
   assert.equal(close.peakMedian, 950);
   assert.equal(close.wrkMedian, 980);
   assert.ok(Math.abs(close.pairedRatio - 950 / 980) < 1e-9);
   assert.ok(close.met, 'an outlier in one round does not move a median of three');
   // The server slows down over the rounds: both tools see it, the medians of each tool's runs do not line up.
-  const drifting = peakAgreement([run('benchlab peak', 1000, 1), run('wrk', 1050, 1), run('benchlab peak', 700, 2), run('wrk', 720, 2), run('wrk', 690, 3), run('benchlab peak', 660, 3)]);
+  const drifting = peakAgreement([
+    run('benchlab peak', 1000, 1),
+    run('wrk', 1050, 1),
+    run('benchlab peak', 700, 2),
+    run('wrk', 720, 2),
+    run('wrk', 690, 3),
+    run('benchlab peak', 660, 3),
+  ]);
   assert.ok(drifting.met, `paired ratio ${drifting.pairedRatio}`);
   assert.equal(peakAgreement([run('benchlab peak', 890), run('wrk', 1000)]).met, false);
   assert.equal(peakAgreement([run('benchlab peak', 1100), run('wrk', 1000)]).met, true);

@@ -5,14 +5,16 @@ import { capacityOptionsFrom, capacitySettings, capacityTimeoutMs } from '../../
 import { variantResultFixture } from '../support/variant-result-fixture.js';
 import { optionFailure } from '../support/option-failure.js';
 
-
 describe('parsing --slo', () => {
   test('the default, every latency field in ms or s, spaces and case ignored', () => {
     assert.deepEqual(parseSlo('errors<1%,p99<1s'), [
       { kind: 'errors', text: 'errors<1%', belowPercent: 1 },
       { kind: 'latency', text: 'p99<1s', field: 'p99', belowMs: 1000 },
     ]);
-    assert.deepEqual(parseSlo(' P50 < 200ms , errors<0.5%,p90<0.75s,p999<2s,max<10s').map((o) => o.text), ['p50<200ms', 'errors<0.5%', 'p90<0.75s', 'p999<2s', 'max<10s']);
+    assert.deepEqual(
+      parseSlo(' P50 < 200ms , errors<0.5%,p90<0.75s,p999<2s,max<10s').map((o) => o.text),
+      ['p50<200ms', 'errors<0.5%', 'p90<0.75s', 'p999<2s', 'max<10s'],
+    );
     assert.deepEqual(parseSlo('p90<0.75s')[0], { kind: 'latency', text: 'p90<0.75s', field: 'p90', belowMs: 750 });
     assert.equal(sloText(parseSlo('errors < 2% , p99<800ms')), 'errors<2%,p99<800ms');
   });
@@ -64,12 +66,15 @@ describe('capacity options', () => {
     assert.equal(o.stepSeconds, 5);
     assert.equal(sloText(o.slo), 'errors<1%,p99<1s');
     assert.equal(o.run.timeoutMs, 2000);
-    assert.deepEqual(o.run.variants.map((v) => v.name), ['prefork', 'threaded', 'fastcgi']);
+    assert.deepEqual(
+      o.run.variants.map((v) => v.name),
+      ['prefork', 'threaded', 'fastcgi'],
+    );
     assert.equal(o.run.label, 'capacity-design');
     assert.deepEqual(capacitySettings(o), { slo: 'errors<1%,p99<1s', startRate: 50, maxRate: 3200, stepSeconds: 5, maxSteps: 8 });
   });
 
-  test('the shared options go through run\'s parser, with its messages', () => {
+  test("the shared options go through run's parser, with its messages", () => {
     const o = capacityOptionsFrom({ variants: 'prefork', timeout: '5000', label: 'mine', out: '/tmp/x', quiet: true, workers: '3' }, {}, 2);
     assert.equal(o.run.timeoutMs, 5000);
     assert.equal(o.run.label, 'mine');
@@ -80,7 +85,7 @@ describe('capacity options', () => {
     optionFailure(() => capacityOptionsFrom({ timeout: 'soon' }, {}, 2), /--timeout must be a whole number/);
   });
 
-  test('capacity\'s own options', () => {
+  test("capacity's own options", () => {
     const o = capacityOptionsFrom({ startRate: '20', maxRate: '80', stepSeconds: '1', steps: '4', slo: 'p99<300ms' }, {}, 2);
     assert.deepEqual(o.search, { startRate: 20, maxRate: 80, maxSteps: 4, precision: 0.1, minRate: 1 });
     assert.equal(o.stepSeconds, 1);
@@ -99,7 +104,7 @@ describe('capacity options', () => {
     optionFailure(() => capacityOptionsFrom({ slo: 'p99>1s' }, {}, 2), /--slo has "p99>1s"/);
   });
 
-  test('the timeout follows the SLO: twice its slowest limit, between 1 s and run\'s 10 s', () => {
+  test("the timeout follows the SLO: twice its slowest limit, between 1 s and run's 10 s", () => {
     assert.equal(capacityTimeoutMs(parseSlo('p99<1s')), 2000);
     assert.equal(capacityTimeoutMs(parseSlo('p50<100ms,p99<2.5s')), 5000);
     assert.equal(capacityTimeoutMs(parseSlo('max<30s')), 10_000);

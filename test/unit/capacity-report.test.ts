@@ -8,7 +8,15 @@ import { stepLogLine } from '../../lab/capacity/variant.js';
 import { parseSlo } from '../../lab/capacity/slo.js';
 import { readResultsDir } from '../../lab/results-dir.js';
 import { capacityResultFiles } from '../../lab/capacity/results.js';
-import { CAPACITY_FILE, capacityStep, firstFailingStep, representativeStep, type CapacityReport, type CapacityStep, type VariantCapacity } from '../../report/capacity-result.js';
+import {
+  CAPACITY_FILE,
+  capacityStep,
+  firstFailingStep,
+  representativeStep,
+  type CapacityReport,
+  type CapacityStep,
+  type VariantCapacity,
+} from '../../report/capacity-result.js';
 import { capacitySection, capacityTable, formatCapacity } from '../../report/capacity-section.js';
 import { capacityCharts, doublingTicks, measuredRates, sloLimit } from '../../report/capacity-chart.js';
 import { summaryMarkdown } from '../../report/summary-markdown.js';
@@ -36,7 +44,12 @@ function step(rate: number, pass: boolean, overrides: Partial<CapacityStep> = {}
 
 function variant(name: string, steps: CapacityStep[], searchEnd: VariantCapacity['searchEnd'] = 'converged'): VariantCapacity {
   const passed = steps.filter((s) => s.pass).map((s) => s.rate);
-  return { variant: name, capacity: passed.length > 0 ? Math.max(...passed) : null, searchEnd, steps: steps.map((s) => ({ ...s, file: `${name}.${s.rate}.json` })) };
+  return {
+    variant: name,
+    capacity: passed.length > 0 ? Math.max(...passed) : null,
+    searchEnd,
+    steps: steps.map((s) => ({ ...s, file: `${name}.${s.rate}.json` })),
+  };
 }
 
 const REPORT: CapacityReport = {
@@ -46,7 +59,15 @@ const REPORT: CapacityReport = {
   stepSeconds: 5,
   maxSteps: 8,
   variants: [
-    variant('prefork', [step(50, true), step(100, true), step(200, true), step(400, false), step(300, true), step(350, true), step(375, false, { broken: ['errors 3.5% (66 of 1875 users)', 'p99 2826.2 ms'], clientSaturated: true })]),
+    variant('prefork', [
+      step(50, true),
+      step(100, true),
+      step(200, true),
+      step(400, false),
+      step(300, true),
+      step(350, true),
+      step(375, false, { broken: ['errors 3.5% (66 of 1875 users)', 'p99 2826.2 ms'], clientSaturated: true }),
+    ]),
     variant('threaded', [step(50, true), step(100, true), step(200, false), step(150, true), step(175, true)], 'steps'),
     variant('fastcgi', [step(50, false), step(25, false), step(12, false)], 'min-rate'),
     variant('single', [step(50, true), step(100, true)], 'max-rate'),
@@ -97,7 +118,7 @@ describe('a step judged against the SLO', () => {
   });
 });
 
-describe('reading a variant\'s search', () => {
+describe("reading a variant's search", () => {
   test('the step at the capacity, the first failing rate above it, and the step that stands for the variant', () => {
     const [prefork, threaded, fastcgi, single, odd] = REPORT.variants as [VariantCapacity, VariantCapacity, VariantCapacity, VariantCapacity, VariantCapacity];
     assert.equal(capacityStep(prefork)?.rate, 350);
@@ -132,7 +153,10 @@ describe('the capacity section of summary.md', () => {
   test('then every step in the order measured', () => {
     const rows = section.split('### Capacity steps, in the order measured')[1]!.trim().split('\n').slice(2);
     assert.equal(rows.length, 7 + 5 + 3 + 2);
-    assert.deepEqual(rows.slice(0, 7).map((r) => Number(r.split('|')[2])), [50, 100, 200, 400, 300, 350, 375]);
+    assert.deepEqual(
+      rows.slice(0, 7).map((r) => Number(r.split('|')[2])),
+      [50, 100, 200, 400, 300, 350, 375],
+    );
     assert.equal(rows[3], '| prefork | 400 | 240.0 | 900 | 2826 | 3.5% | FAIL: p99 2826.2 ms |');
     assert.equal(rows[0], '| prefork | 50 | 49.5 | 12.5 | 80.0 | 0% | pass |');
   });
@@ -157,7 +181,10 @@ describe('the capacity table on the terminal', () => {
     assert.match(lines[2]!, /^prefork\s+350\s+349\.5\s+80\.0\s+0%\s+375\s+errors 3\.5% \(66 of 1875 users\), p99 2826\.2 ms \(client saturated\)$/);
     assert.match(lines[4]!, /^fastcgi\s+none\s+-\s+-\s+-\s+12\s+p99 2826\.2 ms$/);
     assert.equal(new Set(lines.slice(1).map((l) => l.indexOf('  ') >= 0)).size, 1);
-    assert.ok(lines.every((l) => l === l.trimEnd()), 'no trailing spaces');
+    assert.ok(
+      lines.every((l) => l === l.trimEnd()),
+      'no trailing spaces',
+    );
   });
 
   test('on a terminal: the header bold, the highest capacity green, none red, alignment kept', () => {
@@ -175,12 +202,18 @@ describe('the capacity charts of report.html', () => {
     assert.deepEqual(measuredRates(REPORT), [12, 25, 50, 100, 150, 175, 200, 300, 350, 375, 400]);
     assert.equal(p99!.kind, 'rate');
     assert.deepEqual(p99!.x, measuredRates(REPORT));
-    assert.deepEqual(p99!.series.map((s) => s.label), ['prefork', 'threaded', 'fastcgi', 'single', 'SLO limit']);
+    assert.deepEqual(
+      p99!.series.map((s) => s.label),
+      ['prefork', 'threaded', 'fastcgi', 'single', 'SLO limit'],
+    );
     assert.deepEqual(p99!.series[1]!.values, [null, null, 80, 80, 80, 80, 2826.2, null, null, null, null]);
     assert.deepEqual(errors!.series[2]!.values.slice(0, 3), [3.5, 3.5, 3.5]);
     assert.deepEqual(p99!.series[4], { label: 'SLO limit', values: p99!.x.map(() => 1000), dashed: true, colorIndex: 7 });
     assert.ok(errors!.series[4]!.values.every((v) => v === 1));
-    assert.deepEqual(p99!.series.slice(0, 4).map((s) => s.colorIndex), [0, 1, 2, 3]);
+    assert.deepEqual(
+      p99!.series.slice(0, 4).map((s) => s.colorIndex),
+      [0, 1, 2, 3],
+    );
   });
 
   test('axis labels on the doubling grid, the SLO limits from its text', () => {
@@ -202,8 +235,8 @@ describe('the capacity charts of report.html', () => {
   });
 });
 
-describe('a capacity run\'s folder read back', () => {
-  test('each variant by its step at the capacity, in capacity.json\'s order, with capacity.json itself', () => {
+describe("a capacity run's folder read back", () => {
+  test("each variant by its step at the capacity, in capacity.json's order, with capacity.json itself", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'benchlab-capacity-dir-'));
     try {
       const report: CapacityReport = { ...REPORT, variants: [REPORT.variants[1]!, REPORT.variants[0]!] };
@@ -212,7 +245,13 @@ describe('a capacity run\'s folder read back', () => {
       }
       fs.writeFileSync(path.join(dir, CAPACITY_FILE), JSON.stringify(report));
       const read = readResultsDir(dir);
-      assert.deepEqual(read.results.map((r) => [r.variant, r.users.scheduled]), [['threaded', 875], ['prefork', 1750]]);
+      assert.deepEqual(
+        read.results.map((r) => [r.variant, r.users.scheduled]),
+        [
+          ['threaded', 875],
+          ['prefork', 1750],
+        ],
+      );
       assert.deepEqual(read.capacity, report);
       fs.writeFileSync(path.join(dir, CAPACITY_FILE), '{"slo": 1}');
       assert.throws(() => readResultsDir(dir), /capacity\.json is not a capacity report/);

@@ -77,7 +77,10 @@ describe('the whole search against servers of known capacity', () => {
       const found = search(trueCapacity);
       assert.ok(found.rates.length <= DEFAULTS.maxSteps, `${trueCapacity}: ${found.rates.join(' ')}`);
       assert.ok(['converged', 'steps'].includes(found.end), `${trueCapacity}: ${found.end}`);
-      assert.ok(found.capacity !== null && found.capacity <= trueCapacity && found.capacity >= trueCapacity / 1.125, `${trueCapacity}: found ${found.capacity}`);
+      assert.ok(
+        found.capacity !== null && found.capacity <= trueCapacity && found.capacity >= trueCapacity / 1.125,
+        `${trueCapacity}: found ${found.capacity}`,
+      );
     }
   });
 
@@ -91,7 +94,12 @@ describe('the whole search against servers of known capacity', () => {
   });
 
   test('never reports a capacity above the truth, whatever the settings', () => {
-    for (const options of [DEFAULTS, { ...DEFAULTS, startRate: 20, maxRate: 80 }, { ...DEFAULTS, maxSteps: 3 }, { ...DEFAULTS, startRate: 7, maxRate: 5000, maxSteps: 12 }]) {
+    for (const options of [
+      DEFAULTS,
+      { ...DEFAULTS, startRate: 20, maxRate: 80 },
+      { ...DEFAULTS, maxSteps: 3 },
+      { ...DEFAULTS, startRate: 7, maxRate: 5000, maxSteps: 12 },
+    ]) {
       for (const trueCapacity of [0, 1, 3, 19, 20, 49, 50, 51, 333, 799, 800, 2500, 4000]) {
         const found = search(trueCapacity, options);
         assert.ok(found.rates.length <= options.maxSteps, `${trueCapacity}: ${found.rates.join(' ')}`);

@@ -43,8 +43,14 @@ describe('time histograms', () => {
     const shardA = values(1, 5_000);
     const shardB = values(2, 3_000).map((value) => value * 7);
     const [a, b, all] = [newTimeHistogram(), newTimeHistogram(), newTimeHistogram()];
-    for (const value of shardA) a.recordValue(value), all.recordValue(value);
-    for (const value of shardB) b.recordValue(value), all.recordValue(value);
+    for (const value of shardA) {
+      a.recordValue(value);
+      all.recordValue(value);
+    }
+    for (const value of shardB) {
+      b.recordValue(value);
+      all.recordValue(value);
+    }
 
     const merged = summarise(mergeEncoded([summarise(a).histogram, summarise(b).histogram]));
     const single = summarise(all);
@@ -70,21 +76,29 @@ describe('time histograms', () => {
     const summary = summarise(histogram);
     const decoded = decodeFromCompressedBase64(summary.histogram, 64);
     assert.equal(decoded.totalCount, summary.count);
-    for (const [percentile, expected] of [[50, summary.p50], [99, summary.p99], [100, summary.max]] as const) {
+    for (const [percentile, expected] of [
+      [50, summary.p50],
+      [99, summary.p99],
+      [100, summary.max],
+    ] as const) {
       assert.equal(decoded.getValueAtPercentile(percentile), expected);
     }
   });
 
   it('loads neither pako nor the histogram classes it does not use (patches/hdr-histogram-js)', () => {
     // A fresh process: this one may have loaded them through the package's index.
-    const loaded = execFileSync(process.execPath, [
-      '--input-type=module',
-      '-e',
-      `import { createRequire } from 'node:module';
+    const loaded = execFileSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import { createRequire } from 'node:module';
        const histogram = await import(${JSON.stringify(new URL('../../common/histogram.js', import.meta.url).href)});
        histogram.summarise(histogram.newTimeHistogram());
        console.log(Object.keys(createRequire(import.meta.url).cache).join('\\n'));`,
-    ], { encoding: 'utf8' });
+      ],
+      { encoding: 'utf8' },
+    );
     assert.match(loaded, /hdr-histogram-js\/dist\/JsHistogram\.encoding\.js/, 'the check sees the modules it loaded');
     assert.doesNotMatch(loaded, /\/pako\//);
     assert.doesNotMatch(loaded, /PackedHistogram|JsHistogramFactory/);

@@ -21,10 +21,19 @@ function assertConsistent(result: LoadResult): void {
   assert.equal(result.sessionTimeUs.count, ok, 'one user time per ok user');
   assert.equal(result.latenessUs.count, scheduled - notStarted, 'one lateness per started user');
   const timeline = result.timeline;
-  assert.equal(timeline.reduce((n, s) => n + s.arrivals, 0), scheduled - notStarted);
-  assert.equal(timeline.reduce((n, s) => n + s.completions, 0), ok);
-  assert.equal(timeline.reduce((n, s) => n + s.errors, 0), failed);
-  timeline.forEach((second, i) => assert.equal(second.second, i));
+  assert.equal(
+    timeline.reduce((n, s) => n + s.arrivals, 0),
+    scheduled - notStarted,
+  );
+  assert.equal(
+    timeline.reduce((n, s) => n + s.completions, 0),
+    ok,
+  );
+  assert.equal(
+    timeline.reduce((n, s) => n + s.errors, 0),
+    failed,
+  );
+  for (const [i, second] of timeline.entries()) assert.equal(second.second, i);
 }
 
 async function withStub(misbehaviour: StubMisbehaviour, body: (stub: ScenarioStub) => Promise<void>): Promise<void> {
@@ -59,7 +68,10 @@ describe('runLoad against the scenario stub', () => {
       assert.deepEqual([...result.posts.acceptedMarkers].sort(), [...stub.rows].sort());
       assert.equal(result.posts.indeterminate, 0);
       assert.equal(result.posts.pushedOut, 0);
-      assert.ok(stub.rows.every((row) => row.includes(`héllo мир 世界 <b>&"'`)), 'the text arrives intact');
+      assert.ok(
+        stub.rows.every((row) => row.includes(`héllo мир 世界 <b>&"'`)),
+        'the text arrives intact',
+      );
       assert.deepEqual(result.backends, { stub: 90 });
       assert.equal(Object.keys(result.workers).length, 3);
       assert.equal(sum(result.workers), 90);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { escapeHtml } from '../../common/html-escape.js';
 import { countEntries, findCsrfToken } from '../../client/page-scan.js';
-import { postMarker } from '../../client/post-marker.js';
+import { postMarker, shownPostMarker } from '../../client/post-marker.js';
 import { csrfCookieValue, headerNameIs } from '../../client/raw-headers.js';
 
 const page = (html: string): Buffer => Buffer.from(html, 'utf8');
@@ -74,6 +74,10 @@ describe('postMarker', () => {
     assert.match(marker, /世界/);
     assert.match(marker, /[<>&"']/);
     assert.ok(postMarker('x'.repeat(32), 999_999).length <= 1000);
+  });
+
+  it("is looked for on the page in the form the app's own escaping gives it", () => {
+    assert.equal(shownPostMarker('run1', 42), escapeHtml(postMarker('run1', 42)));
   });
 });
 

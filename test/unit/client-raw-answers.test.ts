@@ -58,8 +58,9 @@ async function withRawServer(style: RawStyle, body: (url: string, posts: string[
       if (pending.length < headEnd + 4 + length) return;
       const form = pending.toString('utf8', headEnd + 4, headEnd + 4 + length);
       pending = pending.subarray(headEnd + 4 + length);
+      if (head.startsWith('POST')) posts.push(new URLSearchParams(form).get('body') ?? '');
       const reply = head.startsWith('POST')
-        ? (posts.push(new URLSearchParams(form).get('body') ?? ''), answer(302, ['Location: /'], '', style))
+        ? answer(302, ['Location: /'], '', style)
         : answer(200, [`Set-Cookie: csrftoken=${TOKEN}; Path=/`], page(style), style);
       void writeInPieces(socket, reply, style.pieceBytes).then(() => {
         if (style.closeAfterEach) socket.end();

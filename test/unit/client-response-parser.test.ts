@@ -51,14 +51,19 @@ function feed(parser: ResponseParser, text: string, cuts: number[] = []): void {
   }
 }
 
-const PAGE = 'HTTP/1.1 200 OK\r\nServer: nginx\r\nContent-Type: text/html\r\nContent-Length: 11\r\nX-Backend: prefork\r\nx-worker:  4242 \r\nSet-Cookie: csrftoken=abc; Path=/\r\n\r\nhello world';
+const PAGE =
+  'HTTP/1.1 200 OK\r\nServer: nginx\r\nContent-Type: text/html\r\nContent-Length: 11\r\nX-Backend: prefork\r\nx-worker:  4242 \r\nSet-Cookie: csrftoken=abc; Path=/\r\n\r\nhello world';
 
 describe('ResponseParser', () => {
   it('reads status, wanted headers and a Content-Length body in one piece', () => {
     const { seen, parser } = recorder();
     feed(parser, PAGE);
     assert.deepEqual(seen.statuses, [200]);
-    assert.deepEqual(seen.headers, [['x-backend', 'prefork'], ['x-worker', '4242'], ['set-cookie', 'csrftoken=abc; Path=/']]);
+    assert.deepEqual(seen.headers, [
+      ['x-backend', 'prefork'],
+      ['x-worker', '4242'],
+      ['set-cookie', 'csrftoken=abc; Path=/'],
+    ]);
     assert.equal(seen.body, 'hello world');
     assert.equal(seen.lastPieces, 1);
     assert.deepEqual(seen.completions, [true]);
@@ -119,7 +124,12 @@ describe('ResponseParser', () => {
   });
 
   it('calls a response cut short by the close a reset', () => {
-    for (const partial of ['', 'HTTP/1.1 200 OK\r\nContent-Le', 'HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n']) {
+    for (const partial of [
+      '',
+      'HTTP/1.1 200 OK\r\nContent-Le',
+      'HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc',
+      'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n',
+    ]) {
       const { seen, parser } = recorder();
       if (partial !== '') feed(parser, partial);
       parser.end();
@@ -162,7 +172,13 @@ describe('ValueCounter', () => {
     counter.count(text, 2, 6);
     counter.count(text, 8, 12);
     counter.count(text, 14, 18);
-    assert.deepEqual([...counter.toMap()], [['4242', 2], ['4243', 1]]);
+    assert.deepEqual(
+      [...counter.toMap()],
+      [
+        ['4242', 2],
+        ['4243', 1],
+      ],
+    );
   });
 
   it('keeps counting past many distinct values', () => {

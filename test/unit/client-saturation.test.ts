@@ -32,7 +32,10 @@ describe('the in-flight cap and the closed model', () => {
     assert.equal(r.users.ok, 60);
     assert.ok(r.users.waited! > 0, 'some users waited for a slot');
     assert.ok(r.users.peakInFlight! <= 2);
-    assert.ok(r.stepTimeUs.get.p99 > r.serviceTimeUs!.get.p99 + 20_000, `response p99 ${r.stepTimeUs.get.p99} µs holds the wait, service p99 ${r.serviceTimeUs!.get.p99} µs does not`);
+    assert.ok(
+      r.stepTimeUs.get.p99 > r.serviceTimeUs!.get.p99 + 20_000,
+      `response p99 ${r.stepTimeUs.get.p99} µs holds the wait, service p99 ${r.serviceTimeUs!.get.p99} µs does not`,
+    );
     assert.ok(r.latenessUs.p99 > 20_000, 'lateness shows the wait');
   });
 

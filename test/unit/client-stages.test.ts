@@ -18,7 +18,11 @@ test('stages parse with units and refuse what cannot run', () => {
   ]);
   assert.deepEqual(parseStages('1m:5'), [{ durationSeconds: 60, targetRate: 5 }]);
   for (const bad of ['10s', '10s:x', '0s:10', '10s:0,5s:0', '']) {
-    assert.throws(() => parseStages(bad), (e: unknown) => e instanceof LabError && /^option --stages /.test(e.message), bad);
+    assert.throws(
+      () => parseStages(bad),
+      (e: unknown) => e instanceof LabError && /^option --stages /.test(e.message),
+      bad,
+    );
   }
 });
 
@@ -35,7 +39,10 @@ test('a ramp up and down puts the planned number of users in each second', () =>
   assert.equal(expectedArrivals(stages, Infinity), 100 + 1800 + 500);
   const offsets = stagedSchedule(stages, 'uniform');
   assert.equal(offsets.length, 2400);
-  assert.ok(offsets.every((o, i) => i === 0 || offsets[i - 1]! <= o), 'sorted');
+  assert.ok(
+    offsets.every((o, i) => i === 0 || offsets[i - 1]! <= o),
+    'sorted',
+  );
   const counts = perSecond(offsets, 50);
   for (let s = 0; s < 50; s++) {
     const planned = expectedArrivals(stages, s + 1) - expectedArrivals(stages, s);

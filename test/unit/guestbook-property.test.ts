@@ -21,7 +21,10 @@ function memoryStore(): EntryStore & { rows: string[] } {
   return {
     rows,
     async latest(): Promise<Entry[]> {
-      return rows.map((body, i) => ({ id: i + 1, body, createdAt })).slice(-PAGE_ENTRIES).reverse();
+      return rows
+        .map((body, i) => ({ id: i + 1, body, createdAt }))
+        .slice(-PAGE_ENTRIES)
+        .reverse();
     },
     async insert(body) {
       rows.push(body);
@@ -50,10 +53,14 @@ function encode(text: string, encoding: Encoding): Buffer {
       return Buffer.from(standard);
     case 'percent-all':
       // Every byte escaped, hex digits in both cases.
-      return Buffer.from([...Buffer.from(text)].map((b, i) => {
-        const hex = b.toString(16).padStart(2, '0');
-        return `%${i % 2 ? hex.toUpperCase() : hex}`;
-      }).join(''));
+      return Buffer.from(
+        [...Buffer.from(text)]
+          .map((b, i) => {
+            const hex = b.toString(16).padStart(2, '0');
+            return `%${i % 2 ? hex.toUpperCase() : hex}`;
+          })
+          .join(''),
+      );
     case 'raw':
       // Raw UTF-8 with only the form's own delimiters escaped.
       return Buffer.from(text.replace(/[%&=+]/g, (c) => `%${c.charCodeAt(0).toString(16)}`));
@@ -70,7 +77,10 @@ const hostileChar = fc.constantFrom('a', 'Z', ' ', '<', '>', '&', '"', "'", ';',
 const text = fc.oneof(
   { weight: 4, arbitrary: fc.string({ unit: hostileChar, minLength: 1, maxLength: 12 }) },
   { weight: 2, arbitrary: fc.string({ unit: 'binary', maxLength: 8 }) },
-  { weight: 1, arbitrary: fc.integer({ min: MAX_BODY_CHARS - 1, max: MAX_BODY_CHARS + 1 }).chain((n) => fc.constantFrom('x', 'é', '𝄞').map((c) => c.repeat(n))) },
+  {
+    weight: 1,
+    arbitrary: fc.integer({ min: MAX_BODY_CHARS - 1, max: MAX_BODY_CHARS + 1 }).chain((n) => fc.constantFrom('x', 'é', '𝄞').map((c) => c.repeat(n))),
+  },
 );
 const encoding = fc.oneof(
   { weight: 20, arbitrary: fc.constantFrom<Encoding>('standard', 'percent-all', 'raw') },
@@ -82,14 +92,16 @@ const field = fc.record({
   encoding,
 });
 /** Usually one csrf field with the cookie's token and one body field, so the deeper checks are reached. */
-const fields = fc.tuple(
-  fc.array(field, { maxLength: 3 }),
-  fc.option(fc.record({ name: fc.constant('csrf'), value: fc.constant(TOKEN), encoding }), { freq: 6 }),
-  fc.option(fc.record({ name: fc.constant('body'), value: text, encoding }), { freq: 6 }),
-).chain(([extra, csrf, body]) => {
-  const all: Field[] = [...extra, ...(csrf ? [csrf] : []), ...(body ? [body] : [])];
-  return fc.shuffledSubarray(all, { minLength: all.length, maxLength: all.length });
-});
+const fields = fc
+  .tuple(
+    fc.array(field, { maxLength: 3 }),
+    fc.option(fc.record({ name: fc.constant('csrf'), value: fc.constant(TOKEN), encoding }), { freq: 6 }),
+    fc.option(fc.record({ name: fc.constant('body'), value: text, encoding }), { freq: 6 }),
+  )
+  .chain(([extra, csrf, body]) => {
+    const all: Field[] = [...extra, ...(csrf ? [csrf] : []), ...(body ? [body] : [])];
+    return fc.shuffledSubarray(all, { minLength: all.length, maxLength: all.length });
+  });
 
 /** Cookie headers and the token the core must read from each. */
 const cookies: Array<[string | undefined, string | undefined]> = [
@@ -112,10 +124,8 @@ const contentTypes: Array<[string | undefined, boolean]> = [
 ];
 
 /** The first `valid` entries of a list are the well-formed ones; they are drawn `weight` times as often. */
-const mostlyValid = <T>(list: T[], valid: number, weight = 3) => fc.oneof(
-  { weight, arbitrary: fc.constantFrom(...list.slice(0, valid)) },
-  { weight: 1, arbitrary: fc.constantFrom(...list.slice(valid)) },
-);
+const mostlyValid = <T>(list: T[], valid: number, weight = 3) =>
+  fc.oneof({ weight, arbitrary: fc.constantFrom(...list.slice(0, valid)) }, { weight: 1, arbitrary: fc.constantFrom(...list.slice(valid)) });
 
 const post = fc.record({
   fields,
@@ -147,19 +157,22 @@ function expected(p: Post, bytes: Buffer, withBodyLimit: boolean): { status: num
   return { status: 302, stores: body[0]! };
 }
 
-const unescape = (html: string) => html.replace(/&(lt|gt|quot|#39|amp);/g, (_m, e: string) => ({ lt: '<', gt: '>', quot: '"', '#39': "'", amp: '&' })[e]!);
+const unescapeHtml = (html: string) => html.replace(/&(lt|gt|quot|#39|amp);/g, (_m, e: string) => ({ lt: '<', gt: '>', quot: '"', '#39': "'", amp: '&' })[e]!);
 
 /** Every stored text appears on the page, newest first, with no markup character unescaped. */
 function assertPageShows(page: CoreResponse, rows: string[]): void {
   assert.equal(page.status, 200);
   const list = /<ol class="entries">\n([\s\S]*)<\/ol>/.exec(page.body)?.[1];
   assert.ok(list !== undefined, 'the page has its list of entries');
-  const shown = list.split('</li>\n').filter((line) => line !== '').map((line) => {
-    const match = /^<li id="e\d+"><time datetime="[^"<>]*">[^<>]*<\/time> ([^<>"']*)$/.exec(line);
-    assert.ok(match, `an entry holds no markup: ${JSON.stringify(line)}`);
-    assert.doesNotMatch(match[1]!, /&(?!(lt|gt|quot|#39|amp);)/, 'every & starts an entity');
-    return unescape(match[1]!);
-  });
+  const shown = list
+    .split('</li>\n')
+    .filter((line) => line !== '')
+    .map((line) => {
+      const match = /^<li id="e\d+"><time datetime="[^"<>]*">[^<>]*<\/time> ([^<>"']*)$/.exec(line);
+      assert.ok(match, `an entry holds no markup: ${JSON.stringify(line)}`);
+      assert.doesNotMatch(match[1]!, /&(?!(lt|gt|quot|#39|amp);)/, 'every & starts an entity');
+      return unescapeHtml(match[1]!);
+    });
   assert.deepEqual(shown, rows.slice(-PAGE_ENTRIES).reverse());
 }
 
@@ -169,13 +182,22 @@ function assertContractHeaders(res: { headers: Record<string, unknown> }): void 
   assert.equal(res.headers['x-backend'], identity.backend);
 }
 
-async function checkPost(p: Post, send: (p: Post, bytes: Buffer) => Promise<{ status: number; headers: Record<string, unknown> }>, handle: GuestbookHandler, store: ReturnType<typeof memoryStore>, withBodyLimit: boolean): Promise<void> {
+async function checkPost(
+  p: Post,
+  send: (p: Post, bytes: Buffer) => Promise<{ status: number; headers: Record<string, unknown> }>,
+  handle: GuestbookHandler,
+  store: ReturnType<typeof memoryStore>,
+  withBodyLimit: boolean,
+): Promise<void> {
   const bytes = formBytes(p);
   const want = expected(p, bytes, withBodyLimit);
   const before = [...store.rows];
   const res = await send(p, bytes);
   const allowed = Array.isArray(want.status) ? want.status : [want.status];
-  assert.ok(allowed.includes(res.status), `status ${res.status}, not ${allowed.join(' or ')}, for ${JSON.stringify(bytes.subarray(0, 300).toString('latin1'))}`);
+  assert.ok(
+    allowed.includes(res.status),
+    `status ${res.status}, not ${allowed.join(' or ')}, for ${JSON.stringify(bytes.subarray(0, 300).toString('latin1'))}`,
+  );
   assertContractHeaders(res);
   assert.deepEqual(store.rows, want.stores === undefined ? before : [...before, want.stores], 'a row is inserted exactly when the answer is 302');
   assertPageShows(await handle({ method: 'GET', path: '/', cookie: p.cookie[0] }), store.rows);
@@ -185,7 +207,10 @@ test('any form posted to the core gets its contract status, inserts only on 302,
   const store = memoryStore();
   const handle = createGuestbook(store, identity);
   const send = (p: Post, bytes: Buffer) => handle({ method: 'POST', path: '/', cookie: p.cookie[0], contentType: p.contentType[0], body: bytes });
-  await fc.assert(fc.asyncProperty(post, (p) => checkPost(p, send, handle, store, false)), { numRuns: 400 });
+  await fc.assert(
+    fc.asyncProperty(post, (p) => checkPost(p, send, handle, store, false)),
+    { numRuns: 400 },
+  );
 });
 
 test('through the fastify adapter the same holds, and a form over 16 KiB answers 413', async () => {
@@ -201,7 +226,10 @@ test('through the fastify adapter the same holds, and a form over 16 KiB answers
       const res = await app.inject({ method: 'POST', url: '/', headers, payload: bytes });
       return { status: res.statusCode, headers: res.headers };
     };
-    await fc.assert(fc.asyncProperty(post, (p) => checkPost(p, send, handle, store, true)), { numRuns: 150 });
+    await fc.assert(
+      fc.asyncProperty(post, (p) => checkPost(p, send, handle, store, true)),
+      { numRuns: 150 },
+    );
   } finally {
     await app.close();
   }

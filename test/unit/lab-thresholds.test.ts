@@ -5,7 +5,6 @@ import { formatBreach, parseThresholds, THRESHOLD_EXIT_CODE, thresholdBreaches }
 import { variantResultFixture } from '../support/variant-result-fixture.js';
 import { optionFailure } from '../support/option-failure.js';
 
-
 describe('parsing --fail-on', () => {
   test('errors, every latency field in ms or s, and integrity', () => {
     assert.deepEqual(parseThresholds('errors>1%, p99>800ms,p50>0.5s,p90>20ms,p999>2s,max>10s,integrity'), [
@@ -49,15 +48,21 @@ describe('breaches', () => {
 
   test('only the variants that break a limit, with by how much', () => {
     const breaches = thresholdBreaches([fine, slow], parseThresholds('errors>1%,p99>800ms,integrity'));
-    assert.deepEqual(breaches.map((b) => [b.variant, b.threshold]), [
-      ['fastcgi', 'errors>1%'],
-      ['fastcgi', 'p99>800ms'],
-      ['fastcgi', 'integrity'],
-    ]);
+    assert.deepEqual(
+      breaches.map((b) => [b.variant, b.threshold]),
+      [
+        ['fastcgi', 'errors>1%'],
+        ['fastcgi', 'p99>800ms'],
+        ['fastcgi', 'integrity'],
+      ],
+    );
     assert.equal(breaches[0]!.detail, 'errors are 2% (8 of 400 users), 1 points over');
     const p99Ms = slow.sessionTimeUs.p99 / 1000;
     assert.match(breaches[1]!.detail, new RegExp(`^p99 is ${p99Ms.toFixed(1).replace(/\.0$/, '')} ms, [\\d.]+ ms over \\(\\+[\\d.]+%\\)$`));
-    assert.equal(breaches[2]!.detail, `integrity failed: ${slow.integrity.rows} rows for ${slow.integrity.postsAccepted} accepted posts, 2 missing, 0 duplicated`);
+    assert.equal(
+      breaches[2]!.detail,
+      `integrity failed: ${slow.integrity.rows} rows for ${slow.integrity.postsAccepted} accepted posts, 2 missing, 0 duplicated`,
+    );
     assert.equal(formatBreach(breaches[0]!), 'fastcgi breaks --fail-on errors>1%: errors are 2% (8 of 400 users), 1 points over');
   });
 
@@ -69,6 +74,9 @@ describe('breaches', () => {
 
   test('a latency limit breaks when no user finished at all', () => {
     const dead = variantResultFixture({ variant: 'dead', users: 5, errors: { refused: 5 } });
-    assert.deepEqual(thresholdBreaches([dead], parseThresholds('p99>1s')).map((b) => b.detail), ['p99 is unknown: no user finished']);
+    assert.deepEqual(
+      thresholdBreaches([dead], parseThresholds('p99>1s')).map((b) => b.detail),
+      ['p99 is unknown: no user finished'],
+    );
   });
 });

@@ -23,7 +23,10 @@ describe('--start-at', () => {
     assert.throws(() => parseStartAt(String(Math.floor(NOW_MS / 1000)), NOW_MS), /looks like seconds/);
     assert.throws(() => parseStartAt('tomorrow', NOW_MS), /must be ISO 8601 like .* or epoch milliseconds \(got "tomorrow"\)/);
     assert.throws(() => parseStartAt('2025-03-05T14:05:00Z', NOW_MS), /more than a day ahead/);
-    assert.throws(() => parseStartAt('2025-02-32T14:05:00Z', NOW_MS, '--start-at (from BENCHLAB_START_AT)'), /option --start-at \(from BENCHLAB_START_AT\) is not a valid date/);
+    assert.throws(
+      () => parseStartAt('2025-02-32T14:05:00Z', NOW_MS, '--start-at (from BENCHLAB_START_AT)'),
+      /option --start-at \(from BENCHLAB_START_AT\) is not a valid date/,
+    );
   });
 });
 

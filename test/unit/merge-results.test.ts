@@ -111,8 +111,14 @@ describe('merging client shards', () => {
     const result = mergeLoadResults(asShards([early.result, late.result]));
     assert.equal(result.startedAt, '2025-03-01T14:05:00.000Z');
     assert.equal(result.durationSeconds, 13.5);
-    assert.deepEqual(result.timeline.map((s) => s.arrivals), [5, 5, 20, 10]);
-    assert.deepEqual(result.timeline.map((s) => s.second), [0, 1, 2, 3]);
+    assert.deepEqual(
+      result.timeline.map((s) => s.arrivals),
+      [5, 5, 20, 10],
+    );
+    assert.deepEqual(
+      result.timeline.map((s) => s.second),
+      [0, 1, 2, 3],
+    );
   });
 
   it('keeps the facts every client agrees on and lists the ones they do not', () => {
@@ -125,9 +131,15 @@ describe('merging client shards', () => {
 
   it('refuses shards of different variants or targets, naming both files', () => {
     const other = shard({ seed: 8, users: 5, failed: 0, variant: 'threaded' });
-    assert.match(refusal(() => mergeLoadResults(asShards([a.result, other.result]))), /different variants: "prefork" in shard-0\.json, "threaded" in shard-1\.json/);
+    assert.match(
+      refusal(() => mergeLoadResults(asShards([a.result, other.result]))),
+      /different variants: "prefork" in shard-0\.json, "threaded" in shard-1\.json/,
+    );
     const elsewhere = shard({ seed: 9, users: 5, failed: 0, target: 'http://threaded-nginx:8080/' });
-    assert.match(refusal(() => mergeLoadResults(asShards([a.result, elsewhere.result]))), /different targets/);
+    assert.match(
+      refusal(() => mergeLoadResults(asShards([a.result, elsewhere.result]))),
+      /different targets/,
+    );
   });
 
   it('adds up the planned arrivals next to the achieved ones, second by second', () => {
@@ -136,7 +148,10 @@ describe('merging client shards', () => {
       return { ...result, timeline: result.timeline.map((s, i) => ({ ...s, planned: planned[i]! })) };
     };
     const result = mergeLoadResults(asShards([withPlan(10, [10, 10]), withPlan(11, [12, 8])]));
-    assert.deepEqual(result.timeline.map((s) => s.planned), [22, 18]);
+    assert.deepEqual(
+      result.timeline.map((s) => s.planned),
+      [22, 18],
+    );
   });
 
   it('adds up in-flight caps and closed pools, and keeps what the shards share', () => {
@@ -144,13 +159,25 @@ describe('merging client shards', () => {
       const { result } = shard({ seed, users: 20, failed: 0 });
       return { ...result, options: { ...result.options, ...options } };
     };
-    const capped = mergeLoadResults(asShards([withOptions(12, { maxActive: 3, onSaturation: 'drop' }), withOptions(13, { maxActive: 2, onSaturation: 'drop' })]));
+    const capped = mergeLoadResults(
+      asShards([withOptions(12, { maxActive: 3, onSaturation: 'drop' }), withOptions(13, { maxActive: 2, onSaturation: 'drop' })]),
+    );
     assert.deepEqual(capped.options, { users: 40, rampSeconds: 10, timeoutMs: 30_000, arrival: 'uniform', maxActive: 5, onSaturation: 'drop' });
     const pool = { mode: 'closed' as const, durationSeconds: 10 };
     const closed = mergeLoadResults(asShards([withOptions(14, { ...pool, connections: 3 }), withOptions(15, { ...pool, connections: 2 })]));
-    assert.deepEqual(closed.options, { users: 40, rampSeconds: 10, timeoutMs: 30_000, arrival: 'uniform', mode: 'closed', durationSeconds: 10, connections: 5 });
+    assert.deepEqual(closed.options, {
+      users: 40,
+      rampSeconds: 10,
+      timeoutMs: 30_000,
+      arrival: 'uniform',
+      mode: 'closed',
+      durationSeconds: 10,
+      connections: 5,
+    });
     assert.match(
-      refusal(() => mergeLoadResults(asShards([withOptions(16, { maxActive: 3, onSaturation: 'drop' }), withOptions(17, { maxActive: 3, onSaturation: 'wait' })]))),
+      refusal(() =>
+        mergeLoadResults(asShards([withOptions(16, { maxActive: 3, onSaturation: 'drop' }), withOptions(17, { maxActive: 3, onSaturation: 'wait' })])),
+      ),
       /different load options/,
     );
   });
@@ -167,7 +194,13 @@ describe('merging client shards', () => {
   });
 
   it('refuses the same client run given twice, and nothing at all', () => {
-    assert.match(refusal(() => mergeLoadResults(asShards([a.result, b.result, a.result]))), /shard-0\.json and shard-2\.json hold the same posts/);
-    assert.match(refusal(() => mergeLoadResults([])), /no result shards/);
+    assert.match(
+      refusal(() => mergeLoadResults(asShards([a.result, b.result, a.result]))),
+      /shard-0\.json and shard-2\.json hold the same posts/,
+    );
+    assert.match(
+      refusal(() => mergeLoadResults([])),
+      /no result shards/,
+    );
   });
 });

@@ -14,11 +14,14 @@ test('renderTemplate fills every ${NAME} and leaves nginx variables alone', () =
 
 test('renderTemplate names each placeholder that has no value', () => {
   assert.throws(() => renderTemplate('a ${ONE} b ${TWO} c ${ONE}', {}), /ONE, TWO/);
-  assert.throws(() => renderTemplate('${KNOWN} ${UNKNOWN}', { KNOWN: 1 }), (error: Error) => {
-    assert.match(error.message, /UNKNOWN/);
-    assert.doesNotMatch(error.message, /KNOWN,/);
-    return true;
-  });
+  assert.throws(
+    () => renderTemplate('${KNOWN} ${UNKNOWN}', { KNOWN: 1 }),
+    (error: Error) => {
+      assert.match(error.message, /UNKNOWN/);
+      assert.doesNotMatch(error.message, /KNOWN,/);
+      return true;
+    },
+  );
 });
 
 test('the templates write nginx variables without braces, so envsubst cannot touch them', () => {
@@ -59,7 +62,12 @@ for (const protocol of ['http', 'fastcgi'] as const) {
 
 test('nginxConfigFor(http) proxies with HTTP/1.1 keepalive', () => {
   const { siteConf } = nginxConfigFor({
-    protocol: 'http', upstream: { path: '/run/app.sock' }, listen: { host: '::1', port: 80 }, prefix, workers: 'auto', keepalive: 8,
+    protocol: 'http',
+    upstream: { path: '/run/app.sock' },
+    listen: { host: '::1', port: 80 },
+    prefix,
+    workers: 'auto',
+    keepalive: 8,
   });
   assert.match(siteConf, /server unix:\/run\/app\.sock;/);
   assert.match(siteConf, /listen \[::1\]:80;/);
@@ -72,14 +80,36 @@ test('nginxConfigFor(http) proxies with HTTP/1.1 keepalive', () => {
 
 test('nginxConfigFor(fastcgi) keeps the connection and sends the params inline', () => {
   const { siteConf } = nginxConfigFor({
-    protocol: 'fastcgi', upstream: { host: '127.0.0.1', port: 9000 }, listen: { host: '127.0.0.1', port: 80 }, prefix, workers: 1, keepalive: 8,
+    protocol: 'fastcgi',
+    upstream: { host: '127.0.0.1', port: 9000 },
+    listen: { host: '127.0.0.1', port: 80 },
+    prefix,
+    workers: 1,
+    keepalive: 8,
   });
   assert.match(siteConf, /fastcgi_pass app;/);
   assert.match(siteConf, /fastcgi_keep_conn on;/);
   assert.doesNotMatch(siteConf, /include\s+fastcgi_params/);
-  for (const param of ['QUERY_STRING', 'REQUEST_METHOD', 'CONTENT_TYPE', 'CONTENT_LENGTH', 'SCRIPT_NAME', 'REQUEST_URI',
-    'DOCUMENT_URI', 'DOCUMENT_ROOT', 'SERVER_PROTOCOL', 'REQUEST_SCHEME', 'GATEWAY_INTERFACE', 'SERVER_SOFTWARE',
-    'REMOTE_ADDR', 'REMOTE_PORT', 'SERVER_ADDR', 'SERVER_PORT', 'SERVER_NAME', 'REDIRECT_STATUS']) {
+  for (const param of [
+    'QUERY_STRING',
+    'REQUEST_METHOD',
+    'CONTENT_TYPE',
+    'CONTENT_LENGTH',
+    'SCRIPT_NAME',
+    'REQUEST_URI',
+    'DOCUMENT_URI',
+    'DOCUMENT_ROOT',
+    'SERVER_PROTOCOL',
+    'REQUEST_SCHEME',
+    'GATEWAY_INTERFACE',
+    'SERVER_SOFTWARE',
+    'REMOTE_ADDR',
+    'REMOTE_PORT',
+    'SERVER_ADDR',
+    'SERVER_PORT',
+    'SERVER_NAME',
+    'REDIRECT_STATUS',
+  ]) {
     assert.match(siteConf, new RegExp(`fastcgi_param ${param} `), param);
   }
   assert.match(siteConf, /fastcgi_param HTTPS \$https if_not_empty;/);

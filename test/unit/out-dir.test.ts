@@ -41,7 +41,10 @@ test('a folder that takes no file is refused', () => {
 test('a nearly full disk is refused before the run, with what is free and what is needed', () => {
   withTempDir((dir) => {
     const full = () => ({ bavail: 10, bsize: 4096 });
-    assert.throws(() => assertWritableOutDir(dir, '--results', full), refusal(/^option --results has too little free space: 0\.0 MB free in .*, a run needs 64\.0 MB$/));
+    assert.throws(
+      () => assertWritableOutDir(dir, '--results', full),
+      refusal(/^option --results has too little free space: 0\.0 MB free in .*, a run needs 64\.0 MB$/),
+    );
     assert.doesNotThrow(() => assertWritableOutDir(dir, '--results', () => ({ bavail: MIN_FREE_BYTES / 4096, bsize: 4096 })));
   });
 });

@@ -24,6 +24,6 @@ test('only folders whose owner has gone are removed', () => {
 
   assert.deepEqual(removeOrphanedDirs('benchlab-db-', parent).sort(), [orphan, reused].sort());
   assert.ok(fs.existsSync(mine), 'a live owner keeps its folder');
-  assert.ok(fs.existsSync(unknown), 'a folder without an owner record is not the lab\'s to remove');
+  assert.ok(fs.existsSync(unknown), "a folder without an owner record is not the lab's to remove");
   assert.ok(fs.existsSync(other), 'other prefixes are left alone');
 });

@@ -15,7 +15,15 @@ function state(overrides: Partial<PhaseState> = {}): PhaseState {
   return { variant: 'prefork', phase: 'verifying', index: 1, total: 3, elapsedMs: 2100, ...overrides };
 }
 
-const load = (overrides: Partial<LoadProgress> = {}): LoadProgress => ({ elapsedSeconds: 2, scheduled: 2000, started: 800, ok: 790, failed: 3, inFlight: 7, ...overrides });
+const load = (overrides: Partial<LoadProgress> = {}): LoadProgress => ({
+  elapsedSeconds: 2,
+  scheduled: 2000,
+  started: 800,
+  ok: 790,
+  failed: 3,
+  inFlight: 7,
+  ...overrides,
+});
 
 describe('progressBar', () => {
   test('fills in proportion, clamped, always the same width', () => {
@@ -41,13 +49,16 @@ describe('phaseLine', () => {
   });
 
   test('measuring before the client reported, and while it drains after the ramp', () => {
-    assert.match(phaseLine(state({ phase: 'measuring', expectedSeconds: 5 }), plain), /measuring  ░{24}  0\.0\/5 s  starting the client$/);
+    assert.match(phaseLine(state({ phase: 'measuring', expectedSeconds: 5 }), plain), /measuring {2}░{24} {2}0\.0\/5 s {2}starting the client$/);
     const draining = phaseLine(state({ phase: 'measuring', expectedSeconds: 5, load: load({ elapsedSeconds: 6.25 }), usersPerSecond: 10 }), plain);
-    assert.match(draining, /█{24}  5 s \+ 1\.3 s draining  10\.0 users\/s/);
+    assert.match(draining, /█{24} {2}5 s \+ 1\.3 s draining {2}10\.0 users\/s/);
   });
 
   test('a capacity step names its rate', () => {
-    assert.match(phaseLine(state({ phase: 'measuring', detail: 'step 3: 200 users/s', expectedSeconds: 5 }), plain), /^\[1\/3\] prefork  measuring  step 3: 200 users\/s  ░/);
+    assert.match(
+      phaseLine(state({ phase: 'measuring', detail: 'step 3: 200 users/s', expectedSeconds: 5 }), plain),
+      /^\[1\/3\] prefork {2}measuring {2}step 3: 200 users\/s {2}░/,
+    );
   });
 
   test('colour only when asked: the variant bold, the bar green, errors red', () => {
@@ -71,8 +82,12 @@ describe('phaseLine', () => {
 });
 
 describe('variantDoneLine', () => {
-  test('the time in each phase in the phases\' order, and the total', () => {
-    const times = new Map([['measuring', 11_200], ['starting', 800], ['verifying', 3100]] as const);
+  test("the time in each phase in the phases' order, and the total", () => {
+    const times = new Map([
+      ['measuring', 11_200],
+      ['starting', 800],
+      ['verifying', 3100],
+    ] as const);
     assert.equal(variantDoneLine('prefork', 2, 3, times, plain), '✓ [2/3] prefork  15.1 s: starting 0.8 s, verifying 3.1 s, measuring 11.2 s');
   });
 });
@@ -90,7 +105,14 @@ describe('recentUsersPerSecond', () => {
 
 function fakeStream(columns?: number): { write(text: string): boolean; columns?: number; text: () => string } {
   let written = '';
-  return { write: (t: string) => ((written += t), true), ...(columns !== undefined ? { columns } : {}), text: () => written };
+  return {
+    write: (t: string) => {
+      written += t;
+      return true;
+    },
+    ...(columns !== undefined ? { columns } : {}),
+    text: () => written,
+  };
 }
 
 describe('phaseReporter', () => {
@@ -139,10 +161,19 @@ describe('phaseReporter', () => {
     reporter.close();
     const text = stream.text();
     const frames = text.split('\r\x1b[2K').filter((f) => f !== '');
-    assert.ok(frames.every((f) => f.replace(/\x1b\[\d+m/g, '').replace(/\n$/, '').length < 100), 'no frame wraps');
-    assert.ok(frames.some((f) => f.endsWith('prefork: up in 800 ms\n')), 'the log line stays');
-    assert.ok(frames.some((f) => /measuring.*1\.5\/4 s  100\.0 users\/s  .*0 errors/.test(f.replace(/\x1b\[\d+m/g, ''))), text);
-    assert.match(frames[frames.length - 1]!.replace(/\x1b\[\d+m/g, ''), /^✓ \[1\/2\] prefork  5\.0 s: starting 0\.8 s, measuring 4\.2 s\n$/);
+    assert.ok(
+      frames.every((f) => f.replace(/\x1b\[\d+m/g, '').replace(/\n$/, '').length < 100),
+      'no frame wraps',
+    );
+    assert.ok(
+      frames.some((f) => f.endsWith('prefork: up in 800 ms\n')),
+      'the log line stays',
+    );
+    assert.ok(
+      frames.some((f) => /measuring.*1\.5\/4 s {2}100\.0 users\/s {2}.*0 errors/.test(f.replace(/\x1b\[\d+m/g, ''))),
+      text,
+    );
+    assert.match(frames[frames.length - 1]!.replace(/\x1b\[\d+m/g, ''), /^✓ \[1\/2\] prefork {2}5\.0 s: starting 0\.8 s, measuring 4\.2 s\n$/);
   });
 
   test('tty: a variant that was not measured says so', () => {
@@ -151,10 +182,10 @@ describe('phaseReporter', () => {
     reporter.phase({ variant: 'odd', phase: 'verifying', index: 2, total: 2 });
     reporter.end({ variant: 'odd', index: 2, total: 2, measured: false });
     reporter.close();
-    assert.match(stream.text().replace(/\x1b\[\d+m/g, ''), /✗ \[2\/2\] odd  not measured\n$/);
+    assert.match(stream.text().replace(/\x1b\[\d+m/g, ''), /✗ \[2\/2\] odd {2}not measured\n$/);
   });
 
-  test('placed: a variant\'s events carry its place in the run', () => {
+  test("placed: a variant's events carry its place in the run", () => {
     const seen: unknown[] = [];
     const progress: LabProgress = { phase: (e) => seen.push(e), load: (p) => seen.push(p), end: () => {} };
     const variant = placed(progress, 2, 5)!;
@@ -165,7 +196,7 @@ describe('phaseReporter', () => {
   });
 });
 
-describe('the client\'s progress file', () => {
+describe("the client's progress file", () => {
   test('written whole and read back; a missing or foreign file reads as nothing', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'benchlab-progress-'));
     try {

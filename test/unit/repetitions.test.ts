@@ -6,8 +6,11 @@ import type { VariantResult } from '../../common/result.js';
 function run(p99Ms: number, ok: number, failed = 0): VariantResult {
   const time = { count: ok, min: 1000, mean: 2000, p50: 2000, p90: 3000, p99: p99Ms * 1000, p999: p99Ms * 1000, max: p99Ms * 2000, histogram: '' };
   return {
-    variant: 'v', durationSeconds: 10, users: { scheduled: ok + failed, ok, failed, notStarted: 0 },
-    sessionTimeUs: time, server: { cpuSeconds: 1, rssPeakBytes: 100e6, rssMeanBytes: 90e6, samples: 1, processes: 1 },
+    variant: 'v',
+    durationSeconds: 10,
+    users: { scheduled: ok + failed, ok, failed, notStarted: 0 },
+    sessionTimeUs: time,
+    server: { cpuSeconds: 1, rssPeakBytes: 100e6, rssMeanBytes: 90e6, samples: 1, processes: 1 },
   } as unknown as VariantResult;
 }
 

@@ -59,10 +59,13 @@ describe('percentile spectrum', () => {
       { label: 'b', times: timesOf([4, 5, 6]), colorIndex: 1, dashed: true },
     ]);
     assert.equal(chart.x.length, SPECTRUM_PERCENTILES.length);
-    assert.deepEqual(chart.series.map((s) => [s.label, s.dashed ?? false, s.values.length]), [
-      ['a', false, chart.x.length],
-      ['b', true, chart.x.length],
-    ]);
+    assert.deepEqual(
+      chart.series.map((s) => [s.label, s.dashed ?? false, s.values.length]),
+      [
+        ['a', false, chart.x.length],
+        ['b', true, chart.x.length],
+      ],
+    );
   });
 });
 
@@ -73,11 +76,14 @@ describe('timeline', () => {
       { second: 0, arrivals: 3, completions: 2, errors: 0 },
     ]);
     assert.deepEqual(chart.x, [0, 1]);
-    assert.deepEqual(chart.series.map((s) => [s.label, s.values]), [
-      ['arrivals/s', [3, 5]],
-      ['completions/s', [2, 4]],
-      ['errors/s', [0, 1]],
-    ]);
+    assert.deepEqual(
+      chart.series.map((s) => [s.label, s.values]),
+      [
+        ['arrivals/s', [3, 5]],
+        ['completions/s', [2, 4]],
+        ['errors/s', [0, 1]],
+      ],
+    );
   });
 
   test('p50 and p99 per second appear only when the timeline carries them', () => {
@@ -86,16 +92,30 @@ describe('timeline', () => {
       { second: 1, arrivals: 1, completions: 0, errors: 0 },
     ];
     const chart = timelineChart('t', 'x', withLatency);
-    assert.deepEqual(chart.series.filter((s) => s.axis === 'ms').map((s) => [s.label, s.values]), [
-      ['p50 ms', [2, null]],
-      ['p99 ms', [9, null]],
-    ]);
+    assert.deepEqual(
+      chart.series.filter((s) => s.axis === 'ms').map((s) => [s.label, s.values]),
+      [
+        ['p50 ms', [2, null]],
+        ['p99 ms', [9, null]],
+      ],
+    );
   });
 });
 
 describe('stacked bars', () => {
   test('tops are running sums from the bottom layer', () => {
-    assert.deepEqual(stackTops([[1, 2], [3, 0], [5, 1]]), [[1, 2], [4, 2], [9, 3]]);
+    assert.deepEqual(
+      stackTops([
+        [1, 2],
+        [3, 0],
+        [5, 1],
+      ]),
+      [
+        [1, 2],
+        [4, 2],
+        [9, 3],
+      ],
+    );
     assert.deepEqual(stackTops([]), []);
   });
 
@@ -106,10 +126,13 @@ describe('stacked bars', () => {
     ];
     const chart = errorClassChart('e', results);
     assert.deepEqual(chart.categories, ['a', 'b']);
-    assert.deepEqual(chart.layers.map((l) => [l.label, l.values, l.tops]), [
-      ['http-502', [0, 5], [0, 5]],
-      ['timeout', [2, 1], [2, 6]],
-    ]);
+    assert.deepEqual(
+      chart.layers.map((l) => [l.label, l.values, l.tops]),
+      [
+        ['http-502', [0, 5], [0, 5]],
+        ['timeout', [2, 1], [2, 6]],
+      ],
+    );
   });
 
   test('no errors gives an empty chart that says so', () => {
@@ -122,13 +145,20 @@ describe('stacked bars', () => {
     const results = [variantResultFixture({ variant: 'a', rssPeakMb: 300, withDatabase: true }), variantResultFixture({ variant: 'b' })];
     const rss = resourceChart('r', 'rss', results, 'rssPeakBytes');
     assert.equal(rss.unit, 'MB');
-    assert.deepEqual(rss.layers.map((l) => [l.label, l.values]), [
-      ['app server', [300, 300]],
-      ['nginx', [12, 12]],
-      ['database', [250, 0]],
-    ]);
+    assert.deepEqual(
+      rss.layers.map((l) => [l.label, l.values]),
+      [
+        ['app server', [300, 300]],
+        ['nginx', [12, 12]],
+        ['database', [250, 0]],
+      ],
+    );
     const cpu = resourceChart('c', 'cpu', [variantResultFixture({ cpuSeconds: 3 })], 'cpuSeconds');
-    assert.deepEqual(cpu.layers.map((l) => l.label), ['app server', 'nginx'], 'no database layer when none was sampled');
+    assert.deepEqual(
+      cpu.layers.map((l) => l.label),
+      ['app server', 'nginx'],
+      'no database layer when none was sampled',
+    );
     assert.deepEqual(cpu.layers[0]!.values, [3]);
   });
 

@@ -102,7 +102,10 @@ describe('verdicts', () => {
     assert.deepEqual(overlapping.intervalA, { low: a.repetitions!.metrics.p50Ms.min, high: a.repetitions!.metrics.p50Ms.max });
     assert.equal(overlapping.verdict, 'within noise', 'a 30% change inside the spread of the repetitions');
     const tight = withReps([{ medianMs: 39 }, { medianMs: 40 }, { medianMs: 41 }]);
-    const apart = withReps([{ medianMs: 51, errors: { timeout: 20 } }, { medianMs: 52, errors: { timeout: 20 } }]);
+    const apart = withReps([
+      { medianMs: 51, errors: { timeout: 20 } },
+      { medianMs: 52, errors: { timeout: 20 } },
+    ]);
     assert.equal(change(tight, apart, 'p50').verdict, 'larger than noise');
     assert.equal(change(tight, apart, 'cpuSeconds').verdict, 'under 10%', 'the same CPU in every repetition');
     const errors = change(tight, apart, 'errorShare');
@@ -123,10 +126,16 @@ describe('runs', () => {
   const comparison = compareRuns(a, b);
 
   test('variants in both, in A order; the others are named', () => {
-    assert.deepEqual(comparison.variants.map((v) => v.variant), ['prefork', 'threaded']);
+    assert.deepEqual(
+      comparison.variants.map((v) => v.variant),
+      ['prefork', 'threaded'],
+    );
     assert.deepEqual(comparison.onlyInA, ['old']);
     assert.deepEqual(comparison.onlyInB, ['new']);
-    assert.deepEqual(comparison.variants[0]!.changes.map((c) => c.metric), METRICS.map((m) => m.key));
+    assert.deepEqual(
+      comparison.variants[0]!.changes.map((c) => c.metric),
+      METRICS.map((m) => m.key),
+    );
   });
 
   test('text and markdown carry one row per variant and metric, and the rule', () => {
@@ -141,6 +150,12 @@ describe('runs', () => {
     const tableRows = md.split('\n').filter((l) => /^\| (prefork|threaded) \|/.test(l));
     assert.equal(tableRows.length, 2 * METRICS.length);
     assert.match(md, /95% ranges/);
-    assert.equal(compareColumns.length, md.split('\n').find((l) => l.startsWith('| variant'))!.split(' | ').length);
+    assert.equal(
+      compareColumns.length,
+      md
+        .split('\n')
+        .find((l) => l.startsWith('| variant'))!
+        .split(' | ').length,
+    );
   });
 });

@@ -69,7 +69,15 @@ test('markdown cells escape pipes and line breaks', () => {
 });
 
 test('columns align by widest cell without trailing spaces', () => {
-  const lines = joinColumns(alignColumns([['name', 'n'], ['prefork', '12']], ['left', 'right']));
+  const lines = joinColumns(
+    alignColumns(
+      [
+        ['name', 'n'],
+        ['prefork', '12'],
+      ],
+      ['left', 'right'],
+    ),
+  );
   assert.deepEqual(lines, ['name      n', 'prefork  12']);
 });
 

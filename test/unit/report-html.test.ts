@@ -39,41 +39,47 @@ describe('report.html', () => {
     variantResultFixture({ variant: 'prefork', withDatabase: true }),
     variantResultFixture({ variant: HOSTILE, errors: { timeout: 3, [HOSTILE]: 1 } }),
   ];
-  const run = runInfoFixture(results.map((r) => r.variant), { users: 400, label: HOSTILE });
+  const run = runInfoFixture(
+    results.map((r) => r.variant),
+    { users: 400, label: HOSTILE },
+  );
   const html = reportHtml(run, results);
 
   test('nothing from a result file reaches the page unescaped', () => {
     assert.ok(!html.includes('<img src=x'), 'no injected element');
     assert.ok(html.includes(escapeHtml(HOSTILE)), 'the name is shown escaped');
-    assert.equal(html.match(/<\/script>/g)?.length, 3, 'only the page\'s own three scripts end');
+    assert.equal(html.match(/<\/script>/g)?.length, 3, "only the page's own three scripts end");
     const charts = embeddedCharts(html);
-    assert.ok(charts.some((c) => c.kind === 'stacked-bars' && c.categories.includes(HOSTILE)), 'the name reaches the chart intact');
+    assert.ok(
+      charts.some((c) => c.kind === 'stacked-bars' && c.categories.includes(HOSTILE)),
+      'the name reaches the chart intact',
+    );
   });
 
   test('every embedded chart has its element, and the page asks for nothing from the network', () => {
     const charts = embeddedCharts(html);
     const ids = [...html.matchAll(/<div class="chart" data-chart="([^"]+)">/g)].map((m) => m[1]);
-    assert.deepEqual(ids, charts.map((c) => c.id));
-    assert.deepEqual(charts.map((c) => c.id), [
-      'spectrum-user',
-      'spectrum-get',
-      'spectrum-post',
-      'spectrum-redirect',
-      'timeline-0',
-      'timeline-1',
-      'errors',
-      'cpu',
-      'rss',
-      'workers-0',
-      'workers-1',
-    ]);
+    assert.deepEqual(
+      ids,
+      charts.map((c) => c.id),
+    );
+    assert.deepEqual(
+      charts.map((c) => c.id),
+      ['spectrum-user', 'spectrum-get', 'spectrum-post', 'spectrum-redirect', 'timeline-0', 'timeline-1', 'errors', 'cpu', 'rss', 'workers-0', 'workers-1'],
+    );
     assert.ok(!/\b(src|href)=["']?(https?:)?\/\//i.test(html), 'no remote src or href');
     assert.match(html, /Content-Security-Policy" content="default-src &#39;none&#39;/);
     assert.match(html, /var uPlot=/, 'the chart library is inline');
   });
 
   test('configuration, environment and the original table are on the page', () => {
-    for (const text of ['MariaDB 10.11.6', 'Example CPU @ 3.0GHz, 2 cores', 'server side on CPUs 0, client on CPUs 1', 'gunicorn (HTTP prefork)', '278 / 2000 (13.9%)']) {
+    for (const text of [
+      'MariaDB 10.11.6',
+      'Example CPU @ 3.0GHz, 2 cores',
+      'server side on CPUs 0, client on CPUs 1',
+      'gunicorn (HTTP prefork)',
+      '278 / 2000 (13.9%)',
+    ]) {
       assert.ok(html.includes(escapeHtml(text)), text);
     }
     assert.match(html, /<th>users<\/th><td>400<\/td>/);

@@ -129,10 +129,7 @@ describe('summaryMarkdown', () => {
       buildResult({ variant: 'prefork', failed: 3, errors: { timeout: 3 } }),
       buildResult({ variant: 'threaded', scheduled: 60 }),
     ]);
-    assert.ok(
-      markdown.includes('### prefork\nMin time: 0.012s\nMax time: 0.412s\nAverage Time: 0.057s\nErrors: 3 / 500 (0.6%)\n'),
-      markdown,
-    );
+    assert.ok(markdown.includes('### prefork\nMin time: 0.012s\nMax time: 0.412s\nAverage Time: 0.057s\nErrors: 3 / 500 (0.6%)\n'), markdown);
     assert.ok(markdown.includes('### threaded\nMin time: 0.012s\n'));
     assert.ok(markdown.includes('Errors: 0 / 60 (0%)'));
   });

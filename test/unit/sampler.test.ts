@@ -35,9 +35,17 @@ test('parseStatm reads sizes in pages', () => {
 
 test('treeOf finds every descendant and skips roots that are gone', () => {
   const stats = new Map([
-    [1, { ppid: 0 }], [10, { ppid: 1 }], [11, { ppid: 10 }], [12, { ppid: 10 }], [13, { ppid: 12 }], [20, { ppid: 1 }],
+    [1, { ppid: 0 }],
+    [10, { ppid: 1 }],
+    [11, { ppid: 10 }],
+    [12, { ppid: 10 }],
+    [13, { ppid: 12 }],
+    [20, { ppid: 1 }],
   ]);
-  assert.deepEqual(treeOf([10, 99], stats).sort((a, b) => a - b), [10, 11, 12, 13]);
+  assert.deepEqual(
+    treeOf([10, 99], stats).sort((a, b) => a - b),
+    [10, 11, 12, 13],
+  );
   assert.deepEqual(treeOf([], stats), []);
 });
 

@@ -13,7 +13,12 @@ test('clients wait at the gate until every one is ready, then all get one start 
   const dir = path.dirname(gate);
   const ready = [0, 1, 2].map((k) => path.join(dir, `m.c${k}.ready`));
   let opened = false;
-  const opening = openStartGate(gate, ready.map((readyFile) => ({ readyFile, hasExited: () => false })), never, 10_000).then((t) => {
+  const opening = openStartGate(
+    gate,
+    ready.map((readyFile) => ({ readyFile, hasExited: () => false })),
+    never,
+    10_000,
+  ).then((t) => {
     opened = true;
     return t;
   });

@@ -4,7 +4,13 @@ import { stepOf, timeSplitOf } from '../../lab/stack/time-split.js';
 import type { AccessLogEntry } from '../../lab/stack/nginx.js';
 
 const entry = (method: string, path: string, hadCookie: boolean | null, rt: number, urt: number | null): AccessLogEntry => ({
-  status: 200, method, path, requestTimeMs: rt, upstreamTimeMs: urt, upstreamConnectMs: 0, hadCookie,
+  status: 200,
+  method,
+  path,
+  requestTimeMs: rt,
+  upstreamTimeMs: urt,
+  upstreamConnectMs: 0,
+  hadCookie,
 });
 
 test('log lines map to the scenario steps by method and cookie', () => {

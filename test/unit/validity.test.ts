@@ -4,7 +4,10 @@ import { clientValidity } from '../../lab/validity.js';
 import type { LoadResult } from '../../common/result.js';
 
 const result = (cpuSeconds: number, wallSeconds: number, latenessP99Us: number, processes = 1) =>
-  ({ client: { cpuSeconds, wallSeconds, eventLoopDelayP99Ms: 1, eventLoopDelayMaxMs: 2, processes }, latenessUs: { count: 10, p99: latenessP99Us } }) as unknown as LoadResult;
+  ({
+    client: { cpuSeconds, wallSeconds, eventLoopDelayP99Ms: 1, eventLoopDelayMaxMs: 2, processes },
+    latenessUs: { count: 10, p99: latenessP99Us },
+  }) as unknown as LoadResult;
 
 test('a client that kept up is valid', () => {
   assert.deepEqual(clientValidity(result(5, 10, 3000), 20), { valid: true, reasons: [] });
@@ -18,7 +21,10 @@ test('a client over 80% CPU flags the run invalid, counted per process', () => {
 });
 
 test('a process with several event loops is counted per loop', () => {
-  const loops = { client: { cpuSeconds: 18, wallSeconds: 10, eventLoopDelayP99Ms: 1, eventLoopDelayMaxMs: 2, processes: 1, eventLoops: 2 }, latenessUs: { count: 10, p99: 3000 } };
+  const loops = {
+    client: { cpuSeconds: 18, wallSeconds: 10, eventLoopDelayP99Ms: 1, eventLoopDelayMaxMs: 2, processes: 1, eventLoops: 2 },
+    latenessUs: { count: 10, p99: 3000 },
+  };
   const busy = clientValidity(loops as unknown as LoadResult, 20);
   assert.equal(busy.valid, false, '18 s over 2 loops × 10 s is 90%');
   assert.match(busy.reasons[0]!, /client CPU at 90% of its event loops' time/);
@@ -26,7 +32,10 @@ test('a process with several event loops is counted per loop', () => {
 });
 
 test('event loops that share fewer CPUs are counted per CPU: four loops saturating one CPU are flagged', () => {
-  const shared = { client: { cpuSeconds: 9.5, wallSeconds: 10, eventLoopDelayP99Ms: 1, eventLoopDelayMaxMs: 2, processes: 1, eventLoops: 4, cpus: 1 }, latenessUs: { count: 10, p99: 3000 } };
+  const shared = {
+    client: { cpuSeconds: 9.5, wallSeconds: 10, eventLoopDelayP99Ms: 1, eventLoopDelayMaxMs: 2, processes: 1, eventLoops: 4, cpus: 1 },
+    latenessUs: { count: 10, p99: 3000 },
+  };
   const busy = clientValidity(shared as unknown as LoadResult, 20);
   assert.equal(busy.valid, false);
   assert.match(busy.reasons[0]!, /client CPU at 95% of its 1 CPU time/);

@@ -26,15 +26,30 @@ test('aliases keep their short name and select the canonical variant', () => {
 });
 
 test('sets, globs and names resolve in order, each once', () => {
-  assert.deepEqual(selectVariants('design').map((v) => v.name), ['prefork', 'threaded', 'fastcgi']);
-  assert.deepEqual(selectVariants('seed').map((v) => v.name), [...VARIANT_SETS['seed']!]);
-  assert.deepEqual(selectVariants('http-*-express').map((v) => v.name), ['http-prefork-express', 'http-threaded-express', 'http-single-express']);
-  assert.deepEqual(selectVariants('prefork,prefork, fastcgi-single-*').map((v) => v.name), ['prefork', 'fastcgi-single-fastify', 'fastcgi-single-express', 'fastcgi-single-node-http']);
+  assert.deepEqual(
+    selectVariants('design').map((v) => v.name),
+    ['prefork', 'threaded', 'fastcgi'],
+  );
+  assert.deepEqual(
+    selectVariants('seed').map((v) => v.name),
+    [...VARIANT_SETS['seed']!],
+  );
+  assert.deepEqual(
+    selectVariants('http-*-express').map((v) => v.name),
+    ['http-prefork-express', 'http-threaded-express', 'http-single-express'],
+  );
+  assert.deepEqual(
+    selectVariants('prefork,prefork, fastcgi-single-*').map((v) => v.name),
+    ['prefork', 'fastcgi-single-fastify', 'fastcgi-single-express', 'fastcgi-single-node-http'],
+  );
   assert.equal(selectVariants('all').length, VARIANTS.length);
 });
 
 test('unknown names and empty globs are refused with the way out', () => {
-  assert.throws(() => selectVariants('nope'), (e: unknown) => e instanceof LabError && /unknown variant "nope" \(see `benchlab variants`/.test(e.message));
+  assert.throws(
+    () => selectVariants('nope'),
+    (e: unknown) => e instanceof LabError && /unknown variant "nope" \(see `benchlab variants`/.test(e.message),
+  );
   assert.throws(() => selectVariants('zz-*'), /"zz-\*" matches no variant/);
   assert.throws(() => selectVariants(' , '), /--variants names no variant/);
 });
@@ -43,10 +58,16 @@ test('a manifest adds foreign variants and rejects bad entries by number', () =>
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'benchlab-manifest-'));
   try {
     const good = path.join(dir, 'good.json');
-    fs.writeFileSync(good, JSON.stringify([{ name: 'my-go-server', protocol: 'http', model: 'single', command: { argv: ['my-server', '--listen', '{listen}'] } }]));
+    fs.writeFileSync(
+      good,
+      JSON.stringify([{ name: 'my-go-server', protocol: 'http', model: 'single', command: { argv: ['my-server', '--listen', '{listen}'] } }]),
+    );
     const extra = loadManifest(good);
     assert.equal(extra[0]!.command!.requires.program, 'my-server');
-    assert.deepEqual(selectVariants('my-*', extra).map((v) => v.name), ['my-go-server']);
+    assert.deepEqual(
+      selectVariants('my-*', extra).map((v) => v.name),
+      ['my-go-server'],
+    );
     assert.ok(selectVariants('all', extra).some((v) => v.name === 'my-go-server'));
 
     const cases: Array<[unknown, RegExp]> = [
@@ -60,7 +81,11 @@ test('a manifest adds foreign variants and rejects bad entries by number', () =>
     for (const [content, message] of cases) {
       const file = path.join(dir, 'bad.json');
       fs.writeFileSync(file, JSON.stringify(content));
-      assert.throws(() => loadManifest(file), (e: unknown) => e instanceof LabError && e.exitCode === 2 && message.test(e.message), String(message));
+      assert.throws(
+        () => loadManifest(file),
+        (e: unknown) => e instanceof LabError && e.exitCode === 2 && message.test(e.message),
+        String(message),
+      );
     }
     assert.throws(() => loadManifest(path.join(dir, 'missing.json')), /option --manifest cannot read/);
   } finally {
