@@ -42,6 +42,8 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
     && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY nginx ./nginx
+# Preloaded by the compose file's clients: started as root, they write as the owner of /results.
+COPY docker/run-as-results-owner.cjs ./docker/
 USER node
 ENTRYPOINT ["node", "dist/lab/cli.js"]
 CMD ["--help"]
