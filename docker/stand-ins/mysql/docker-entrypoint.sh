@@ -75,6 +75,8 @@ if { [ "$1" = mysqld ] || [ "$1" = mariadbd ]; } && ! wants_help "$@"; then
     note "Starting temporary server"
     "$@" --skip-networking --socket="$SOCKET" &
     temp_pid=$!
+    # Stopped while setting up (compose stopping the stack early): stop the temporary server, not wait to be killed.
+    trap 'kill -TERM "$temp_pid" 2>/dev/null; wait "$temp_pid"; exit 143' TERM INT
     for _ in $(seq 60); do
       if mysqladmin --protocol=socket --socket="$SOCKET" -uroot ping --silent >/dev/null 2>&1; then break; fi
       kill -0 "$temp_pid" 2>/dev/null || die "Unable to start the temporary server"
@@ -140,6 +142,7 @@ if { [ "$1" = mysqld ] || [ "$1" = mariadbd ]; } && ! wants_help "$@"; then
       die "Unable to shut down the temporary server"
     fi
     wait "$temp_pid" || true
+    trap - TERM INT
     note "Temporary server stopped"
     echo
     note "MySQL init process done. Ready for start up."
