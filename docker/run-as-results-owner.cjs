@@ -4,7 +4,7 @@
 // and reports it writes into the bind-mounted folder then belong to whoever owns that folder on the host, and a
 // folder that root owns is written as root. Started as any other user (BENCHLAB_USER), it does nothing.
 //
-// A preload rather than a shell wrapper: the services' command lines stay `node dist/lab/cli.js ...`.
+// A preload rather than a shell wrapper: the services' command lines stay `node dist/cli/benchlab.js ...`.
 'use strict';
 const fs = require('node:fs');
 const { isMainThread } = require('node:worker_threads');
