@@ -8,6 +8,7 @@ import { LOAD_DEFAULTS, RUN_DEFAULTS } from '../common/defaults.js';
 import { MAX_THREADS, validateLoadOptions } from '../client/load-options.js';
 import type { LoadHooks } from '../client/load-run.js';
 import { formatProgressLine } from '../client/progress.js';
+import { MAX_RUN_TAG_CHARS } from '../client/post-marker.js';
 import { optionError } from '../common/errors.js';
 import { abortOnSignals } from '../lab/interrupt.js';
 import { parseMetaOptions } from './meta-option.js';
@@ -75,15 +76,10 @@ async function summaryText(result: LoadResult): Promise<string> {
 
 /** --mode peak: autocannon's plain GET / as fast as the target answers, for the server's ceiling. */
 async function peakCommand(raw: RawLoadCommandOptions, closed: ClosedModel): Promise<void> {
-  const target = validateLoadOptions({ target: raw.target }).target;
+  const { target, timeoutMs } = validateLoadOptions({ target: raw.target, timeoutMs: raw.timeout });
   // Loaded only here: autocannon would add ~18 MB to every scenario client process.
   const { runPeak } = await import('../client/peak.js');
-  const result = await runPeak(
-    target,
-    closed.connections,
-    closed.durationSeconds,
-    raw.timeout !== undefined ? parseInteger('--timeout', raw.timeout, 1, 600_000) : 10_000,
-  );
+  const result = await runPeak(target, closed.connections, closed.durationSeconds, timeoutMs);
   if (raw.out !== undefined) fs.writeFileSync(resultFile(raw.out), `${JSON.stringify(result, null, 2)}\n`);
   if (raw.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   else if (!raw.quiet) {
@@ -93,14 +89,9 @@ async function peakCommand(raw: RawLoadCommandOptions, closed: ClosedModel): Pro
   }
 }
 
-/** `benchlab load`: the scenario client on its own, against any target that speaks the contract. */
-export async function loadCommand(raw: RawLoadCommandOptions): Promise<void> {
-  const { runLoadWatched, warmUp } = await import('../client/load.js');
+/** The scenario's settings from the command line: every default `benchlab load` uses is taken here. */
+export function loadSettingsFrom(raw: RawLoadCommandOptions, env: NodeJS.ProcessEnv = process.env) {
   const { mode, closed } = arrivalModel(raw, ['closed', 'peak'] as const);
-  if (mode === 'peak') {
-    if (raw.threads !== undefined) throw optionError('--threads', 'applies to the scenario (open and closed modes), not to --mode peak');
-    return peakCommand(raw, closed!);
-  }
   const options = validateLoadOptions({
     target: raw.target,
     variant: raw.label,
@@ -118,14 +109,33 @@ export async function loadCommand(raw: RawLoadCommandOptions): Promise<void> {
     onSaturation: raw.onSaturation,
     ...(closed && mode === 'closed' ? { closed } : {}),
   });
-  const meta = parseMetaOptions(raw.meta ?? []);
   const startOption = raw.startAt !== undefined ? '--start-at' : '--start-at (from BENCHLAB_START_AT)';
-  let startMs = parseStartAt(raw.startAt ?? process.env['BENCHLAB_START_AT'], Date.now(), startOption);
-  // Started by the lab ahead of time: ready now, the lab says when to start.
-  const gate = process.env[START_GATE_ENV] || undefined;
-  const waitSeconds = raw.waitForTarget === undefined ? undefined : parseSeconds('--wait-for-target', raw.waitForTarget, 0, MAX_WAIT_FOR_TARGET_SECONDS);
-  const warmupUsers = raw.warmupUsers === undefined ? LOAD_DEFAULTS.warmupUsers : parseInteger('--warmup-users', raw.warmupUsers, 0, 100_000);
-  const threads = raw.threads === undefined ? LOAD_DEFAULTS.threads : parseInteger('--threads', raw.threads, 1, MAX_THREADS);
+  return {
+    mode,
+    closed,
+    options,
+    meta: parseMetaOptions(raw.meta ?? []),
+    startOption,
+    startMs: parseStartAt(raw.startAt ?? env['BENCHLAB_START_AT'], Date.now(), startOption),
+    // Started by the lab ahead of time: ready now, the lab says when to start.
+    gate: env[START_GATE_ENV] || undefined,
+    waitSeconds: raw.waitForTarget === undefined ? undefined : parseSeconds('--wait-for-target', raw.waitForTarget, 0, MAX_WAIT_FOR_TARGET_SECONDS),
+    warmupUsers: raw.warmupUsers === undefined ? LOAD_DEFAULTS.warmupUsers : parseInteger('--warmup-users', raw.warmupUsers, 0, 100_000),
+    threads: raw.threads === undefined ? LOAD_DEFAULTS.threads : parseInteger('--threads', raw.threads, 1, MAX_THREADS),
+  };
+}
+
+/** `benchlab load`: the scenario client on its own, against any target that speaks the contract. */
+export async function loadCommand(raw: RawLoadCommandOptions): Promise<void> {
+  const { runLoadWatched, warmUp } = await import('../client/load.js');
+  const { mode, closed } = arrivalModel(raw, ['closed', 'peak'] as const);
+  if (mode === 'peak') {
+    if (raw.threads !== undefined) throw optionError('--threads', 'applies to the scenario (open and closed modes), not to --mode peak');
+    return peakCommand(raw, closed!);
+  }
+  const settings = loadSettingsFrom(raw);
+  const { options, meta, startOption, gate, waitSeconds, warmupUsers, threads } = settings;
+  let startMs = settings.startMs;
   const outFile = raw.out === undefined ? undefined : resultFile(raw.out);
   const live = !raw.quiet && !raw.json && process.stdout.isTTY === true;
   const progressFile = raw.progressFile;
@@ -136,7 +146,9 @@ export async function loadCommand(raw: RawLoadCommandOptions): Promise<void> {
   try {
     if (waitSeconds !== undefined) await waitForTarget(options.target, waitSeconds * 1000, interrupt.signal);
     // Like benchlab run's warm-up: the same users, uncounted, before the schedule and its common start.
-    if (warmupUsers > 0) await warmUp(options, warmupUsers, options.runTag === undefined ? undefined : `${options.runTag.slice(0, 31)}w`, interrupt.signal);
+    // Its posts carry a tag of their own, so an audit of a table nothing empties afterwards (compose) can set them apart.
+    const warmupTag = `${options.runTag!.slice(0, MAX_RUN_TAG_CHARS - 1)}w`;
+    if (warmupUsers > 0) await warmUp(options, warmupUsers, warmupTag, interrupt.signal);
     await loops?.ready;
     if (gate !== undefined) startMs = await passStartGate(gate, process.env[READY_FILE_ENV] || `${gate}.${process.pid}.ready`, interrupt.signal);
     if (startMs !== undefined) {
@@ -164,6 +176,7 @@ export async function loadCommand(raw: RawLoadCommandOptions): Promise<void> {
     const cpu = process.cpuUsage(cpuBefore);
     const measured: LoadResult = {
       ...loaded,
+      markerTags: { measured: loaded.markerTags?.measured ?? [], warmup: warmupUsers > 0 ? [warmupTag] : [] },
       client: {
         cpuSeconds: (cpu.user + cpu.system) / 1e6,
         wallSeconds: (performance.now() - wallBefore) / 1000,

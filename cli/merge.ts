@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import type { Shard } from '../client/merge-results.js';
 import type { LoadResult } from '../common/result.js';
 import { LabError } from '../common/errors.js';
-import type { MarkerCount } from '../report/load-as-variant.js';
+import type { MarkerAudit } from '../common/integrity.js';
 import type { RunInfo } from '../report/run-info.js';
 import { action } from './action.js';
 
@@ -86,11 +86,13 @@ function readRunInfo(file: string): RunInfo | undefined {
   }
 }
 
-async function audit(databaseUrl: string, markers: string[]): Promise<{ count: MarkerCount; version: string }> {
+/** The accepted posts against the database they went to; the warm-up's rows are told apart by their tags. */
+async function audit(databaseUrl: string, merged: LoadResult): Promise<{ count: MarkerAudit; version: string }> {
   const { connectExternal } = await import('../lab/stack/database.js');
   const database = await connectExternal(databaseUrl);
   try {
-    return { count: await database.auditMarkers(markers), version: database.version };
+    const tags = merged.markerTags ?? { measured: [], warmup: [] };
+    return { count: await database.auditMeasurement(merged.posts.acceptedMarkers, tags), version: database.version };
   } catch (error) {
     throw new LabError('BL_ERR_DATABASE', `cannot audit the posts in ${database.url.replace(/\/\/[^@]*@/, '//')}: ${(error as Error).message}`);
   } finally {
@@ -110,7 +112,7 @@ export async function mergeCommand(inputs: string[], raw: RawMergeOptions): Prom
   const outFile = raw.out === undefined ? undefined : path.resolve(raw.out);
   const shards = shardFiles(inputs, outFile).map(readShard);
   const merged = mergeLoadResults(shards);
-  const audited = raw.database === undefined ? undefined : await audit(raw.database, merged.posts.acceptedMarkers);
+  const audited = raw.database === undefined ? undefined : await audit(raw.database, merged);
   const result = loadAsVariant(merged, audited?.count);
 
   if (outFile !== undefined) {

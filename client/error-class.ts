@@ -1,6 +1,6 @@
 // Every way a user can fail, reduced to a few stable class names that results and reports count.
 
-export type ErrorClass = 'refused' | 'reset' | 'timeout' | 'content' | 'wrong-backend' | 'aborted' | 'other' | `http-${number}`;
+export type ErrorClass = 'refused' | 'reset' | 'timeout' | 'content' | 'wrong-backend' | 'dropped' | 'aborted' | 'other' | `http-${number}`;
 
 /** A response that arrived but does not meet the scenario contract. */
 export class ScenarioCheckError extends Error {

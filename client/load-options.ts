@@ -91,7 +91,10 @@ export function validateLoadOptions(raw: RawLoadOptions): LoadOptions {
     options.expectBackend = raw.expectBackend;
   }
   if (raw.shard !== undefined) options.shard = shardOf(raw.shard);
-  if (raw.maxActive !== undefined) options.maxActive = integerIn('maxActive', raw.maxActive, 1, MAX_USERS);
+  if (raw.maxActive !== undefined) {
+    options.maxActive = integerIn('maxActive', raw.maxActive, 1, MAX_USERS);
+    options.onSaturation = 'wait';
+  }
   if (raw.onSaturation !== undefined) {
     if (raw.onSaturation !== 'wait' && raw.onSaturation !== 'drop') fail('onSaturation', 'must be wait or drop', raw.onSaturation);
     if (options.maxActive === undefined) fail('onSaturation', 'needs --max-active', raw.onSaturation);

@@ -28,7 +28,8 @@ export function loadResult(options: LoadOptions, tally: LoadTally, facts: RunFac
       scheduled: facts.scheduled,
       ok: tally.ok,
       failed: tally.failed,
-      notStarted: facts.scheduled - tally.started,
+      // Dropped users never started either, but they are failed users, not missing ones.
+      notStarted: facts.scheduled - tally.started - tally.dropped,
       // The cap's counters only mean something when there is a cap.
       ...(options.maxActive !== undefined ? { dropped: tally.dropped, waited: tally.waited } : {}),
       peakInFlight: tally.peakInFlight,
@@ -56,5 +57,6 @@ export function loadResult(options: LoadOptions, tally: LoadTally, facts: RunFac
     backends: Object.fromEntries(tally.backends),
     workers: Object.fromEntries(tally.workers),
     timeline: tally.timeline(),
+    markerTags: { measured: options.runTag === undefined ? [] : [options.runTag], warmup: [] },
   };
 }

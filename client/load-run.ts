@@ -148,7 +148,8 @@ export class LoadRun {
       if (this.inFlight.length >= maxActive) {
         if (this.options.onSaturation === 'drop') {
           this.next++;
-          this.tally.dropped++;
+          // A user turned away is a user the server side did not serve: it fails, in a class of its own.
+          this.tally.userDropped(nowMs);
           continue;
         }
         // Wait: the user keeps its scheduled start, so the wait counts in its times; a finishing user relaunches us.

@@ -24,7 +24,7 @@ export class LoadTally {
     redirect: newTimeHistogram(),
   };
   readonly lateness = newTimeHistogram();
-  /** Users never started because the in-flight cap was reached (--on-saturation drop). */
+  /** Users never started because the in-flight cap was reached (--on-saturation drop); they count as failed. */
   dropped = 0;
   /** Users that started late because they waited for a free slot (--on-saturation wait). */
   waited = 0;
@@ -71,6 +71,11 @@ export class LoadTally {
     this.ok++;
     this.userTime.recordValue(Math.round((nowMs - scheduledMs) * US_PER_MS));
     bump(this.completionsBySecond, this.secondOf(nowMs));
+  }
+
+  userDropped(nowMs: number): void {
+    this.dropped++;
+    this.userFailed(nowMs, 'dropped');
   }
 
   userFailed(nowMs: number, errorClass: ErrorClass): void {

@@ -197,6 +197,10 @@ export function mergeLoadResults(shards: readonly Shard[]): LoadResult {
     backends: addCounts(results.map((r) => r.backends)),
     workers: addCounts(results.map((r) => r.workers)),
     timeline: mergedTimeline(shards, startMs),
+    markerTags: {
+      measured: [...new Set(results.flatMap((r) => r.markerTags?.measured ?? []))],
+      warmup: [...new Set(results.flatMap((r) => r.markerTags?.warmup ?? []))],
+    },
     ...mergedClient(results),
     ...(meta !== undefined ? { meta } : {}),
   };

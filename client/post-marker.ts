@@ -23,3 +23,27 @@ export function newRunTag(): string {
     .toString(16)
     .padStart(6, '0')}`;
 }
+
+/** Characters a run tag may hold (`benchlab load --run-tag`): none that the contract escapes, and no ':'. */
+export const MAX_RUN_TAG_CHARS = 32;
+
+/**
+ * The run tag of one measurement of a run (a variant, a capacity step, a `--repeat` round): the run's
+ * tag, then a 64-bit FNV-1a hash of the measurement's label in base 36. Unlike a cut-off label, two
+ * labels never share a tag whatever their length, and every tag has the same length, so none is the
+ * start of another.
+ */
+export function measurementTag(runTag: string, label: string): string {
+  let high = 0xcbf29ce4;
+  let low = 0x84222325;
+  for (let i = 0; i < label.length; i++) {
+    low = (low ^ label.charCodeAt(i)) >>> 0;
+    // × the FNV prime 0x100000001b3, on two 32-bit halves.
+    const lowTimes = low * 0x1b3;
+    const carry = Math.floor(lowTimes / 0x1_0000_0000);
+    high = (Math.imul(high, 0x1b3) + Math.imul(low, 0x100) + carry) >>> 0;
+    low = lowTimes >>> 0;
+  }
+  const hash = `${high.toString(36).padStart(7, '0')}${low.toString(36).padStart(7, '0')}`;
+  return `${runTag}m${hash}`;
+}

@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'BL_ERR_DATABASE'
   | 'BL_ERR_START'
   | 'BL_ERR_TARGET'
+  | 'BL_ERR_CHECK'
   | 'BL_ERR_INTERRUPTED';
 
 export class LabError extends Error {

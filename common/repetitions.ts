@@ -17,6 +17,8 @@ export interface RepetitionSummary {
   /** Which repetition `<variant>.json` holds: the one with the median p99. */
   representative: number;
   metrics: Record<RepeatedMetric, MetricSpread>;
+  /** Each round's own verdicts, in round order: a saturated or lossy round is named, whichever round is representative. */
+  rounds?: Array<{ valid: boolean; integrityOk: boolean | null }>;
 }
 
 const MS_PER_US = 1 / 1000;
@@ -29,8 +31,9 @@ export function metricsOf(r: VariantResult): Record<RepeatedMetric, number> {
     p99Ms: r.sessionTimeUs.p99 * MS_PER_US,
     maxMs: r.sessionTimeUs.max * MS_PER_US,
     errorsPercent: r.users.scheduled > 0 ? (100 * r.users.failed) / r.users.scheduled : 0,
-    cpuSeconds: r.server.cpuSeconds,
-    rssPeakMb: r.server.rssPeakBytes / 1e6,
+    // NaN where the server was not sampled: a spread is taken over the rounds that measured it.
+    cpuSeconds: r.server?.cpuSeconds ?? Number.NaN,
+    rssPeakMb: r.server ? r.server.rssPeakBytes / 1e6 : Number.NaN,
   };
 }
 
@@ -47,11 +50,31 @@ export function summariseRepetitions(runs: readonly VariantResult[]): Repetition
   const metrics = {} as Record<RepeatedMetric, MetricSpread>;
   for (const name of names) {
     const values = each.map((m) => m[name]);
-    metrics[name] = { median: median(values), min: Math.min(...values), max: Math.max(...values), values };
+    const measured = values.filter(Number.isFinite);
+    metrics[name] =
+      measured.length === 0
+        ? { median: Number.NaN, min: Number.NaN, max: Number.NaN, values }
+        : { median: median(measured), min: Math.min(...measured), max: Math.max(...measured), values };
   }
   // The representative run is the one whose p99 sits in the middle, so its histograms match the median.
   const byP99 = each.map((m, i) => [m.p99Ms, i] as const).sort((a, b) => a[0] - b[0]);
-  return { count: runs.length, representative: byP99[(byP99.length - 1) >> 1]![1], metrics };
+  const rounds = runs.map((r) => ({ valid: r.validity?.valid !== false, integrityOk: r.integrity?.ok ?? null }));
+  return { count: runs.length, representative: byP99[(byP99.length - 1) >> 1]![1], metrics, rounds };
+}
+
+/**
+ * The result that stands for all rounds: the median-p99 round's figures, with every round's validity
+ * and integrity, so a saturated or lossy round flags the variant (summary, warnings, --fail-on) even
+ * when another round is the representative.
+ */
+export function representativeOf(runs: readonly VariantResult[]): VariantResult {
+  const repetitions = summariseRepetitions(runs);
+  const chosen = runs[repetitions.representative]!;
+  const invalid = runs.flatMap((r, i) => (r.validity && !r.validity.valid ? r.validity.reasons.map((reason) => `round ${i + 1}: ${reason}`) : []));
+  const validity = runs.some((r) => r.validity) ? { valid: invalid.length === 0, reasons: invalid } : undefined;
+  const problems = runs.flatMap((r, i) => (r.integrity.ok === false ? r.integrity.problems.map((p) => `round ${i + 1}: ${p}`) : []));
+  const ok = runs.some((r) => r.integrity.ok === false) ? false : runs.every((r) => r.integrity.ok === true) ? true : null;
+  return { ...chosen, ...(validity ? { validity } : {}), integrity: { ...chosen.integrity, ok, problems }, repetitions };
 }
 
 /** Two variants differ beyond the noise on a metric only when their min–max ranges do not overlap. */

@@ -1,5 +1,6 @@
 import type { RepetitionSummary } from './repetitions.js';
 import type { TimeSplit } from './time-split.js';
+import type { Integrity } from './integrity.js';
 
 // The result format that `benchlab load` writes and the report reads.
 // All times are microseconds; every histogram is also shipped encoded so shards merge exactly.
@@ -53,10 +54,11 @@ export interface LoadResult {
   users: {
     scheduled: number;
     ok: number;
+    /** Users failed: with an error of their own, or dropped at the in-flight cap (class `dropped`). */
     failed: number;
-    /** Users never started: the run was interrupted, or the in-flight cap dropped them. ok + failed + notStarted = scheduled. */
+    /** Users never started because the run was interrupted. ok + failed + notStarted = scheduled. */
     notStarted: number;
-    /** Of notStarted, those dropped at the in-flight cap. */
+    /** Of failed, those dropped at the in-flight cap (`--on-saturation drop`). */
     dropped?: number;
     /** Users that waited for a free slot at the in-flight cap (their wait is in their times). */
     waited?: number;
@@ -114,6 +116,8 @@ export interface LoadResult {
   validity?: { valid: boolean; reasons: string[] };
   /** What the client was told about the run it measured (`--meta KEY=VALUE`), e.g. the containers' limits. */
   meta?: Record<string, string>;
+  /** The run tags the posted markers carry (`bl:<tag>:<user>`): the measured users', and the uncounted warm-up's. */
+  markerTags?: { measured: string[]; warmup: string[] };
 }
 
 export interface ResourceSummary {
@@ -134,20 +138,7 @@ export interface FaultRecord {
 }
 
 export interface VariantResult extends LoadResult {
-  integrity: {
-    postsAccepted: number;
-    postsIndeterminate: number;
-    rows: number;
-    missing: number;
-    duplicated: number;
-    ok: boolean;
-    /** false when no database was audited (client shards merged without one): rows and ok mean nothing then. */
-    audited?: boolean;
-    /** Rows of this run's users whose POST got an error or no answer after the write (a killed worker, a restarted database). */
-    unaccepted?: number;
-    /** Rows that carry no marker of this run: always a failure. */
-    foreign?: number;
-  };
+  integrity: Integrity;
   /** Faults injected during the measured window (`--fault`), in order. */
   faults?: FaultRecord[];
   /** --mode closed: plain GET / as fast as the variant answers (autocannon), beside the scenario. */
@@ -156,14 +147,16 @@ export interface VariantResult extends LoadResult {
   timeSplit?: TimeSplit;
   /** With `--repeat N`: every repetition's key figures; this file holds the median-p99 repetition. */
   repetitions?: RepetitionSummary;
-  server: ResourceSummary;
-  nginx: ResourceSummary;
+  /** CPU and memory during the measured window; null where nothing was sampled (a plain `load`, a merge, compose). */
+  server: ResourceSummary | null;
+  nginx: ResourceSummary | null;
   database: ResourceSummary | null;
   setup: {
-    /** Milliseconds from starting the variant until it answered /healthz through nginx. */
-    startMs: number;
-    workers: number;
-    contractCheck: 'pass' | 'fail';
+    /** Milliseconds from starting the variant until it answered /healthz through nginx; null when the lab did not start it. */
+    startMs: number | null;
+    workers: number | null;
+    /** The contract checked before measuring: passed, failed, or not checked at all (a plain `load`, a merge). */
+    contractCheck: 'pass' | 'fail' | 'not checked';
   };
 }
 

@@ -138,7 +138,8 @@ function stagesOption(raw: RawRunOptions): string | undefined {
 function saturationOptions(raw: RawRunOptions): Pick<RunOptions, 'maxActive' | 'onSaturation'> {
   const maxActive = raw.maxActive !== undefined ? parseInteger('--max-active', raw.maxActive, 1, 1_000_000) : undefined;
   if (raw.onSaturation !== undefined && maxActive === undefined) throw optionError('--on-saturation', 'needs --max-active');
-  const onSaturation = raw.onSaturation !== undefined ? oneOf('--on-saturation', raw.onSaturation, ['wait', 'drop'] as const) : undefined;
+  const onSaturation =
+    raw.onSaturation !== undefined ? oneOf('--on-saturation', raw.onSaturation, ['wait', 'drop'] as const) : maxActive !== undefined ? 'wait' : undefined;
   return { maxActive, onSaturation };
 }
 

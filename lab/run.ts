@@ -10,7 +10,7 @@ import { withInstalledTool } from './stack/preflight.js';
 import { assertWritableOutDir } from './out-dir.js';
 import { runVariant } from './variant-run.js';
 import { placed, type LabProgress } from './progress/phase-reporter.js';
-import { shuffled, summariseRepetitions } from '../common/repetitions.js';
+import { representativeOf, shuffled } from '../common/repetitions.js';
 import { variantAvailable } from './stack/variant-command.js';
 import type { Verification } from '../common/finding.js';
 import type { RunOptions } from './run-options.js';
@@ -56,12 +56,6 @@ export function verificationSummary(v: Verification): NonNullable<RunInfo['verif
   const count = (status: string) => v.findings.filter((f) => f.status === status).length;
   const problems = v.findings.flatMap((f) => (f.status === 'pass' ? [] : [{ id: f.id, status: f.status, line: f.line, detail: f.detail }]));
   return { passed: v.passed, pass: count('pass'), warn: count('warn'), fail: count('fail'), problems };
-}
-
-/** With repetitions, `<variant>.json` is the median-p99 run, carrying every run's key figures. */
-function representativeOf(runs: VariantResult[]): VariantResult {
-  const summary = summariseRepetitions(runs);
-  return { ...runs[summary.representative]!, repetitions: summary };
 }
 
 export function pointLatest(resultsDir: string, outDir: string): void {
@@ -151,7 +145,8 @@ export async function runLab(options: RunOptions, hooks: LabHooks): Promise<LabR
         if (round === 1) run.verification[variant.name] = verificationSummary(outcome.verification);
         if (!outcome.result) {
           const failed = outcome.verification.findings.filter((f) => f.status === 'fail').map((f) => `${f.id} (${f.detail})`);
-          run.notMeasured.push({ variant: variant.name, reason: `failed verification: ${failed.join('; ')}` });
+          const reason = outcome.notMeasured ?? `failed verification: ${failed.join('; ')}`;
+          run.notMeasured.push({ variant: variant.name, reason: round > 1 ? `round ${round}: ${reason}` : reason });
           continue;
         }
         const runs = repetitions.get(variant.name) ?? [];

@@ -53,9 +53,9 @@ function trimmed(value: number, decimals: number): string {
 function breachOf(result: VariantResult, threshold: Threshold): string | null {
   switch (threshold.kind) {
     case 'integrity': {
-      const { ok, missing, duplicated, rows, postsAccepted } = result.integrity;
-      if (ok) return null;
-      return `integrity failed: ${rows} rows for ${postsAccepted} accepted posts, ${missing} missing, ${duplicated} duplicated`;
+      const { ok, problems } = result.integrity;
+      if (ok === true) return null;
+      return ok === null ? 'integrity not audited (no database to audit against)' : `integrity failed: ${problems.join(', ')}`;
     }
     case 'errors': {
       const { failed, scheduled } = result.users;

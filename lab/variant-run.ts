@@ -7,7 +7,7 @@ import { startProcess, type ManagedProcess } from './stack/service.js';
 import { childOfThisLab } from './stack/parent-watch.js';
 import { scheduleFaults } from './faults/kinds.js';
 import { faultInjector } from './faults/injectors.js';
-import { startSampler } from './stack/sampler.js';
+import { startSampler, type Sampler } from './stack/sampler.js';
 import { startVariantStack, type VariantStack, type VariantStackOptions } from './stack/variant-stack.js';
 import type { Database } from './stack/database.js';
 import type { RunOptions } from './run-options.js';
@@ -17,9 +17,10 @@ import type { VariantSpec } from '../apps/variants.js';
 import type { Verification } from '../common/finding.js';
 import { startCopyWithoutDatabase, verifyAllButDatabaseDown, type CopyWithoutDatabase, type PartialVerification } from './verify.js';
 import { accessLogSince, fileSize, timeSplitOf } from './stack/time-split.js';
-import { integrityOf } from '../report/load-as-variant.js';
+import { integrityOf } from '../common/integrity.js';
+import { measurementTag } from '../client/post-marker.js';
 import { cpusOf, mergeLoadResults } from '../client/merge-results.js';
-import { clientValidity } from './validity.js';
+import { clientValidity, peakValidity } from './validity.js';
 import type { PeakResult } from '../client/peak.js';
 import { watchProgressFiles } from './progress/client-progress-file.js';
 import { cpuSet, cpuUnion } from './stack/confine.js';
@@ -83,11 +84,6 @@ function threadArgs(o: RunOptions, users: number, cap: number | undefined): stri
 // How long measuring clients may take to boot before the lab gives up on them.
 const CLIENT_READY_TIMEOUT_MS = 60_000;
 
-/** What every post marker of one measurement starts with, after `bl:` (client/post-marker.ts). */
-function measuredRunTag(runTag: string, label: string): string {
-  return `${runTag}${label.replace(/[^A-Za-z0-9]/g, '')}`.slice(0, 28);
-}
-
 /** A `benchlab load` process pinned to the client CPUs, stopping with the lab; `env` adds to the lab's. */
 function startClient(name: string, args: string[], logFile: string, ctx: VariantRunContext, env: Record<string, string> = {}): Promise<ManagedProcess> {
   return startProcess({
@@ -114,6 +110,8 @@ async function clientOutput<T>(client: ManagedProcess, out: string, what: string
 export interface MeasuringClients {
   load: MeasuredLoad;
   gate: string;
+  /** The run tag of each client's markers: this measurement's, and no other's. */
+  tags: string[];
   clients: Array<{ client: ManagedProcess; out: string; progressFile: string; readyFile: string }>;
   /** Stops every client that is still running (a run that ends before the measurement). */
   stop(): Promise<void>;
@@ -128,7 +126,8 @@ export async function startMeasuringClients(stack: VariantStack, load: MeasuredL
   const o = ctx.options;
   const name = stack.variant.name;
   const count = measuringProcesses(o, load.users);
-  const tag = measuredRunTag(ctx.runTag, load.label);
+  const tag = measurementTag(ctx.runTag, load.label);
+  const tags = Array.from({ length: count }, (_, k) => (count > 1 ? `${tag}c${k}` : tag));
   const gate = path.join(ctx.workDir, `${load.label}.start`);
   fs.rmSync(gate, { force: true });
   const clients: MeasuringClients['clients'] = [];
@@ -157,7 +156,7 @@ export async function startMeasuringClients(stack: VariantStack, load: MeasuredL
           '--expect-backend',
           name,
           '--run-tag',
-          count > 1 ? `${tag}c${k}` : tag,
+          tags[k]!,
           '--out',
           out,
           ...(ctx.progress !== undefined ? ['--progress-file', progressFile] : []),
@@ -172,7 +171,7 @@ export async function startMeasuringClients(stack: VariantStack, load: MeasuredL
     await stop();
     throw error;
   }
-  return { load, gate, clients, stop };
+  return { load, gate, tags, clients, stop };
 }
 
 /** Opens the clients' start gate, follows their progress, and merges their results exactly (histograms added, never averaged). */
@@ -228,16 +227,26 @@ async function getPeak(stack: VariantStack, load: MeasuredLoad, ctx: VariantRunC
   return clientOutput<PeakResult>(client, out, `the GET / peak for ${stack.variant.name}`);
 }
 
+type Validity = { valid: boolean; reasons: string[] };
+const bothValid = (a: Validity, b: Validity | undefined): Validity =>
+  b === undefined ? a : { valid: a.valid && b.valid, reasons: [...a.reasons, ...b.reasons] };
+
+/** Tags of the uncounted users before a measurement: a late write of theirs is told apart from a foreign row. */
+const checkTag = (runTag: string) => `${runTag}c`;
+const warmupTag = (runTag: string) => `${runTag}w`;
+
 /** One user through GET, POST+302, GET, then uncounted warm-up users. */
 export async function checkAndWarm(stack: VariantStack, ctx: VariantRunContext): Promise<void> {
   const o = ctx.options;
   const name = stack.variant.name;
   const base = { target: stack.target, variant: name, timeoutMs: o.timeoutMs, arrival: 'uniform' as const, expectBackend: name, checkOwnPost: true };
-  const check = await runLoad({ ...base, users: 1, rampSeconds: 0, runTag: `${ctx.runTag}c` }, { signal: ctx.signal });
+  // An empty table, or the check's user could pass on a page that verification filled, whatever became of its post.
+  await ctx.database.resetTable();
+  const check = await runLoad({ ...base, users: 1, rampSeconds: 0, runTag: checkTag(ctx.runTag) }, { signal: ctx.signal });
   if (check.users.ok !== 1) {
-    throw new LabError('BL_ERR_START', `${name} failed the contract check (GET, POST+302, GET): ${Object.keys(check.errors).join(', ')}`);
+    throw new LabError('BL_ERR_CHECK', `failed the one-user check (GET, POST+302, GET): ${Object.keys(check.errors).join(', ')}`);
   }
-  if (o.warmupUsers > 0) await warmUp(base, o.warmupUsers, `${ctx.runTag}w`, ctx.signal);
+  if (o.warmupUsers > 0) await warmUp(base, o.warmupUsers, warmupTag(ctx.runTag), ctx.signal);
 }
 
 /**
@@ -249,18 +258,15 @@ export async function measureStack(stack: VariantStack, load: MeasuredLoad, ctx:
   ctx.signal.throwIfAborted();
   // Only the measured users' posts may be in the table when it is audited.
   await ctx.database.resetTable();
-  const sampler = startSampler({
-    server: () => [stack.app.pid],
-    nginx: () => stack.nginx.pids(),
-    database: () => ctx.database.pids(),
-  });
+  let sampler: Sampler | undefined;
   let result: LoadResult;
-  let resources: Record<string, ResourceSummary>;
+  let resources: Record<string, ResourceSummary> | undefined;
   const logOffset = fileSize(stack.nginx.accessLog);
   const faults = ctx.options.faults?.length
     ? scheduleFaults(ctx.options.faults, faultInjector(stack, ctx.database), (line) => ctx.log(`${stack.variant.name}: ${line}`))
     : undefined;
   let injected: FaultRecord[] | undefined;
+  let measuring: MeasuringClients;
   try {
     ctx.log(`${stack.variant.name}: ${load.stages ? `stages ${load.stages}` : `${load.users} users over ${load.rampSeconds} s`}`);
     ctx.progress?.phase({
@@ -269,29 +275,39 @@ export async function measureStack(stack: VariantStack, load: MeasuredLoad, ctx:
       expectedSeconds: load.rampSeconds,
       ...(load.detail !== undefined ? { detail: load.detail } : {}),
     });
-    result = await runMeasuringClients(clients ?? (await startMeasuringClients(stack, load, ctx)), stack, ctx, () => faults?.start());
+    measuring = clients ?? (await startMeasuringClients(stack, load, ctx));
+    // The window opens with the start gate: the clients' boot and wait are not the server's figures.
+    result = await runMeasuringClients(measuring, stack, ctx, () => {
+      sampler = startSampler({
+        server: () => [stack.app.pid],
+        nginx: () => stack.nginx.pids(),
+        database: () => ctx.database.pids(),
+      });
+      faults?.start();
+    });
   } finally {
-    resources = sampler.stop();
+    resources = sampler?.stop();
     injected = await faults?.settle();
   }
   ctx.progress?.phase({ variant: stack.variant.name, phase: 'auditing' });
   const peak = ctx.options.closed ? await getPeak(stack, load, ctx) : undefined;
-  const audit = await ctx.database.auditMarkers(result.posts.acceptedMarkers, `bl:${measuredRunTag(ctx.runTag, load.label)}`);
-  const integrity = integrityOf(result.posts, audit);
-  // A row written before its POST got an error (a killed worker, a restarted database) is reported as
-  // unaccepted, one per failed user at most; only a lost, doubled or foreign row fails the audit.
-  integrity.ok = audit.missing === 0 && audit.duplicated === 0 && audit.foreign === 0 && (audit.unaccepted ?? 0) <= result.users.failed;
+  const audit = await ctx.database.auditMeasurement(result.posts.acceptedMarkers, {
+    measured: measuring.tags,
+    warmup: [checkTag(ctx.runTag), warmupTag(ctx.runTag)],
+  });
+  const integrity = integrityOf(result.posts, result.users.failed, audit);
   return {
     ...result,
-    validity: clientValidity(result, ctx.options.maxLatenessMs),
+    validity: bothValid(clientValidity(result, ctx.options.maxLatenessMs), peak ? peakValidity(peak) : undefined),
     integrity,
     ...(injected ? { faults: injected } : {}),
     timeSplit: timeSplitOf(accessLogSince(stack.nginx.accessLog, logOffset)),
     ...(peak ? { peak } : {}),
-    server: resources['server']!,
-    nginx: resources['nginx']!,
+    server: resources?.['server'] ?? null,
+    nginx: resources?.['nginx'] ?? null,
     // The machine's own server is sampled when it runs here in sight; one elsewhere has no figures.
-    database: ctx.database.pids().length > 0 ? resources['database']! : null,
+    database: ctx.database.pids().length > 0 ? (resources?.['database'] ?? null) : null,
+    // Measured only after the verification and the one-user check passed.
     setup: { startMs: stack.startMs, workers: stack.workers, contractCheck: 'pass' },
   };
 }
@@ -319,8 +335,21 @@ export function stackOptionsOf(o: RunOptions, database: Database, workDir: strin
 
 export interface VariantOutcome {
   verification: Verification;
-  /** Absent when the variant failed verification and was not measured. */
+  /** Absent when the variant was not measured; then `notMeasured` says why. */
   result?: VariantResult;
+  notMeasured?: string;
+}
+
+/** Runs the one-user check and the warm-up; a variant that fails the check is not measured, and the run goes on. */
+export async function checkedAndWarm(stack: VariantStack, ctx: VariantRunContext): Promise<string | undefined> {
+  try {
+    await checkAndWarm(stack, ctx);
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof LabError) || error.code !== 'BL_ERR_CHECK') throw error;
+    ctx.log(`${stack.variant.name}: ${error.message}: not measured`);
+    return error.message;
+  }
 }
 
 /** A started variant with its verification, all but the line that waits for the copy without a database. */
@@ -393,13 +422,14 @@ export async function runVariant(variant: VariantSpec, ctx: VariantRunContext, r
     const clients = await startMeasuringClients(stack, load, ctx);
     try {
       ctx.progress?.phase({ variant: variant.name, phase: 'warming' });
-      await checkAndWarm(stack, ctx);
+      const checkFailed = await checkedAndWarm(stack, ctx);
       // The copy without a database had the warm-up to come up: its line completes the verification.
       const verification = await started.complete();
       if (!verification.passed) {
         notMeasured(variant, verification, ctx);
         return { verification };
       }
+      if (checkFailed !== undefined) return { verification, notMeasured: checkFailed };
       return { verification, result: await measureStack(stack, load, ctx, clients) };
     } finally {
       await clients.stop();

@@ -162,7 +162,8 @@ export function resourceChart(
   measure: 'cpuSeconds' | 'rssPeakBytes' | 'rssMeanBytes',
 ): StackedBarChart {
   const toUnit = (value: number) => (measure === 'cpuSeconds' ? value : value / BYTES_PER_MB);
-  const groups = (Object.keys(PROCESS_GROUP_COLORS) as ProcessGroup[]).filter((group) => group !== 'database' || results.some((r) => r.database !== null));
+  // A group appears only when it was sampled for some variant: an unsampled figure is not a zero.
+  const groups = (Object.keys(PROCESS_GROUP_COLORS) as ProcessGroup[]).filter((group) => results.some((r) => groupResources(r)[group] !== null));
   const layers = groups.map((group) => ({
     label: group === 'server' ? 'app server' : group,
     values: results.map((r) => {
@@ -172,6 +173,7 @@ export function resourceChart(
     colorIndex: PROCESS_GROUP_COLORS[group],
   }));
   const unit = measure === 'cpuSeconds' ? 's' : 'MB';
+  if (groups.length === 0) title = `${title} (not sampled)`;
   return stackedBarChart(id, title, { unit, categoryName: 'variant', categories: results.map((r) => r.variant) }, layers);
 }
 

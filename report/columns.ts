@@ -1,6 +1,7 @@
 // The comparison table's columns, defined once for both the markdown and the terminal table.
 import type { VariantResult } from '../common/result.js';
-import { cpuMsPerOkUser, formatCpuSeconds, formatErrorClasses, formatIntegrity, formatMegabytes, formatMs, formatRate, formatTimeField } from './format.js';
+import { integrityText } from '../common/integrity.js';
+import { cpuMsPerOkUser, formatCpuSeconds, formatErrorClasses, formatMegabytes, formatMs, formatRate, formatTimeField, MISSING } from './format.js';
 
 export type Align = 'left' | 'right';
 
@@ -37,7 +38,7 @@ export const errorsColumn: Column<VariantResult> = { header: 'errors', align: 'l
 export const cpuSecondsColumn: Column<VariantResult> = {
   header: 'CPU s',
   align: 'right',
-  cell: (r) => formatCpuSeconds(r.server.cpuSeconds),
+  cell: (r) => formatCpuSeconds(r.server?.cpuSeconds ?? null),
 };
 export const cpuMsPerUserColumn: Column<VariantResult> = {
   header: 'CPU ms/user',
@@ -47,14 +48,14 @@ export const cpuMsPerUserColumn: Column<VariantResult> = {
 export const rssPeakColumn: Column<VariantResult> = {
   header: 'peak RSS MB',
   align: 'right',
-  cell: (r) => formatMegabytes(r.server.rssPeakBytes),
+  cell: (r) => formatMegabytes(r.server?.rssPeakBytes ?? null),
 };
 export const rssMeanColumn: Column<VariantResult> = {
   header: 'mean RSS MB',
   align: 'right',
-  cell: (r) => formatMegabytes(r.server.rssMeanBytes),
+  cell: (r) => formatMegabytes(r.server?.rssMeanBytes ?? null),
 };
-export const integrityColumn: Column<VariantResult> = { header: 'integrity', align: 'left', cell: (r) => formatIntegrity(r.integrity) };
+export const integrityColumn: Column<VariantResult> = { header: 'integrity', align: 'left', cell: (r) => integrityText(r.integrity, MISSING) };
 
 /** Every column of the markdown comparison table, in order. */
 export const comparisonColumns: readonly Column<VariantResult>[] = [

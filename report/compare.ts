@@ -131,13 +131,13 @@ export const METRICS: readonly MetricDef[] = [
     value: (r) => ratio(r.users.failed, r.users.scheduled),
     samplingInterval: (r) => wilsonInterval(r.users.failed, r.users.scheduled),
   },
-  { key: 'cpuSeconds', label: 'CPU s', higherIsBetter: false, repeated: { name: 'cpuSeconds', scale: 1 }, value: (r) => r.server.cpuSeconds },
+  { key: 'cpuSeconds', label: 'CPU s', higherIsBetter: false, repeated: { name: 'cpuSeconds', scale: 1 }, value: (r) => r.server?.cpuSeconds ?? null },
   {
     key: 'rssPeakMb',
     label: 'peak RSS MB',
     higherIsBetter: false,
     repeated: { name: 'rssPeakMb', scale: 1 },
-    value: (r) => r.server.rssPeakBytes / BYTES_PER_MB,
+    value: (r) => (r.server ? r.server.rssPeakBytes / BYTES_PER_MB : null),
   },
 ];
 

@@ -36,8 +36,8 @@ function resourceColumns(name: string, pick: (r: VariantResult) => ResourceSumma
 /** How each variant started, then what nginx and the database cost while it ran. */
 export const setupAndNeighbourColumns: readonly Column<VariantResult>[] = [
   variantColumn,
-  { header: 'workers', align: 'right', cell: (r) => String(r.setup.workers) },
-  { header: 'start ms', align: 'right', cell: (r) => (Number.isFinite(r.setup.startMs) ? String(Math.round(r.setup.startMs)) : MISSING) },
+  { header: 'workers', align: 'right', cell: (r) => (r.setup.workers === null ? MISSING : String(r.setup.workers)) },
+  { header: 'start ms', align: 'right', cell: (r) => (r.setup.startMs === null ? MISSING : String(Math.round(r.setup.startMs))) },
   { header: 'contract', align: 'left', cell: (r) => r.setup.contractCheck },
   ...resourceColumns('nginx', (r) => r.nginx),
   ...resourceColumns('database', (r) => r.database),

@@ -2,7 +2,7 @@
 import type { TimeSummary, VariantResult } from '../common/result.js';
 
 /** Shown wherever a value cannot be computed (no users finished, zero duration, no database). */
-export const MISSING = '-';
+export const MISSING = '–';
 
 const MICROSECONDS_PER_SECOND = 1_000_000;
 const MICROSECONDS_PER_MS = 1_000;
@@ -92,7 +92,7 @@ export function formatCpuSeconds(cpuSeconds: number | null): string {
 
 /** App server CPU per user served; failed users count as cost, not as served. */
 export function cpuMsPerOkUser(result: VariantResult): number | null {
-  return ratio(result.server.cpuSeconds * 1000, result.users.ok);
+  return result.server ? ratio(result.server.cpuSeconds * 1000, result.users.ok) : null;
 }
 
 /** Error classes, most frequent first, ties by name, so the order is stable between runs. */
@@ -106,19 +106,6 @@ export function errorClassCounts(errors: Record<string, number>): Array<[errorCl
 export function formatErrorClasses(errors: Record<string, number>): string {
   const counts = errorClassCounts(errors);
   return counts.length === 0 ? '0' : counts.map(([errorClass, users]) => `${errorClass}:${users}`).join(', ');
-}
-
-export function formatIntegrity(integrity: VariantResult['integrity']): string {
-  if (integrity.audited === false) return MISSING;
-  if (integrity.ok) return 'ok';
-  const problems = [
-    ...(integrity.missing > 0 ? [`${integrity.missing} missing`] : []),
-    ...(integrity.duplicated > 0 ? [`${integrity.duplicated} duplicated`] : []),
-  ];
-  // Rows beyond the accepted and the undecided posts were written without a 302 reaching the client.
-  const unaccounted = integrity.rows - integrity.postsAccepted - integrity.postsIndeterminate;
-  if (unaccounted > 0) problems.push(`${unaccounted} rows unaccounted for`);
-  return `FAIL: ${problems.length > 0 ? problems.join(', ') : `${integrity.rows} rows for ${integrity.postsAccepted} accepted posts`}`;
 }
 
 /** "2025-03-01 14:05 UTC" from an ISO timestamp; anything unparsable is shown as given. */

@@ -1,14 +1,15 @@
 import type { StepName, VariantResult } from '../common/result.js';
 import { markdownTable } from './markdown-table.js';
+import { MISSING } from './format.js';
 import type { Column } from './columns.js';
 
 const STEPS: StepName[] = ['get', 'post', 'redirect'];
-const ms = (us: number | undefined) => (us === undefined ? '-' : us / 1000 < 10 ? (us / 1000).toFixed(2) : (us / 1000).toFixed(0));
+const ms = (us: number | undefined) => (us === undefined ? MISSING : us / 1000 < 10 ? (us / 1000).toFixed(2) : (us / 1000).toFixed(0));
 
 /** The app's peak memory over the most users it held at once: what one more concurrent user costs, at most. */
 export function mbPerUserInFlight(r: VariantResult): string {
   const peak = r.users.peakInFlight;
-  if (!peak || r.server.rssPeakBytes <= 0) return '-';
+  if (!peak || !r.server || r.server.rssPeakBytes <= 0) return MISSING;
   return (r.server.rssPeakBytes / 1e6 / peak).toFixed(2);
 }
 
@@ -22,7 +23,7 @@ export function serviceTimeSection(results: readonly VariantResult[]): string[] 
       { header: `${step} response p99`, align: 'right', cell: (r) => ms(r.stepTimeUs[step].p99) },
       { header: `${step} service p99`, align: 'right', cell: (r) => ms(r.serviceTimeUs?.[step].p99) },
     ]),
-    { header: 'peak in flight', align: 'right', cell: (r) => String(r.users.peakInFlight ?? '-') },
+    { header: 'peak in flight', align: 'right', cell: (r) => String(r.users.peakInFlight ?? MISSING) },
     { header: 'app MB per user in flight', align: 'right', cell: (r) => mbPerUserInFlight(r) },
     { header: 'waited', align: 'right', cell: (r) => String(r.users.waited ?? 0) },
     { header: 'dropped', align: 'right', cell: (r) => String(r.users.dropped ?? 0) },
@@ -40,9 +41,9 @@ export function closedModelSection(results: readonly VariantResult[]): string[] 
   if (closed.length === 0) return [];
   const columns: Column<VariantResult>[] = [
     { header: 'variant', align: 'left', cell: (r) => r.variant },
-    { header: 'users', align: 'right', cell: (r) => String(r.options.connections ?? '-') },
-    { header: 'scenario users/s', align: 'right', cell: (r) => (r.durationSeconds > 0 ? (r.users.ok / r.durationSeconds).toFixed(1) : '-') },
-    { header: 'scenario req/s', align: 'right', cell: (r) => (r.durationSeconds > 0 ? (r.requests.total / r.durationSeconds).toFixed(0) : '-') },
+    { header: 'users', align: 'right', cell: (r) => String(r.options.connections ?? MISSING) },
+    { header: 'scenario users/s', align: 'right', cell: (r) => (r.durationSeconds > 0 ? (r.users.ok / r.durationSeconds).toFixed(1) : MISSING) },
+    { header: 'scenario req/s', align: 'right', cell: (r) => (r.durationSeconds > 0 ? (r.requests.total / r.durationSeconds).toFixed(0) : MISSING) },
     { header: 'GET / peak req/s', align: 'right', cell: (r) => r.peak!.requestsPerSecond.toFixed(0) },
     { header: 'peak p50 ms', align: 'right', cell: (r) => String(r.peak!.latencyMs.p50) },
     { header: 'peak p99 ms', align: 'right', cell: (r) => String(r.peak!.latencyMs.p99) },

@@ -1,10 +1,11 @@
 import type { VariantResult } from '../common/result.js';
 import { beyondNoise, type MetricSpread, type RepeatedMetric } from '../common/repetitions.js';
 import { markdownTable } from './markdown-table.js';
+import { MISSING } from './format.js';
 import type { Column } from './columns.js';
 
 function spread(s: MetricSpread | undefined, digits: number): string {
-  if (!s) return '-';
+  if (!s || !Number.isFinite(s.median)) return MISSING;
   return `${s.median.toFixed(digits)} [${s.min.toFixed(digits)}–${s.max.toFixed(digits)}]`;
 }
 
@@ -14,9 +15,18 @@ const metric = (r: VariantResult, name: RepeatedMetric) => r.repetitions?.metric
 function noiseVerdict(r: VariantResult, best: VariantResult | undefined): string {
   const mine = metric(r, 'p99Ms');
   const theirs = best && metric(best, 'p99Ms');
-  if (!mine || !theirs || !best) return '-';
+  if (!mine || !theirs || !best) return MISSING;
   if (best === r) return 'best p99';
   return beyondNoise(mine, theirs) ? `slower than ${best.variant}` : `within noise of ${best.variant}`;
+}
+
+/** Rounds whose client was saturated or whose audit failed: their figures are in the spread, and say so here. */
+function flaggedRounds(r: VariantResult): string {
+  const flagged = (r.repetitions?.rounds ?? []).flatMap((round, i) => {
+    const what = [...(round.valid ? [] : ['INVALID']), ...(round.integrityOk === false ? ['integrity FAIL'] : [])];
+    return what.length === 0 ? [] : [`round ${i + 1}: ${what.join(', ')}`];
+  });
+  return flagged.length === 0 ? 'none' : flagged.join('; ');
 }
 
 /** `--repeat N`: median [min–max] across repetitions, and which differences exceed the noise. */
@@ -33,6 +43,7 @@ export function repetitionsSection(results: readonly VariantResult[]): string[] 
     { header: 'errors %', align: 'right', cell: (r) => spread(metric(r, 'errorsPercent'), 2) },
     { header: 'CPU s', align: 'right', cell: (r) => spread(metric(r, 'cpuSeconds'), 2) },
     { header: 'p99 vs best', align: 'left', cell: (r) => noiseVerdict(r, best) },
+    { header: 'flagged rounds', align: 'left', cell: (r) => flaggedRounds(r) },
   ];
   return [
     '## Repetitions',

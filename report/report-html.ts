@@ -5,7 +5,7 @@ import type { ChartSpec } from './chart-spec.js';
 import { errorClassChart, resourceChart, spectrumChart, timelineChart, workerChart } from './chart-data.js';
 import { comparisonColumns, type Column } from './columns.js';
 import { originalColumns, setupAndNeighbourColumns, stepColumns } from './detail-columns.js';
-import { formatUtcMinute } from './format.js';
+import { formatUtcMinute, MISSING } from './format.js';
 import { escapeHtml, htmlTable, keyValueTable } from './html.js';
 import { htmlPage } from './html-page.js';
 import { ORIGINAL_CAVEAT, ORIGINAL_LOAD, ORIGINAL_RESULTS } from './original.js';
@@ -21,7 +21,7 @@ const STEP_TITLES: ReadonlyArray<[StepName, string]> = [
   ['redirect', 'GET / after the redirect'],
 ];
 
-const seconds = (value: number | null) => (value === null ? '-' : value.toFixed(3));
+const seconds = (value: number | null) => (value === null ? MISSING : value.toFixed(3));
 
 /** Our variants in the original's columns, so the two tables read side by side. */
 const ourOriginalFormatColumns: readonly Column<VariantResult>[] = [

@@ -1,3 +1,4 @@
+import { MISSING } from './format.js';
 import type { StepName, VariantResult } from '../common/result.js';
 import { markdownTable } from './markdown-table.js';
 import type { Column } from './columns.js';
@@ -9,7 +10,7 @@ interface SplitRow {
   step: StepName;
 }
 
-const ms = (value: number | undefined) => (value === undefined ? '-' : value < 10 ? value.toFixed(1) : value.toFixed(0));
+const ms = (value: number | undefined) => (value === undefined ? MISSING : value < 10 ? value.toFixed(1) : value.toFixed(0));
 
 const columns: Column<SplitRow>[] = [
   { header: 'variant', align: 'left', cell: (r) => r.result.variant },

@@ -1,3 +1,4 @@
+import { MISSING } from './format.js';
 import type { VariantResult } from '../common/result.js';
 import type { Column } from './columns.js';
 
@@ -28,7 +29,7 @@ export const workerSpreadColumns: readonly Column<VariantResult>[] = [
     align: 'right',
     cell: (r) => {
       const s = workerSpread(r);
-      return s.ratio === null ? '-' : s.ratio.toFixed(2);
+      return s.ratio === null ? MISSING : s.ratio.toFixed(2);
     },
   },
   {

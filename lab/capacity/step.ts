@@ -7,8 +7,8 @@ import { sloBreaks, type Objective } from './slo.js';
 /** A lost or doubled write is never a sustained rate, whatever the SLO says. */
 function integrityBreak(result: VariantResult): string[] {
   const i = result.integrity;
-  if (i.ok || i.audited === false) return [];
-  return [`integrity (${i.missing} missing, ${i.duplicated} duplicated)`];
+  if (i.ok !== false) return [];
+  return [`integrity (${i.problems.join(', ')})`];
 }
 
 export function judgeStep(result: VariantResult, rate: number, slo: readonly Objective[], file: string): CapacityStep {
@@ -22,7 +22,7 @@ export function judgeStep(result: VariantResult, rate: number, slo: readonly Obj
     p50Ms: times.count > 0 ? rounded(times.p50 / 1000, 2) : null,
     p99Ms: times.count > 0 ? rounded(times.p99 / 1000, 2) : null,
     errorsPercent: scheduled === 0 ? 0 : (rounded((failed / scheduled) * 100, 3) ?? 0),
-    integrityOk: result.integrity.ok,
+    integrityOk: result.integrity.ok !== false,
     clientSaturated: result.validity !== undefined && !result.validity.valid,
     pass: broken.length === 0,
     broken,

@@ -10,7 +10,7 @@ import { highestPassing, nextRate, type SearchEnd } from './search.js';
 import { judgeStep } from './step.js';
 import { settle } from './settle.js';
 import type { CapacityOptions } from './options.js';
-import { checkAndWarm, measureStack, notMeasured, startAndVerify, type VariantRunContext } from '../variant-run.js';
+import { checkedAndWarm, measureStack, notMeasured, startAndVerify, type VariantRunContext } from '../variant-run.js';
 
 export interface VariantCapacityOutcome {
   verification: Verification;
@@ -44,7 +44,10 @@ export async function measureCapacity(variant: VariantSpec, ctx: VariantRunConte
       };
     }
     ctx.progress?.phase({ variant: name, phase: 'warming' });
-    await checkAndWarm(stack, ctx);
+    const checkFailed = await checkedAndWarm(stack, ctx);
+    if (checkFailed !== undefined) {
+      return { verification, results, capacity: { variant: name, capacity: null, searchEnd: 'not-measured', steps: [], notMeasured: checkFailed } };
+    }
     const steps: CapacityStep[] = [];
     let end: SearchEnd;
     for (;;) {

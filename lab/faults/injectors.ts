@@ -27,13 +27,52 @@ function elapsedMs(since: number): number {
   return Math.round(performance.now() - since);
 }
 
-/** SIGKILL to one prefork worker, or SIGUSR2 to a threaded server, which ends one pool thread (apps/models/threaded.ts). */
+const HEALTHZ_TIMEOUT_MS = 2_000;
+
+/** The X-Worker values (pid:thread) of a burst of concurrent /healthz answers: which threads answer now. */
+export async function workersAnswering(target: string, requests: number): Promise<Set<string>> {
+  const url = new URL('/healthz', target).href;
+  const answers = await Promise.allSettled(
+    Array.from({ length: requests }, () => fetch(url, { signal: AbortSignal.timeout(HEALTHZ_TIMEOUT_MS) }).then((res) => res.headers.get('x-worker'))),
+  );
+  return new Set(answers.flatMap((a) => (a.status === 'fulfilled' && a.value !== null ? [a.value] : [])));
+}
+
+const threadIdOf = (worker: string) => Number(worker.split(':')[1]);
+
+/**
+ * A thread that answers now and was not there before: Node numbers threads in the order they start,
+ * so one numbered above every thread seen before the fault started after it.
+ */
+export async function newThreadAnswering(target: string, before: ReadonlySet<string>, requests: number, waitMs: number): Promise<string | undefined> {
+  const highest = Math.max(0, ...[...before].map(threadIdOf).filter(Number.isFinite));
+  const deadline = performance.now() + waitMs;
+  while (performance.now() < deadline) {
+    const now = await workersAnswering(target, requests);
+    const fresh = [...now].find((w) => !before.has(w) && threadIdOf(w) > highest);
+    if (fresh !== undefined) return fresh;
+    await sleep(POLL_MS);
+  }
+  return undefined;
+}
+
+/** SIGUSR2 to a threaded server ends one pool thread (apps/models/threaded.ts); the record says whether a new one answered. */
+async function killThread(stack: VariantStack): Promise<string> {
+  const primary = stack.app.pid;
+  // Enough requests at once that every thread of the pool gets one.
+  const burst = Math.max(4, stack.workers * 4);
+  const before = await workersAnswering(stack.target, burst);
+  const sentAt = performance.now();
+  process.kill(primary, 'SIGUSR2');
+  const fresh = await newThreadAnswering(stack.target, before, burst, REPLACE_WAIT_MS);
+  if (fresh === undefined) return `SIGUSR2 to ${primary}: one pool thread ended; no new thread seen answering within ${REPLACE_WAIT_MS} ms (not observed)`;
+  return `SIGUSR2 to ${primary}: one pool thread ended; new thread ${fresh} answering after ${elapsedMs(sentAt)} ms`;
+}
+
+/** SIGKILL to one prefork worker, or SIGUSR2 to a threaded server, which ends one pool thread. */
 async function killWorker(stack: VariantStack): Promise<string> {
   const primary = stack.app.pid;
-  if (stack.variant.model === 'threaded') {
-    process.kill(primary, 'SIGUSR2');
-    return `SIGUSR2 to ${primary}: one pool thread ended, the pool starts another`;
-  }
+  if (stack.variant.model === 'threaded') return killThread(stack);
   const before = childrenOf(primary);
   const victim = before[0];
   if (victim === undefined) throw new LabError('BL_ERR_START', `${stack.variant.name} (pid ${primary}) has no worker process to kill`);

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
+import { auditRows, type MarkerAudit, type MarkerTags } from '../../common/integrity.js';
 import { LabError } from '../../common/errors.js';
 import { databaseUrlOf, parseDatabaseUrl, type DatabaseAddress } from '../../common/database-url.js';
 import { findExecutable } from './executables.js';
@@ -16,20 +17,11 @@ const execFileAsync = promisify(execFile);
 
 export { databaseUrlOf, parseDatabaseUrl, type DatabaseAddress } from '../../common/database-url.js';
 
-export interface MarkerAudit {
-  /** Rows in the table. */
+/** Accepted texts against the table: every row counted, whoever wrote it. */
+export interface TextCount {
   rows: number;
-  /** Accepted posts whose body is not in the table (a lost write). */
   missing: number;
-  /** Distinct bodies stored more than once (a doubled write). */
   duplicated: number;
-  /**
-   * With a run's marker prefix: rows of that run that no accepted post accounts for, i.e. written
-   * before their POST got an error or no answer at all.
-   */
-  unaccepted?: number;
-  /** With a run's marker prefix: rows that carry no marker of that run. */
-  foreign?: number;
 }
 
 export interface Database {
@@ -46,8 +38,10 @@ export interface Database {
   /** Empties the table before a run. */
   resetTable(): Promise<void>;
   countRows(): Promise<number>;
-  /** Checks that every accepted post is stored exactly once; with runPrefix, also sorts the other rows. */
-  auditMarkers(markers: string[], runPrefix?: string): Promise<MarkerAudit>;
+  /** Checks that every text is stored exactly once, and counts all rows. */
+  auditMarkers(markers: string[]): Promise<TextCount>;
+  /** One measurement's audit: its accepted markers, and the other rows sorted by the tags they carry (common/integrity.ts). */
+  auditMeasurement(markers: readonly string[], tags: MarkerTags): Promise<MarkerAudit>;
   /** Closes the admin connections; a private server is also stopped and its data removed. */
   stop(): Promise<void>;
   /** A private server only: stops it and starts it again on the same datadir and port (the restart-db fault). */
@@ -82,6 +76,11 @@ function handleFor(
 ): Database {
   const pool = poolFor(address, address.database);
   let stopping: Promise<void> | undefined;
+  /** Each distinct body and how many rows hold it. */
+  const storedBodies = async (): Promise<Map<string, number>> => {
+    const [rows] = await pool.query<mysql.RowDataPacket[]>('SELECT body, COUNT(*) AS n FROM entries GROUP BY body');
+    return new Map(rows.map((row) => [String(row.body), Number(row.n)]));
+  };
   const countRows = async () => {
     const [rows] = await pool.query<mysql.RowDataPacket[]>('SELECT COUNT(*) AS n FROM entries');
     return Number(rows[0]!.n);
@@ -107,29 +106,13 @@ function handleFor(
       await pool.query('TRUNCATE TABLE entries');
     },
     countRows,
-    async auditMarkers(markers, runPrefix) {
-      const [rows] = await pool.query<mysql.RowDataPacket[]>('SELECT body, COUNT(*) AS n FROM entries GROUP BY body');
-      const stored = new Map<string, number>();
-      let total = 0;
-      let duplicated = 0;
-      for (const row of rows) {
-        const count = Number(row.n);
-        stored.set(String(row.body), count);
-        total += count;
-        if (count > 1) duplicated += 1;
-      }
-      let missing = 0;
-      for (const marker of markers) if (!stored.has(marker)) missing += 1;
-      if (runPrefix === undefined) return { rows: total, missing, duplicated };
-      const accepted = new Set(markers);
-      let unaccepted = 0;
-      let foreign = 0;
-      for (const [body, count] of stored) {
-        if (accepted.has(body)) continue;
-        if (body.startsWith(runPrefix)) unaccepted += count;
-        else foreign += count;
-      }
-      return { rows: total, missing, duplicated, unaccepted, foreign };
+    async auditMarkers(markers) {
+      const stored = await storedBodies();
+      const rows = [...stored.values()].reduce((sum, n) => sum + n, 0);
+      return { rows, missing: markers.filter((m) => !stored.has(m)).length, duplicated: markers.filter((m) => (stored.get(m) ?? 0) > 1).length };
+    },
+    async auditMeasurement(markers, tags) {
+      return auditRows(await storedBodies(), markers, tags);
     },
     stop() {
       stopping ??= (async () => {

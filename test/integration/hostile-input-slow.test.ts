@@ -1,11 +1,10 @@
+import { assertCanRun, DECLARED_VARIANTS } from '../support/declared-variants.js';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { VARIANTS } from '../../apps/variants.js';
 import { connectExternal, type Database } from '../../lab/stack/database.js';
-import { variantAvailable } from '../../lab/stack/variant-command.js';
 import { startVariantStack, type VariantStack } from '../../lab/stack/variant-stack.js';
 import { parseAccessLog } from '../../lab/stack/nginx.js';
 import { isolatedDatabaseUrl } from '../support/isolated-database.js';
@@ -21,13 +20,14 @@ const DATABASE_URL = isolatedDatabaseUrl('hostile_slow');
 const NGINX_TIMEOUT_MS = 5_000;
 const WAIT_MS = Math.max(NGINX_TIMEOUT_MS, FASTCGI_REQUEST_TIMEOUT_MS) + 5_000;
 
-const variants = VARIANTS.filter((v) => variantAvailable(v).ok);
+const variants = DECLARED_VARIANTS;
 const STARTS_AT_ONCE = 4;
 const stacks: VariantStack[] = [];
 let db: Database;
 let workDir: string;
 
 before(async () => {
+  for (const variant of variants) assertCanRun(variant);
   db = await connectExternal(DATABASE_URL);
   await db.ensureSchema();
   await db.resetTable();

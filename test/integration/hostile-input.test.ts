@@ -1,10 +1,10 @@
+import { assertCanRun, DECLARED_VARIANTS } from '../support/declared-variants.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { VARIANTS, type VariantSpec } from '../../apps/variants.js';
+import type { VariantSpec } from '../../apps/variants.js';
 import { CONTENT_SECURITY_POLICY } from '../../apps/core/guestbook.js';
 import { connectExternal, type Database } from '../../lab/stack/database.js';
 import { processTree } from '../../lab/stack/sampler.js';
-import { variantAvailable } from '../../lab/stack/variant-command.js';
 import { startVariantStack, type VariantStack } from '../support/variant-stack.js';
 import { isolatedDatabaseUrl } from '../support/isolated-database.js';
 import { baseAddress } from '../support/raw-http.js';
@@ -49,7 +49,7 @@ function assertAnsweredBy(answer: Answer, expected: { status: number; by: string
   }
 }
 
-for (const variant of VARIANTS.filter((v) => variantAvailable(v).ok)) {
+for (const variant of DECLARED_VARIANTS) {
   describe(`${variant.name}: hostile input`, () => {
     let db: Database;
     let stack: VariantStack;
@@ -60,6 +60,7 @@ for (const variant of VARIANTS.filter((v) => variantAvailable(v).ok)) {
     const target = (layer: Layer) => (layer === 'nginx' ? baseAddress(stack.url) : { host: '127.0.0.1', port: stack.appPort });
 
     before(async () => {
+      assertCanRun(variant);
       db = await connectExternal(DATABASE_URL);
       await db.ensureSchema();
       await db.resetTable();

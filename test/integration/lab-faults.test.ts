@@ -93,7 +93,9 @@ test('kill-worker, reload-nginx and stop-app during the measured window: recorde
     }
     assert.match(
       kill!.detail,
-      variant === 'prefork' ? /^SIGKILL to worker \d+; replaced by worker \d+ after \d+ ms$/ : /^SIGUSR2 to \d+: one pool thread ended/,
+      variant === 'prefork'
+        ? /^SIGKILL to worker \d+; replaced by worker \d+ after \d+ ms$/
+        : /^SIGUSR2 to \d+: one pool thread ended; new thread \d+:\d+ answering after \d+ ms$/,
     );
     assert.match(reload!.detail, /^SIGHUP to nginx master \d+; new worker \d+ after \d+ ms$/);
     const restarted = /^SIGTERM to (\d+), which exited after \d+ ms; started again as (\d+), answering through nginx after \d+ ms$/.exec(stop!.detail);

@@ -62,8 +62,8 @@ test('benchlab run measures the three variants and writes consistent results', {
     assert.deepEqual(Object.keys(r.backends), [v], `${v}: only ${v} answered`);
     assert.equal(r.integrity.ok, true, `${v}: integrity ${JSON.stringify(r.integrity)}`);
     assert.equal(r.integrity.rows, r.integrity.postsAccepted);
-    assert.ok(r.server.cpuSeconds > 0 && r.server.rssPeakBytes > 0 && r.server.rssMeanBytes > 0, `${v}: server cost sampled`);
-    assert.ok(r.nginx.rssPeakBytes > 0, `${v}: nginx sampled`);
+    assert.ok(r.server !== null && r.server.cpuSeconds > 0 && r.server.rssPeakBytes > 0 && r.server.rssMeanBytes > 0, `${v}: server cost sampled`);
+    assert.ok(r.nginx !== null && r.nginx.rssPeakBytes > 0, `${v}: nginx sampled`);
     assert.ok(r.database !== null && r.database.cpuSeconds > 0 && r.database.rssPeakBytes > 0, `${v}: the machine's database, on loopback, sampled`);
   }
 

@@ -1,11 +1,10 @@
+import { assertCanRun, DECLARED_VARIANTS } from '../support/declared-variants.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import net from 'node:net';
 import mysql from 'mysql2/promise';
-import { VARIANTS } from '../../apps/variants.js';
 import { connectExternal, type Database } from '../../lab/stack/database.js';
-import { variantAvailable } from '../../lab/stack/variant-command.js';
 import { startVariantStack, type VariantStack } from '../support/variant-stack.js';
 import { isolatedDatabaseUrl } from '../support/isolated-database.js';
 import { baseAddress, rawHttp, type RawHttpAnswer } from '../support/raw-http.js';
@@ -66,8 +65,7 @@ async function waitingQueries(admin: mysql.Connection, database: string): Promis
   return Number(rows[0]!.n);
 }
 
-// The lab's own servers, `benchlab serve`; a foreign server (gunicorn) shuts down its own way.
-for (const variant of VARIANTS.filter((v) => !v.command && variantAvailable(v).ok)) {
+for (const variant of DECLARED_VARIANTS) {
   describe(`${variant.name}: graceful shutdown`, () => {
     let db: Database;
     let stack: VariantStack;
@@ -75,6 +73,7 @@ for (const variant of VARIANTS.filter((v) => !v.command && variantAvailable(v).o
     const database = new URL(DATABASE_URL).pathname.slice(1);
 
     before(async () => {
+      assertCanRun(variant);
       db = await connectExternal(DATABASE_URL);
       await db.ensureSchema();
       await db.resetTable();
@@ -115,7 +114,13 @@ for (const variant of VARIANTS.filter((v) => !v.command && variantAvailable(v).o
       // While the requests are still held, the idle connections go and new ones are refused.
       await until(() => idle.isClosed(), 15_000, 'our idle kept-alive connection is closed');
       await until(() => establishedOn(stack.appPort) <= gets + posts, 15_000, "nginx's idle upstream connections are closed");
-      await until(async () => !(await accepts(stack.appPort)), 15_000, 'the app stops accepting');
+      if (variant.command === undefined) {
+        await until(async () => !(await accepts(stack.appPort)), 15_000, 'the app stops accepting');
+      } else {
+        // gunicorn's arbiter closes its listening socket, but each sync worker holds a copy until it
+        // exits: connections made during the drain wait in the backlog and are reset at the end.
+        t.diagnostic(`${variant.name}: accepts during the drain: ${await accepts(stack.appPort)}`);
+      }
       assert.equal(stack.app.hasExited(), false, 'the app waits for its requests');
 
       await admin.query('UNLOCK TABLES');

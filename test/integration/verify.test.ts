@@ -30,6 +30,17 @@ before(() => {
           requires: { program: process.execPath, install: 'node' },
         },
       },
+      {
+        name: 'broken-scenario-only',
+        protocol: 'http',
+        model: 'single',
+        framework: 'node-http',
+        standsFor: "a backend that passes verification but loses the scenario users' posts",
+        command: {
+          argv: [process.execPath, path.join(distDir, 'test', 'fixtures', 'skip-insert-server.js'), '{listen}', 'scenario-only'],
+          requires: { program: process.execPath, install: 'node' },
+        },
+      },
     ]),
   );
 });
@@ -74,6 +85,35 @@ test('benchlab run measures the good variant and reports the broken one as not m
   assert.equal(run.verification?.['broken-skip-insert']?.passed, false);
   assert.equal(run.verification?.['http-single-node-http']?.passed, true);
   assert.match(fs.readFileSync(path.join(out, 'summary.md'), 'utf8'), /## Not measured\n\n- broken-skip-insert: failed verification/);
+});
+
+test('a variant that passes verification but fails the one-user check is not measured, and the run goes on', { timeout: 120_000 }, async () => {
+  const out = path.join(dir, 'run-check');
+  const res = await runCli([
+    'run',
+    '--manifest',
+    manifest,
+    '--variants',
+    'broken-scenario-only,http-single-node-http',
+    '--users',
+    '20',
+    '--ramp',
+    '1',
+    '--warmup-users',
+    '0',
+    '--database',
+    TEST_DATABASE_URL,
+    '--out',
+    out,
+  ]);
+  assert.equal(res.code, 1, res.stderr);
+  assert.match(res.stderr, /not measured: broken-scenario-only: failed the one-user check \(GET, POST\+302, GET\): content/);
+  assert.doesNotMatch(res.stderr, /unexpected error/);
+  assert.ok(fs.existsSync(path.join(out, 'http-single-node-http.json')), 'the next variant was measured');
+  assert.ok(!fs.existsSync(path.join(out, 'broken-scenario-only.json')));
+  const run = JSON.parse(fs.readFileSync(path.join(out, 'run.json'), 'utf8')) as RunInfo;
+  assert.equal(run.verification?.['broken-scenario-only']?.passed, true, 'it passed verification');
+  assert.match(fs.readFileSync(path.join(out, 'summary.md'), 'utf8'), /## Not measured\n\n- broken-scenario-only: failed the one-user check/);
 });
 
 test('verify --target checks something already running', { timeout: 60_000 }, async () => {

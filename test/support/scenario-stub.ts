@@ -20,6 +20,8 @@ export interface StubMisbehaviour {
   postDelayMs?(body: string): number;
   /** Wait this long before answering every GET (a function is asked per request). */
   getDelayMs?: number | (() => number);
+  /** Escape entries this way instead of the contract's. */
+  escape?: (text: string) => string;
   /** Close the connection after every response, so each request needs a new one. */
   closeEveryConnection?: boolean;
 }
@@ -46,7 +48,7 @@ export async function startScenarioStub(misbehaviour: StubMisbehaviour = {}): Pr
     if (misbehaviour.closeEveryConnection) response.setHeader('Connection', 'close');
     const token = cookieToken(request);
     if (request.method === 'GET' && request.url === '/') {
-      const answer = () => answerPage(response, token, listed);
+      const answer = () => answerPage(response, token, listed, misbehaviour.escape);
       const delayMs = typeof misbehaviour.getDelayMs === 'function' ? misbehaviour.getDelayMs() : misbehaviour.getDelayMs;
       if (delayMs) setTimeout(answer, delayMs);
       else answer();
@@ -89,7 +91,7 @@ export async function startScenarioStub(misbehaviour: StubMisbehaviour = {}): Pr
   };
 }
 
-function answerPage(response: ServerResponse, token: string | undefined, listed: readonly string[]): void {
+function answerPage(response: ServerResponse, token: string | undefined, listed: readonly string[], escapeText = escapeHtml): void {
   if (response.destroyed) return;
   let csrf = token;
   if (csrf === undefined) {
@@ -99,7 +101,7 @@ function answerPage(response: ServerResponse, token: string | undefined, listed:
   const items = listed
     .slice(-PAGE_ENTRIES)
     .reverse()
-    .map((body) => `<li class="entry">${escapeHtml(body)}</li>`)
+    .map((body) => `<li class="entry">${escapeText(body)}</li>`)
     .join('\n');
   response.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
   response.end(

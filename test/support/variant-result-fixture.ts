@@ -1,6 +1,7 @@
 // Variant results with real encoded histograms, for report, chart and comparison tests.
 import type { ResourceSummary, TimeSummary, VariantResult } from '../../common/result.js';
 import { newTimeHistogram, summarise } from '../../common/histogram.js';
+import { integrityOf } from '../../common/integrity.js';
 import type { RunInfo } from '../../report/run-info.js';
 
 /** `count` user times with the given median: a long right tail grows with `tail` (0 = all equal). */
@@ -72,7 +73,7 @@ export function variantResultFixture(spec: FixtureSpec = {}): VariantResult {
       completions: perSecond(ok, s),
       errors: perSecond(failed, s),
     })),
-    integrity: { postsAccepted: ok, postsIndeterminate: 0, rows: ok - missing, missing, duplicated: 0, ok: missing === 0 },
+    integrity: integrityOf({ accepted: ok, indeterminate: 0 }, failed, { rows: ok - missing, missing, duplicated: 0, unaccepted: 0, foreign: 0, warmup: 0 }),
     server: resources(spec.cpuSeconds ?? 2.5, (spec.rssPeakMb ?? 300) * 1e6),
     nginx: resources(0.4, 12e6),
     database: spec.withDatabase === true ? resources(1.1, 250e6) : null,

@@ -17,11 +17,18 @@ describe('the in-flight cap and the closed model', () => {
 
   const base = () => ({ target: stub.url, timeoutMs: 5000, arrival: 'uniform' as const, checkOwnPost: false });
 
-  test('drop: arrivals beyond the cap are counted as dropped, never started', async () => {
+  test('drop: arrivals beyond the cap are failed users of their own class, never started', async () => {
     const r = await runLoad({ ...base(), users: 100, rampSeconds: 0.2, maxActive: 3, onSaturation: 'drop' });
     addsUp(r);
     assert.ok(r.users.dropped! > 0, `some were dropped (${r.users.dropped})`);
-    assert.equal(r.users.notStarted, r.users.dropped);
+    assert.equal(r.users.notStarted, 0, 'nothing interrupted the run');
+    assert.equal(r.errors['dropped'], r.users.dropped, 'each dropped user is a failed user of class dropped');
+    assert.equal(r.users.failed, r.users.dropped);
+    assert.equal(
+      r.timeline.reduce((sum, s) => sum + s.errors, 0),
+      r.users.failed,
+      'the timeline counts them as errors in the second they were turned away',
+    );
     assert.ok(r.users.peakInFlight! <= 3);
     assert.equal(r.users.waited, 0);
   });

@@ -43,3 +43,27 @@ test('the shuffle is a permutation, reproducible from its seed', () => {
   const orders = new Set(Array.from({ length: 20 }, (_, seed) => shuffled(items, seed + 1).join('')));
   assert.ok(orders.size > 5, 'different seeds give different orders');
 });
+
+test("every round's validity and integrity reach the result that stands for them", async () => {
+  const { representativeOf } = await import('../../common/repetitions.js');
+  const { integrityOf } = await import('../../common/integrity.js');
+  const { variantResultFixture } = await import('../support/variant-result-fixture.js');
+  const round = (p99: number, valid: boolean, missing: number) => ({
+    ...variantResultFixture({ medianMs: p99 / 4 }),
+    validity: valid ? { valid: true, reasons: [] } : { valid: false, reasons: ['client CPU at 95% of its 1 CPU time (over 80%)'] },
+    integrity: integrityOf({ accepted: 10, indeterminate: 0 }, 0, { rows: 10 - missing, missing, duplicated: 0, unaccepted: 0, foreign: 0, warmup: 0 }),
+  });
+  // Round 2 has the median p99 and is clean; rounds 1 and 3 are not.
+  const result = representativeOf([round(100, false, 0), round(200, true, 0), round(300, true, 2)]);
+  assert.equal(result.repetitions?.representative, 1);
+  assert.deepEqual(result.validity, { valid: false, reasons: ['round 1: client CPU at 95% of its 1 CPU time (over 80%)'] });
+  assert.equal(result.integrity.ok, false);
+  assert.deepEqual(result.integrity.problems, ['round 3: 2 missing']);
+  assert.deepEqual(result.repetitions?.rounds, [
+    { valid: false, integrityOk: true },
+    { valid: true, integrityOk: true },
+    { valid: true, integrityOk: false },
+  ]);
+  const { thresholdBreaches, parseThresholds } = await import('../../lab/thresholds.js');
+  assert.equal(thresholdBreaches([result], parseThresholds('integrity')).length, 1, '--fail-on integrity sees the lossy round');
+});

@@ -34,17 +34,17 @@ test('fixedTrimmed never strips integer zeros', () => {
 
 test('seconds have three decimals, ms precision follows magnitude', () => {
   assert.equal(formatSeconds(0.0123), '0.012s');
-  assert.equal(formatSeconds(null), '-');
+  assert.equal(formatSeconds(null), '–');
   assert.equal(formatMs(0.4567), '0.457');
   assert.equal(formatMs(4.567), '4.57');
   assert.equal(formatMs(45.67), '45.7');
   assert.equal(formatMs(456.7), '457');
-  assert.equal(formatMs(Number.NaN), '-');
+  assert.equal(formatMs(Number.NaN), '–');
 });
 
 test('rates and ratios do not divide by zero', () => {
   assert.equal(ratio(5, 0), null);
-  assert.equal(formatRate(100, 0), '-');
+  assert.equal(formatRate(100, 0), '–');
   assert.equal(formatRate(100, 8), '12.5');
   assert.equal(formatMegabytes(52_400_000), '52.4');
 });

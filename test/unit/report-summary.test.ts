@@ -1,3 +1,4 @@
+import { integrityOf } from '../../common/integrity.js';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -67,14 +68,14 @@ function buildResult(spec: ResultSpec = {}): VariantResult {
     backends: {},
     workers: {},
     timeline: [],
-    integrity: {
-      postsAccepted: ok,
-      postsIndeterminate: 0,
+    integrity: integrityOf({ accepted: ok, indeterminate: 0 }, 0, {
       rows: ok - missing + duplicated,
       missing,
       duplicated,
-      ok: missing === 0 && duplicated === 0,
-    },
+      unaccepted: 0,
+      foreign: 0,
+      warmup: 0,
+    }),
     server: resources(2.5, 120_000_000),
     nginx: resources(0.4, 8_000_000),
     database: resources(1.2, 300_000_000),
@@ -206,8 +207,8 @@ describe('summaryMarkdown', () => {
 
   test('zero users and zero duration give dashes, not NaN or Infinity', () => {
     const markdown = summaryMarkdown(run, [emptyResult('idle')]);
-    assert.ok(markdown.includes('### idle\nMin time: -\nMax time: -\nAverage Time: -\nErrors: 0 / 0 (0%)'));
-    assert.deepEqual(tableRow(markdown, 'idle').slice(1, 4), ['0/0', '-', '-']);
+    assert.ok(markdown.includes('### idle\nMin time: –\nMax time: –\nAverage Time: –\nErrors: 0 / 0 (0%)'));
+    assert.deepEqual(tableRow(markdown, 'idle').slice(1, 4), ['0/0', '–', '–']);
     assert.doesNotMatch(markdown, /NaN|Infinity|9007199254740991/);
   });
 
@@ -313,8 +314,34 @@ describe('writeSummaries', () => {
   });
 });
 
-test('integrity names rows nobody was told about', async () => {
-  const { formatIntegrity } = await import('../../report/format.js');
-  assert.equal(formatIntegrity({ postsAccepted: 10, postsIndeterminate: 1, rows: 13, missing: 0, duplicated: 0, ok: false }), 'FAIL: 2 rows unaccounted for');
-  assert.equal(formatIntegrity({ postsAccepted: 10, postsIndeterminate: 0, rows: 9, missing: 1, duplicated: 0, ok: false }), 'FAIL: 1 missing');
+test('a client result alone shows what was not measured as "–", never as 0, and says the contract was not checked', async () => {
+  const { loadAsVariant } = await import('../../report/load-as-variant.js');
+  const { variantResultFixture } = await import('../support/variant-result-fixture.js');
+  const { server: _s, nginx: _n, database: _d, integrity: _i, setup: _u, ...load } = variantResultFixture({ variant: 'merged' });
+  const result = loadAsVariant(load);
+  assert.equal(result.server, null);
+  assert.equal(result.setup.startMs, null);
+  assert.equal(result.setup.workers, null);
+  assert.equal(result.setup.contractCheck, 'not checked');
+  assert.equal(result.integrity.rows, null, 'no audit, no row count');
+  const json = JSON.parse(JSON.stringify(result)) as typeof result;
+  assert.equal(json.server, null);
+  const markdown = summaryMarkdown(run, [result]);
+  const row = tableRow(markdown, 'merged');
+  const header = firstTableAfter(markdown, '## Comparison');
+  for (const column of ['CPU s', 'CPU ms/user', 'peak RSS MB', 'integrity']) {
+    assert.equal(row[header.indexOf(column)], '–', `${column} of an unsampled result`);
+  }
+  const setup = firstTableAfter(markdown, '## Setup, nginx and database');
+  const setupRow = markdown
+    .slice(markdown.indexOf('## Setup, nginx and database'))
+    .split('\n')
+    .find((l) => l.startsWith('| merged '))!
+    .slice(2, -2)
+    .split(' | ');
+  assert.equal(setupRow[setup.indexOf('workers')], '–');
+  assert.equal(setupRow[setup.indexOf('start ms')], '–');
+  assert.equal(setupRow[setup.indexOf('contract')], 'not checked');
+  assert.doesNotMatch(markdown, /\| 0\.00 \||\| 0\.0 \|/, 'no zero stands in for a figure never sampled');
+  assert.match(markdown, /the contract was not checked/);
 });

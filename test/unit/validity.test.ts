@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { clientValidity } from '../../lab/validity.js';
-import type { LoadResult } from '../../common/result.js';
+import { clientValidity, peakValidity } from '../../lab/validity.js';
+import type { LoadResult, PeakResult } from '../../common/result.js';
 
 const result = (cpuSeconds: number, wallSeconds: number, latenessP99Us: number, processes = 1) =>
   ({
@@ -45,4 +45,12 @@ test('lateness p99 over the bound flags the run invalid', () => {
   const late = clientValidity(result(1, 10, 45_000), 20);
   assert.equal(late.valid, false);
   assert.match(late.reasons[0]!, /lateness p99 45\.0 ms \(over 20 ms\)/);
+});
+
+test('a GET / peak whose client used over 80% of its CPU is flagged', () => {
+  const peak = (cpuSeconds: number) => ({ client: { cpuSeconds, wallSeconds: 6 } }) as unknown as PeakResult;
+  assert.deepEqual(peakValidity(peak(3)), { valid: true, reasons: [] });
+  const busy = peakValidity(peak(5.7));
+  assert.equal(busy.valid, false);
+  assert.match(busy.reasons[0]!, /GET \/ peak's client CPU at 95% \(over 80%\)/);
 });
