@@ -19,6 +19,8 @@ export function serverSideOptions(command: Command): Command {
     .addOption(new Option('--app-socket <kind>', withDefault('how nginx reaches the app', 'tcp')).choices(['tcp', 'unix']))
     .option('--upstream-keepalive <n>', withDefault('idle upstream connections per nginx worker, 0 = none', RUN_DEFAULTS.upstreamKeepalive))
     .option('--nginx-workers <n>', withDefault('nginx worker processes', RUN_DEFAULTS.nginxWorkers))
+    .option('--nginx-connections <n>', withDefault("nginx's worker_connections", '2 × the users that may be in flight + 512'))
+    .option('--nginx-backlog <n>', withDefault("nginx's listen backlog", 'the users that may be in flight, up to net.core.somaxconn'))
     .option('--server-cpus <list>', withDefault('CPUs for db, app and nginx', 'all but the last when there are 2+'))
     .option('--client-cpus <list>', withDefault('CPUs for the client', 'the last one when there are 2+'))
     .option('--no-pin', 'do not pin server and client to separate CPUs');

@@ -35,6 +35,7 @@ export function loadResult(options: LoadOptions, tally: LoadTally, facts: RunFac
       peakInFlight: tally.peakInFlight,
     },
     errors: Object.fromEntries(tally.errors),
+    errorOrigins: Object.fromEntries(tally.origins),
     sessionTimeUs: summarise(tally.userTime),
     stepTimeUs: {
       get: summarise(tally.stepTime.get),

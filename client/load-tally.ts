@@ -2,6 +2,7 @@
 import { newTimeHistogram } from '../common/histogram.js';
 import type { TimeHistogram } from '../common/histogram.js';
 import type { ErrorClass } from './error-class.js';
+import { errorOriginOf, type ErrorOrigin } from '../common/error-origin.js';
 import type { StepName, TimelineSecond } from '../common/result.js';
 import { ValueCounter } from './value-counter.js';
 
@@ -35,6 +36,8 @@ export class LoadTally {
   failed = 0;
   /** User failures by class. */
   readonly errors = new Map<ErrorClass, number>();
+  /** User failures by where they failed. */
+  readonly origins = new Map<ErrorOrigin, number>();
 
   requests = 0;
   private readonly statusCounts = new Uint32Array(STATUS_CODES);
@@ -75,12 +78,15 @@ export class LoadTally {
 
   userDropped(nowMs: number): void {
     this.dropped++;
-    this.userFailed(nowMs, 'dropped');
+    this.userFailed(nowMs, 'dropped', false);
   }
 
-  userFailed(nowMs: number, errorClass: ErrorClass): void {
+  /** `byApp`: the failing answer carried X-Backend, so the app gave it (not nginx). */
+  userFailed(nowMs: number, errorClass: ErrorClass, byApp: boolean): void {
     this.failed++;
     this.errors.set(errorClass, (this.errors.get(errorClass) ?? 0) + 1);
+    const origin = errorOriginOf(errorClass, byApp);
+    this.origins.set(origin, (this.origins.get(origin) ?? 0) + 1);
     bump(this.errorsBySecond, this.secondOf(nowMs));
   }
 

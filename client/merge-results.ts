@@ -176,6 +176,7 @@ export function mergeLoadResults(shards: readonly Shard[]): LoadResult {
       ...(results.some((r) => r.users.peakInFlight !== undefined) ? { peakInFlight: total(shards, (r) => r.users.peakInFlight ?? 0) } : {}),
     },
     errors: addCounts(results.map((r) => r.errors)),
+    ...(results.some((r) => r.errorOrigins) ? { errorOrigins: addCounts(results.map((r) => r.errorOrigins ?? {})) } : {}),
     sessionTimeUs: mergedSummary(results.map((r) => r.sessionTimeUs)),
     stepTimeUs: Object.fromEntries(STEPS.map((step) => [step, mergedSummary(results.map((r) => r.stepTimeUs[step]))])) as Record<StepName, TimeSummary>,
     ...(results.every((r) => r.serviceTimeUs)

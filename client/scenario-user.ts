@@ -72,6 +72,8 @@ export class ScenarioUser implements ResponseHandler, ConnectionOwner {
   private written = false;
   private status = 0;
   private backendMatches = false;
+  /** The answer carried X-Backend: the app gave it, not nginx. */
+  private byApp = false;
   private locationMatches = false;
   /** Whether this step reads the page at all. */
   private keepPage = false;
@@ -104,6 +106,7 @@ export class ScenarioUser implements ResponseHandler, ConnectionOwner {
     const { context } = this;
     switch (header) {
       case WantedHeader.XBackend:
+        this.byApp = true;
         context.tally.backendSeen(buffer, start, end);
         this.backendMatches = context.expectBackend === undefined || sameBytes(context.expectBackend, buffer, start, end);
         break;
@@ -235,6 +238,7 @@ export class ScenarioUser implements ResponseHandler, ConnectionOwner {
   private send(request: string | Buffer, nowMs: number): void {
     this.written = false;
     this.status = 0;
+    this.byApp = false;
     this.backendMatches = false;
     this.locationMatches = false;
     this.keepPage = this.step === 'get' || (this.step === 'redirect' && this.context.checkOwnPost);
@@ -277,7 +281,7 @@ export class ScenarioUser implements ResponseHandler, ConnectionOwner {
       // The POST reached the wire and nothing came back: the row may or may not exist.
       if (this.step === 'post' && this.written) context.tally.postsIndeterminate++;
     }
-    context.tally.userFailed(nowMs, errorClass);
+    context.tally.userFailed(nowMs, errorClass, this.byApp);
     this.connection?.drop();
     context.userFinished(this);
   }

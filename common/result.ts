@@ -1,6 +1,7 @@
 import type { RepetitionSummary } from './repetitions.js';
 import type { TimeSplit } from './time-split.js';
 import type { Integrity } from './integrity.js';
+import type { NginxEvents } from './nginx-events.js';
 
 // The result format that `benchlab load` writes and the report reads.
 // All times are microseconds; every histogram is also shipped encoded so shards merge exactly.
@@ -67,6 +68,8 @@ export interface LoadResult {
   };
   /** Error class -> number of users that failed with it (a user fails once, with its first error). */
   errors: Record<string, number>;
+  /** Where each failed user failed (common/error-origin.ts) -> users; adds up to users.failed. */
+  errorOrigins?: Record<string, number>;
   sessionTimeUs: TimeSummary;
   stepTimeUs: Record<StepName, TimeSummary>;
   /** Per step from the actual send of the request (wrk2's service time); stepTimeUs runs from the intended start. */
@@ -145,6 +148,8 @@ export interface VariantResult extends LoadResult {
   peak?: PeakResult;
   /** From nginx's access log: per step, nginx's time, the backend's part and the proxy's own. */
   timeSplit?: TimeSplit;
+  /** nginx's own limit events during the measured window, from its logs. */
+  nginxEvents?: NginxEvents;
   /** With `--repeat N`: every repetition's key figures; this file holds the median-p99 repetition. */
   repetitions?: RepetitionSummary;
   /** CPU and memory during the measured window; null where nothing was sampled (a plain `load`, a merge, compose). */

@@ -11,6 +11,8 @@ import { defaultWorkers, type VariantSpec } from '../apps/variants.js';
 import { parseDatabaseUrl } from '../common/database-url.js';
 import { parseThresholds, type Threshold } from './thresholds.js';
 import { checkFaults, parseFaults, type Fault } from './faults/kinds.js';
+import { nginxLimitsFor, type NginxLimits } from './stack/nginx-limits.js';
+import { expectedArrivals } from '../client/stages.js';
 
 /** `run` takes the arrival options of `load`, all but --shard, which the lab sets itself. */
 export interface RawRunOptions extends Omit<RawArrivalOptions, 'shard'> {
@@ -28,6 +30,8 @@ export interface RawRunOptions extends Omit<RawArrivalOptions, 'shard'> {
   appSocket?: string;
   upstreamKeepalive?: string;
   nginxWorkers?: string;
+  nginxConnections?: string;
+  nginxBacklog?: string;
   serverCpus?: string;
   clientCpus?: string;
   pin?: boolean;
@@ -64,6 +68,8 @@ export interface RunOptions {
   /** Idle upstream connections per nginx worker; 0 = a new connection per request. */
   upstreamKeepalive: number;
   nginxWorkers: number;
+  /** worker_connections and listen backlog: sized from the load unless --nginx-connections / --nginx-backlog set them. */
+  nginxLimits: NginxLimits;
   /** taskset lists, or undefined when not pinned. */
   serverCpus: string | undefined;
   clientCpus: string | undefined;
@@ -143,6 +149,21 @@ function saturationOptions(raw: RawRunOptions): Pick<RunOptions, 'maxActive' | '
   return { maxActive, onSaturation };
 }
 
+/** The most users a load may have in flight: every one when the server stalls, unless a cap or a closed pool bounds them. */
+export function usersInFlightBound(o: Pick<RunOptions, 'users' | 'stages' | 'maxActive' | 'closed' | 'warmupUsers'>): number {
+  if (o.closed) return o.closed.connections;
+  const scheduled = o.stages ? Math.ceil(expectedArrivals(parseStages(o.stages), Number.POSITIVE_INFINITY)) : o.users;
+  return Math.max(o.warmupUsers, Math.min(scheduled, o.maxActive ?? scheduled));
+}
+
+/** --nginx-connections and --nginx-backlog, or nginx sized for a load of `usersInFlight`. */
+export function nginxLimitsOf(raw: Pick<RawRunOptions, 'nginxConnections' | 'nginxBacklog'>, usersInFlight: number): NginxLimits {
+  return nginxLimitsFor(usersInFlight, {
+    connections: raw.nginxConnections !== undefined ? parseInteger('--nginx-connections', raw.nginxConnections, 16, 1_000_000) : undefined,
+    backlog: raw.nginxBacklog !== undefined ? parseInteger('--nginx-backlog', raw.nginxBacklog, 1, 1_000_000) : undefined,
+  });
+}
+
 export function runOptionsFrom(raw: RawRunOptions, env: NodeJS.ProcessEnv = process.env, cores = os.availableParallelism()): RunOptions {
   const variants = selectVariants(raw.variants ?? RUN_DEFAULTS.variants, raw.manifest ? loadManifest(raw.manifest) : []);
   const pins = pinning(raw, cores);
@@ -165,7 +186,7 @@ export function runOptionsFrom(raw: RawRunOptions, env: NodeJS.ProcessEnv = proc
       .replace(/^-|-$/g, '')
       .slice(0, 80);
 
-  return {
+  const options: Omit<RunOptions, 'nginxLimits'> = {
     variants,
     users: raw.users ? parseInteger('--users', raw.users, 1, 1_000_000) : RUN_DEFAULTS.users,
     rampSeconds: raw.ramp ? parseSeconds('--ramp', raw.ramp, 0, 3600) : RUN_DEFAULTS.rampSeconds,
@@ -200,4 +221,5 @@ export function runOptionsFrom(raw: RawRunOptions, env: NodeJS.ProcessEnv = proc
     closed: arrivalModel(raw, ['closed'] as const).closed,
     maxLatenessMs: raw.maxLateness ? parseInteger('--max-lateness', raw.maxLateness, 1, 60_000) : RUN_DEFAULTS.maxLatenessMs,
   };
+  return { ...options, nginxLimits: nginxLimitsOf(raw, usersInFlightBound(options)) };
 }

@@ -16,7 +16,9 @@ import type { FaultRecord, LoadResult, ResourceSummary, VariantResult } from '..
 import type { VariantSpec } from '../apps/variants.js';
 import type { Verification } from '../common/finding.js';
 import { startCopyWithoutDatabase, verifyAllButDatabaseDown, type CopyWithoutDatabase, type PartialVerification } from './verify.js';
-import { accessLogSince, fileSize, timeSplitOf } from './stack/time-split.js';
+import { accessLogSince, fileSize, textSince, timeSplitOf } from './stack/time-split.js';
+import { nginxEventsOf } from './stack/nginx-events.js';
+import { withNginxConnectionLimit } from '../common/error-origin.js';
 import { integrityOf } from '../common/integrity.js';
 import { measurementTag } from '../client/post-marker.js';
 import { cpusOf, mergeLoadResults } from '../client/merge-results.js';
@@ -262,6 +264,7 @@ export async function measureStack(stack: VariantStack, load: MeasuredLoad, ctx:
   let result: LoadResult;
   let resources: Record<string, ResourceSummary> | undefined;
   const logOffset = fileSize(stack.nginx.accessLog);
+  const errorLogOffset = fileSize(stack.nginx.errorLog);
   const faults = ctx.options.faults?.length
     ? scheduleFaults(ctx.options.faults, faultInjector(stack, ctx.database), (line) => ctx.log(`${stack.variant.name}: ${line}`))
     : undefined;
@@ -296,12 +299,17 @@ export async function measureStack(stack: VariantStack, load: MeasuredLoad, ctx:
     warmup: [checkTag(ctx.runTag), warmupTag(ctx.runTag)],
   });
   const integrity = integrityOf(result.posts, result.users.failed, audit);
+  const access = accessLogSince(stack.nginx.accessLog, logOffset);
+  const nginxEvents = nginxEventsOf(textSince(stack.nginx.errorLog, errorLogOffset), access);
   return {
     ...result,
     validity: bothValid(clientValidity(result, ctx.options.maxLatenessMs), peak ? peakValidity(peak) : undefined),
     integrity,
     ...(injected ? { faults: injected } : {}),
-    timeSplit: timeSplitOf(accessLogSince(stack.nginx.accessLog, logOffset)),
+    timeSplit: timeSplitOf(access),
+    nginxEvents,
+    // A reset while nginx ran out of connections was nginx's limit, not the app's.
+    errorOrigins: withNginxConnectionLimit(result.errorOrigins ?? {}, nginxEvents.connectionLimit),
     ...(peak ? { peak } : {}),
     server: resources?.['server'] ?? null,
     nginx: resources?.['nginx'] ?? null,
@@ -326,6 +334,7 @@ export function stackOptionsOf(o: RunOptions, database: Database, workDir: strin
     appSocket: o.appSocket,
     upstreamKeepalive: o.upstreamKeepalive,
     nginxWorkers: o.nginxWorkers,
+    nginxLimits: o.nginxLimits,
     serverCpus: o.serverCpus,
     // The client CPUs are idle until the measurement: the variant may start on them too.
     startCpus: o.serverCpus !== undefined && o.clientCpus !== undefined ? cpuUnion(o.serverCpus, o.clientCpus) : undefined,

@@ -134,17 +134,22 @@ export function stackedBarChart(id: string, title: string, axes: BarAxes, inputs
   return { kind: 'stacked-bars', id, title, ...axes, layers };
 }
 
-/** Failed users per variant, one layer per error class, the most frequent class over all variants at the bottom. */
+/**
+ * Failed users per variant, one layer per origin (where they failed: the client's cap or timeout,
+ * nginx, the app, the content check), the most frequent over all variants at the bottom. Results
+ * written before origins were recorded are drawn by error class.
+ */
 export function errorClassChart(id: string, results: readonly VariantResult[]): StackedBarChart {
+  const counts = (r: VariantResult) => r.errorOrigins ?? r.errors;
   const totals: Record<string, number> = {};
-  for (const r of results) for (const [errorClass, users] of Object.entries(r.errors)) totals[errorClass] = (totals[errorClass] ?? 0) + users;
-  const classes = errorClassCounts(totals).map(([errorClass]) => errorClass);
-  const layers = classes.map((errorClass, i) => ({
-    label: errorClass,
-    values: results.map((r) => r.errors[errorClass] ?? 0),
+  for (const r of results) for (const [origin, users] of Object.entries(counts(r))) totals[origin] = (totals[origin] ?? 0) + users;
+  const classes = errorClassCounts(totals).map(([origin]) => origin);
+  const layers = classes.map((origin, i) => ({
+    label: origin,
+    values: results.map((r) => counts(r)[origin] ?? 0),
     colorIndex: ERROR_CLASS_COLORS[i % ERROR_CLASS_COLORS.length]!,
   }));
-  const title = classes.length === 0 ? 'Failed users by error class (none failed)' : 'Failed users by error class';
+  const title = classes.length === 0 ? 'Failed users by origin (none failed)' : 'Failed users by origin';
   return stackedBarChart(id, title, { unit: 'users', categoryName: 'variant', categories: results.map((r) => r.variant) }, layers);
 }
 

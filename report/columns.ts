@@ -34,7 +34,12 @@ export const p50Column: Column<VariantResult> = { header: 'p50 ms', align: 'righ
 export const p90Column: Column<VariantResult> = { header: 'p90 ms', align: 'right', cell: (r) => formatTimeField(r.sessionTimeUs, 'p90') };
 export const p99Column: Column<VariantResult> = { header: 'p99 ms', align: 'right', cell: (r) => formatTimeField(r.sessionTimeUs, 'p99') };
 export const maxColumn: Column<VariantResult> = { header: 'max ms', align: 'right', cell: (r) => formatTimeField(r.sessionTimeUs, 'max') };
-export const errorsColumn: Column<VariantResult> = { header: 'errors', align: 'left', cell: (r) => formatErrorClasses(r.errors) };
+export const errorsColumn: Column<VariantResult> = {
+  header: 'errors by origin',
+  shortHeader: 'errors',
+  align: 'left',
+  cell: (r) => formatErrorClasses(r.errorOrigins ?? r.errors),
+};
 export const cpuSecondsColumn: Column<VariantResult> = {
   header: 'CPU s',
   align: 'right',

@@ -151,7 +151,11 @@ export function reportHtml(run: RunInfo, results: VariantResult[], capacity?: Ca
         'a burst of errors shows when it gave up.',
       chartDivs(charts.timelines),
     ),
-    section('Errors', 'Failed users per variant, split by the class of their first error (see the README for the classes).', chartDivs([charts.errors])),
+    section(
+      'Errors by origin',
+      'Failed users per variant, split by where they failed: the client (its in-flight cap or timeout), the connection, nginx itself (its connection limit, or 502/503/504 when it could not reach the app), the app (its own 4xx/5xx) or the content check. docs/measurement.md explains each.',
+      chartDivs([charts.errors]),
+    ),
     section(
       'CPU and memory',
       'The app server, nginx and (when sampled) the database during the measured window, stacked per variant. ' +

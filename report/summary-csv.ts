@@ -50,6 +50,14 @@ const CSV_COLUMNS: readonly CsvColumn[] = [
         .join(';'),
     alwaysQuote: true,
   },
+  {
+    name: 'error_origins',
+    value: (r) =>
+      errorClassCounts(r.errorOrigins ?? {})
+        .map(([origin, users]) => `${origin}=${users}`)
+        .join(';'),
+    alwaysQuote: true,
+  },
   { name: 'cpu_s', value: (r) => rounded(r.server?.cpuSeconds ?? null, 3) },
   { name: 'rss_peak_bytes', value: (r) => rounded(r.server?.rssPeakBytes ?? null, 0) },
   { name: 'rss_mean_bytes', value: (r) => rounded(r.server?.rssMeanBytes ?? null, 0) },

@@ -15,6 +15,7 @@ import type { CapacityReport } from './capacity-result.js';
 import { capacitySection } from './capacity-section.js';
 import { userTimesLines, userTimesOf } from './user-times-block.js';
 import { faultLines } from './fault-lines.js';
+import { errorsByOriginSection, nginxLimitsSection } from './errors-section.js';
 
 const HOW_TO_READ =
   'Each user makes three requests on its own connection: GET /, POST the form (answered 302), GET / again. ' +
@@ -59,7 +60,7 @@ function originalSection(): string {
   return ['## The original experiment', '', `${ORIGINAL_LOAD}; ${ORIGINAL_CAVEAT}.`, '', markdownTable(originalColumns, ORIGINAL_RESULTS)].join('\n');
 }
 
-function resultSections(results: readonly VariantResult[]): string[] {
+function resultSections(run: RunInfo, results: readonly VariantResult[]): string[] {
   if (results.length === 0) return ['No variant results were recorded for this run.'];
   const notes = resultCaveats(results).map((caveat) => `- ${caveat}`);
   return [
@@ -69,10 +70,12 @@ function resultSections(results: readonly VariantResult[]): string[] {
     '## Comparison',
     ...(notes.length > 0 ? [notes.join('\n')] : []),
     markdownTable(comparisonColumns, results),
+    ...errorsByOriginSection(results),
     '## Per step (ms)',
     markdownTable(stepColumns, results),
     '## Setup, nginx and database',
     markdownTable(setupAndNeighbourColumns, results),
+    ...nginxLimitsSection(run, results),
     ...closedModelSection(results),
     ...serviceTimeSection(results),
     ...timeSplitSection(results),
@@ -94,7 +97,7 @@ export function summaryMarkdown(run: RunInfo, results: VariantResult[], capacity
     HOW_TO_READ,
     ...notMeasuredSection(run),
     ...(capacity !== undefined ? capacitySection(capacity) : []),
-    ...resultSections(results),
+    ...resultSections(run, results),
     environmentSection(run),
     originalSection(),
   ];

@@ -3,7 +3,7 @@ import os from 'node:os';
 import { CAPACITY_DEFAULTS, RUN_DEFAULTS } from '../../common/defaults.js';
 import { optionError } from '../../common/errors.js';
 import { parseInteger, parseSeconds } from '../../common/option-parsers.js';
-import { runOptionsFrom, type RawRunOptions, type RunOptions } from '../run-options.js';
+import { nginxLimitsOf, runOptionsFrom, type RawRunOptions, type RunOptions } from '../run-options.js';
 import { parseSlo, slowestLatencyMs, sloText, type Objective } from './slo.js';
 import type { RateSearch } from './search.js';
 
@@ -22,6 +22,8 @@ export type RawCapacityOptions = Pick<
   | 'appSocket'
   | 'upstreamKeepalive'
   | 'nginxWorkers'
+  | 'nginxConnections'
+  | 'nginxBacklog'
   | 'serverCpus'
   | 'clientCpus'
   | 'pin'
@@ -69,6 +71,8 @@ export function capacityOptionsFrom(raw: RawCapacityOptions, env: NodeJS.Process
   return {
     run: {
       ...run,
+      // Sized for the highest rate the search may try, so no step meets nginx's limits first.
+      nginxLimits: nginxLimitsOf(raw, Math.max(run.warmupUsers, Math.ceil(maxRate * stepSeconds))),
       label: raw.label ?? `capacity-${run.label}`.slice(0, 80),
       users: Math.round(startRate * stepSeconds),
       rampSeconds: stepSeconds,

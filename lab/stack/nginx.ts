@@ -10,6 +10,7 @@ import { nginxTemplateDir } from '../paths.js';
 import { assertPortFree, urlHost } from './ports.js';
 import { selfAndChildren } from './sampler.js';
 import { startProcess, waitFor, type ManagedProcess } from './service.js';
+import { DEFAULT_NGINX_LIMITS, rlimitFor, type NginxLimits } from './nginx-limits.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -26,6 +27,8 @@ export interface NginxConfigOptions {
   workers: number | 'auto';
   /** Idle upstream connections each nginx worker keeps open to the app. */
   keepalive: number;
+  /** worker_connections and the listen backlog; nginxLimitsFor sizes them from the load. */
+  limits?: NginxLimits;
 }
 
 export interface NginxConfig {
@@ -83,11 +86,14 @@ export function nginxConfigFor(options: NginxConfigOptions): NginxConfig {
     throw new LabError('BL_ERR_OPTION', `nginx upstream keepalive must be a whole number ≥ 0 (got ${keepalive})`);
   }
   const paths = nginxPaths(prefix);
+  const limits = options.limits ?? DEFAULT_NGINX_LIMITS;
   const vars = {
     NGINX_PREFIX: prefix.replace(/\/+$/, ''),
     NGINX_WORKERS: workers,
+    NGINX_CONNECTIONS: limits.connections,
+    NGINX_RLIMIT_NOFILE: rlimitFor(limits.connections),
     NGINX_SITE: paths.siteConf,
-    NGINX_LISTEN: hostPort(listen.host, listen.port),
+    NGINX_LISTEN: `${hostPort(listen.host, listen.port)} backlog=${limits.backlog}`,
     NGINX_ACCESS_LOG: paths.accessLog,
     APP_UPSTREAM: 'path' in upstream ? `unix:${upstream.path}` : hostPort(upstream.host, upstream.port),
     UPSTREAM_KEEPALIVE: keepalive,

@@ -45,18 +45,23 @@ export function timeSplitOf(entries: readonly AccessLogEntry[]): TimeSplit {
 
 /** The access log from a byte offset on: the measured window's lines only. */
 export function accessLogSince(file: string, offset: number): AccessLogEntry[] {
+  return parseAccessLog(textSince(file, offset));
+}
+
+/** What a log file gained since `offset` bytes; empty when it cannot be read. */
+export function textSince(file: string, offset: number): string {
   try {
     const fd = fs.openSync(file, 'r');
     try {
       const size = fs.fstatSync(fd).size;
       const buffer = Buffer.alloc(Math.max(0, size - offset));
       fs.readSync(fd, buffer, 0, buffer.length, offset);
-      return parseAccessLog(buffer.toString('utf8'));
+      return buffer.toString('utf8');
     } finally {
       fs.closeSync(fd);
     }
   } catch {
-    return [];
+    return '';
   }
 }
 

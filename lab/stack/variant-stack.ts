@@ -4,6 +4,7 @@ import path from 'node:path';
 import { RUN_DEFAULTS } from '../../common/defaults.js';
 import { freePort } from './ports.js';
 import { startNginx, type NginxServer } from './nginx.js';
+import type { NginxLimits } from './nginx-limits.js';
 import { startProcess, waitFor, type ManagedProcess } from './service.js';
 import { processTree } from './sampler.js';
 import { confineTree } from './confine.js';
@@ -31,6 +32,8 @@ export interface VariantStackOptions {
   /** Idle upstream connections nginx keeps per worker; 0 opens one per request. */
   upstreamKeepalive?: number;
   nginxWorkers?: number;
+  /** nginx's worker_connections and listen backlog; a size for a modest load when not given. */
+  nginxLimits?: NginxLimits;
   backlog?: number;
   /** false: ready once the app answers /healthz at all (any status but nginx's 502/504), for a stack meant to lack its database. */
   expectHealthy?: boolean;
@@ -126,6 +129,7 @@ async function startVariantStackOnce(variant: VariantSpec, options: VariantStack
       listen: { host: '127.0.0.1', port: await freePort() },
       workers: options.nginxWorkers ?? RUN_DEFAULTS.nginxWorkers,
       keepalive: options.upstreamKeepalive ?? RUN_DEFAULTS.upstreamKeepalive,
+      ...(options.nginxLimits ? { limits: options.nginxLimits } : {}),
       prefix: path.join(options.workDir, `nginx-${variant.name}`),
       ...pin,
     });

@@ -52,7 +52,7 @@ for (const protocol of ['http', 'fastcgi'] as const) {
     }
     assert.match(mainConf, new RegExp(`include ${prefix}/site\\.conf;`));
     assert.match(siteConf, new RegExp(`access_log ${prefix}/logs/access\\.log benchlab;`));
-    assert.match(siteConf, /listen 127\.0\.0\.1:8081;/);
+    assert.match(siteConf, /listen 127\.0\.0\.1:8081 backlog=511;/);
     assert.match(siteConf, /server 127\.0\.0\.1:3001;/);
     assert.match(siteConf, /keepalive 32;/);
     assert.match(siteConf, /log_format benchlab '.*rt=\$request_time urt=\$upstream_response_time uct=\$upstream_connect_time ck=\$benchlab_cookie';/);
@@ -70,7 +70,7 @@ test('nginxConfigFor(http) proxies with HTTP/1.1 keepalive', () => {
     keepalive: 8,
   });
   assert.match(siteConf, /server unix:\/run\/app\.sock;/);
-  assert.match(siteConf, /listen \[::1\]:80;/);
+  assert.match(siteConf, /listen \[::1\]:80 backlog=511;/);
   assert.match(siteConf, /proxy_pass http:\/\/app;/);
   assert.match(siteConf, /proxy_http_version 1\.1;/);
   assert.match(siteConf, /proxy_set_header Connection "";/);
@@ -146,4 +146,34 @@ test('parseAccessLog reads status, method, path and both times', () => {
     { status: 502, method: 'POST', path: '/', requestTimeMs: 1250, upstreamTimeMs: 1250, upstreamConnectMs: 2, hadCookie: false },
     { status: 400, method: 'GARBAGE', path: '', requestTimeMs: 0, upstreamTimeMs: null, upstreamConnectMs: null, hadCookie: null },
   ]);
+});
+
+test('nginx is sized from the load: two connections per user that may be in flight, a backlog for as many connects', async () => {
+  const { nginxLimitsFor } = await import('../../lab/stack/nginx-limits.js');
+  assert.deepEqual(nginxLimitsFor(4000, {}, 4096), { connections: 8512, backlog: 4000, source: { connections: 'load', backlog: 'load' } });
+  assert.deepEqual(nginxLimitsFor(20_000, {}, 4096), {
+    connections: 40_512,
+    backlog: 4096,
+    backlogCappedAt: 4096,
+    source: { connections: 'load', backlog: 'load' },
+  });
+  assert.equal(nginxLimitsFor(10, {}, 4096).connections, 1024, 'never below 1024');
+  assert.equal(nginxLimitsFor(10, {}, 4096).backlog, 511, "never below nginx's own default");
+  assert.deepEqual(nginxLimitsFor(4000, { connections: 100, backlog: 64 }, 4096), {
+    connections: 100,
+    backlog: 64,
+    source: { connections: 'option', backlog: 'option' },
+  });
+  const { mainConf, siteConf } = nginxConfigFor({
+    protocol: 'http',
+    upstream: { host: '127.0.0.1', port: 9000 },
+    listen: { host: '127.0.0.1', port: 8081 },
+    prefix: '/tmp/p',
+    workers: 1,
+    keepalive: 32,
+    limits: nginxLimitsFor(4000, {}, 4096),
+  });
+  assert.match(mainConf, /worker_connections 8512;/);
+  assert.match(mainConf, /worker_rlimit_nofile 8768;/);
+  assert.match(siteConf, /listen 127\.0\.0\.1:8081 backlog=4000;/);
 });

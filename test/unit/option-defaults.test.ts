@@ -7,6 +7,7 @@ import { serveOptionsFrom } from '../../cli/serve.js';
 import { runOptionsFrom } from '../../lab/run-options.js';
 import { capacityOptionsFrom } from '../../lab/capacity/options.js';
 import { sloText } from '../../lab/capacity/slo.js';
+import { kernelBacklogCap } from '../../lab/stack/nginx-limits.js';
 
 // What --help says an option defaults to must be what the command then uses: each default shown is
 // checked here against the options the command resolves when the option is left out.
@@ -54,6 +55,8 @@ describe('defaults shown by --help are the ones the commands use', () => {
       ['prefork', 'threaded', 'fastcgi'],
     );
     assert.equal(o.label, 'design');
+    assert.equal(o.nginxLimits.connections, 2 * o.users + 512, 'nginx sized for every scheduled user in flight');
+    assert.equal(o.nginxLimits.backlog, Math.min(o.users, kernelBacklogCap() ?? o.users));
     expectEveryDefault('run', {
       '--database': '$DATABASE_URL, else 127.0.0.1:3306 if it answers, else a private server',
       '--workers': '2 × server cores + 1',
@@ -63,6 +66,8 @@ describe('defaults shown by --help are the ones the commands use', () => {
       '--app-socket': o.appSocket,
       '--upstream-keepalive': o.upstreamKeepalive,
       '--nginx-workers': o.nginxWorkers,
+      '--nginx-connections': '2 × the users that may be in flight + 512',
+      '--nginx-backlog': 'the users that may be in flight, up to net.core.somaxconn',
       '--server-cpus': 'all but the last when there are 2+',
       '--client-cpus': 'the last one when there are 2+',
       '--variants': 'design',
@@ -88,6 +93,7 @@ describe('defaults shown by --help are the ones the commands use', () => {
     const c = capacityOptionsFrom({}, ENV, CORES);
     assert.equal(c.run.timeoutMs, 2000, "2 × the default SLO's 1 s");
     assert.equal(c.run.label, 'capacity-design');
+    assert.equal(c.run.nginxLimits.connections, 2 * c.search.maxRate * c.stepSeconds + 512, 'nginx sized for the highest rate the search may try');
     expectEveryDefault('capacity', {
       '--database': '$DATABASE_URL, else 127.0.0.1:3306 if it answers, else a private server',
       '--workers': '2 × server cores + 1',
@@ -97,6 +103,8 @@ describe('defaults shown by --help are the ones the commands use', () => {
       '--app-socket': c.run.appSocket,
       '--upstream-keepalive': c.run.upstreamKeepalive,
       '--nginx-workers': c.run.nginxWorkers,
+      '--nginx-connections': '2 × the users that may be in flight + 512',
+      '--nginx-backlog': 'the users that may be in flight, up to net.core.somaxconn',
       '--server-cpus': 'all but the last when there are 2+',
       '--client-cpus': 'the last one when there are 2+',
       '--variants': 'design',

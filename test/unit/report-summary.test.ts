@@ -153,7 +153,7 @@ describe('summaryMarkdown', () => {
       'p90 ms',
       'p99 ms',
       'max ms',
-      'errors',
+      'errors by origin',
       'CPU s',
       'CPU ms/user',
       'peak RSS MB',
