@@ -295,7 +295,8 @@ export async function measureStack(stack: VariantStack, load: MeasuredLoad, ctx:
   ctx.progress?.phase({ variant: stack.variant.name, phase: 'auditing' });
   const peak = ctx.options.closed ? await getPeak(stack, load, ctx) : undefined;
   const audit = await ctx.database.auditMeasurement(result.posts.acceptedMarkers, {
-    measured: measuring.tags,
+    // A client's event loops tag their users apart (`<tag>t<j>`): the tags its result reports count too.
+    measured: [...new Set([...measuring.tags, ...(result.markerTags?.measured ?? [])])],
     warmup: [checkTag(ctx.runTag), warmupTag(ctx.runTag)],
   });
   const integrity = integrityOf(result.posts, result.users.failed, audit);
