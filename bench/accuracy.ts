@@ -17,7 +17,7 @@ import { benchCpus, integerOptions, machineLine, runBench, table } from './bench
 import { runPinned } from './load-tools.js';
 import { cliPath } from '../lab/paths.js';
 import { peakCheck } from './peak-check.js';
-import { busyShare, readCpuTicks } from './cpu-share.js';
+import { busyShare, readCpuTicks } from '../lab/stack/cpu-ticks.js';
 import { clockTicksPerSecond, readProcStat } from '../lab/stack/sampler.js';
 import type { LoadResult, StepName, TimeSummary } from '../common/result.js';
 

@@ -26,7 +26,7 @@ import { formatRate, table } from './bench-setup.js';
 import { runPinned, runWrk } from './load-tools.js';
 import type { ToolRun } from './load-tools.js';
 import { startStaticTarget } from './static-target.js';
-import { readCpuTicks } from './cpu-share.js';
+import { readCpuTicks } from '../lab/stack/cpu-ticks.js';
 
 /** The default prefork variant, and the one with the highest GET / ceiling on one server core. */
 export const PEAK_VARIANTS = ['http-prefork-fastify', 'http-single-fastify'];

@@ -38,8 +38,8 @@ export async function runCommand(raw: RawRunOptions): Promise<void> {
       process.stdout.write(`results: ${lab.outDir}\n`);
     }
     for (const r of lab.results) {
-      if (r.validity && !r.validity.valid)
-        process.stderr.write(`benchlab: ${r.variant}: invalid run, the client was saturated: ${r.validity.reasons.join('; ')}\n`);
+      if (r.validity && !r.validity.valid) process.stderr.write(`benchlab: ${r.variant}: invalid run: ${r.validity.reasons.join('; ')}\n`);
+      if (r.integrity.ok === false) process.stderr.write(`benchlab: ${r.variant}: integrity FAIL: ${r.integrity.problems.join(', ')}\n`);
     }
     for (const skipped of lab.run.notMeasured ?? []) {
       process.stderr.write(`benchlab: not measured: ${skipped.variant}: ${skipped.reason}\n`);

@@ -150,6 +150,8 @@ export interface VariantResult extends LoadResult {
   timeSplit?: TimeSplit;
   /** nginx's own limit events during the measured window, from its logs. */
   nginxEvents?: NginxEvents;
+  /** Whether the server side kept to its CPUs during the window, and what else used the client's. */
+  isolation?: Isolation;
   /** With `--repeat N`: every repetition's key figures; this file holds the median-p99 repetition. */
   repetitions?: RepetitionSummary;
   /** CPU and memory during the measured window; null where nothing was sampled (a plain `load`, a merge, compose). */
@@ -190,4 +192,15 @@ export interface PeakResult {
   errors: number;
   /** The client's own cost while autocannon ran: a client near one core's worth measures itself. */
   client?: { cpuSeconds: number; wallSeconds: number };
+}
+
+/** How the measured window kept the server side and the client apart. */
+export interface Isolation {
+  pinned: boolean;
+  serverCpus: string | null;
+  clientCpus: string | null;
+  /** Server-side processes (app, nginx, a database on this machine) with a thread allowed on other CPUs; empty when confined. */
+  strays: string[];
+  /** CPU the client CPUs spent on anything but the client during the window (/proc/stat's busy time minus the client's own). */
+  clientCpusOthers: { cpuSeconds: number; percent: number } | null;
 }

@@ -9,6 +9,7 @@ import { runEnvironment } from './environment.js';
 import { withInstalledTool } from './stack/preflight.js';
 import { assertWritableOutDir } from './out-dir.js';
 import { runVariant } from './variant-run.js';
+import { confineForRun } from './stack/confine.js';
 import { placed, type LabProgress } from './progress/phase-reporter.js';
 import { representativeOf, shuffled } from '../common/repetitions.js';
 import { variantAvailable } from './stack/variant-command.js';
@@ -36,8 +37,26 @@ export function timestamp(date: Date): string {
   return `${date.getFullYear()}${p(date.getMonth() + 1)}${p(date.getDate())}-${p(date.getHours())}${p(date.getMinutes())}${p(date.getSeconds())}`;
 }
 
-/** The database for the whole run: the one named, else the local one if it answers, else a private one. */
+/**
+ * The database for the whole run: the one named, else the local one if it answers, else a private
+ * one (started on the server CPUs). A server on this machine that the lab did not start is confined
+ * to the server CPUs for the run too, every thread, and given its own CPUs back when it closes.
+ */
 export async function openDatabase(options: RunOptions, log: (line: string) => void): Promise<Database> {
+  const database = await connectDatabase(options, log);
+  const pids = database.kind === 'external' ? database.pids() : [];
+  if (options.serverCpus === undefined || pids.length === 0) return database;
+  try {
+    const restore = await confineForRun(pids, options.serverCpus, `the database server (pid ${pids.join(', ')})`);
+    log(`database: the server on this machine (pid ${pids.join(', ')}) runs on CPUs ${options.serverCpus} for this run`);
+    return { ...database, stop: () => restore().finally(() => database.stop()) };
+  } catch (error) {
+    await database.stop();
+    throw error;
+  }
+}
+
+async function connectDatabase(options: RunOptions, log: (line: string) => void): Promise<Database> {
   if (options.databaseUrl !== undefined) return connectExternal(options.databaseUrl);
   if (!options.privateDatabase) {
     try {
@@ -50,6 +69,18 @@ export async function openDatabase(options: RunOptions, log: (line: string) => v
   }
   log('database: starting a private server in a temp dir');
   return withInstalledTool(() => startPrivateDatabase(options.serverCpus !== undefined ? { cpus: options.serverCpus } : {}), log);
+}
+
+/** One setting for every variant: a database whose settings changed during the run says which. */
+export async function noteSettingsChanged(run: RunInfo, database: Database): Promise<void> {
+  const before = run.environment.databaseSettings;
+  if (before === undefined) return;
+  const after = await database.settings().catch(() => undefined);
+  if (after === undefined) return;
+  const changed = (Object.keys(after) as Array<keyof typeof after>).filter(
+    (key) => key !== 'changedDuringRun' && JSON.stringify(after[key]) !== JSON.stringify(before[key]),
+  );
+  if (changed.length > 0) before.changedDuringRun = changed.map((key) => `${key}: ${String(before[key])} → ${String(after[key])}`);
 }
 
 export function verificationSummary(v: Verification): NonNullable<RunInfo['verification']>[string] {
@@ -82,7 +113,11 @@ export async function prepareDatabase(options: RunOptions, database: Database, w
   // Made only once the parts are there, so a failed preflight leaves no empty result folder.
   fs.mkdirSync(workDir, { recursive: true });
   await database.ensureSchema();
-  return runEnvironment({ nginx: await nginxVersion(), database: database.version }, { serverCpus: options.serverCpus, clientCpus: options.clientCpus });
+  const environment = await runEnvironment(
+    { nginx: await nginxVersion(), database: database.version },
+    { serverCpus: options.serverCpus, clientCpus: options.clientCpus },
+  );
+  return { ...environment, databaseSettings: await database.settings() };
 }
 
 /** What run.json says before anything is measured; `extra` adds options of another command. */
@@ -164,6 +199,7 @@ export async function runLab(options: RunOptions, hooks: LabHooks): Promise<LabR
       if (options.repeat > 1) fs.writeFileSync(path.join(outDir, `${variant.name}.json`), `${JSON.stringify(result, null, 2)}\n`);
     }
     run.finishedAt = new Date().toISOString();
+    await noteSettingsChanged(run, database);
     fs.writeFileSync(path.join(outDir, 'run.json'), `${JSON.stringify(run, null, 2)}\n`);
     await writeSummaries(outDir, run, results);
     if (options.outDir === undefined) pointLatest(path.resolve(options.resultsDir), outDir);

@@ -7,12 +7,13 @@ import { startProcess, type ManagedProcess } from './stack/service.js';
 import { childOfThisLab } from './stack/parent-watch.js';
 import { scheduleFaults } from './faults/kinds.js';
 import { faultInjector } from './faults/injectors.js';
-import { startSampler, type Sampler } from './stack/sampler.js';
+import { clockTicksPerSecond, processTree, startSampler, type Sampler } from './stack/sampler.js';
+import { readCpuTicks, type CpuTicks } from './stack/cpu-ticks.js';
 import { startVariantStack, type VariantStack, type VariantStackOptions } from './stack/variant-stack.js';
 import type { Database } from './stack/database.js';
 import type { RunOptions } from './run-options.js';
 import { runLoad, scheduledUsers, warmUp } from '../client/load.js';
-import type { FaultRecord, LoadResult, ResourceSummary, VariantResult } from '../common/result.js';
+import type { FaultRecord, Isolation, LoadResult, ResourceSummary, VariantResult } from '../common/result.js';
 import type { VariantSpec } from '../apps/variants.js';
 import type { Verification } from '../common/finding.js';
 import { startCopyWithoutDatabase, verifyAllButDatabaseDown, type CopyWithoutDatabase, type PartialVerification } from './verify.js';
@@ -25,7 +26,7 @@ import { cpusOf, mergeLoadResults } from '../client/merge-results.js';
 import { clientValidity, peakValidity } from './validity.js';
 import type { PeakResult } from '../client/peak.js';
 import { watchProgressFiles } from './progress/client-progress-file.js';
-import { cpuSet, cpuUnion } from './stack/confine.js';
+import { cpuSet, cpuUnion, strayProcesses } from './stack/confine.js';
 import { shareOf } from '../client/load-threads.js';
 import { openStartGate, READY_FILE_ENV, START_GATE_ENV } from './stack/start-gate.js';
 import type { VariantProgress } from './progress/phase-reporter.js';
@@ -230,6 +231,46 @@ async function getPeak(stack: VariantStack, load: MeasuredLoad, ctx: VariantRunC
 }
 
 type Validity = { valid: boolean; reasons: string[] };
+
+/**
+ * Whether the window kept to its CPUs: every thread of the app, nginx and a database on this
+ * machine allowed only on the server CPUs (read in /proc as the window closes), and how much of the
+ * client CPUs something other than the client used meanwhile (their busy time minus the client's own).
+ */
+function isolationOf(
+  stack: VariantStack,
+  ctx: VariantRunContext,
+  before: Map<string, CpuTicks> | undefined,
+  after: Map<string, CpuTicks> | undefined,
+  result: LoadResult,
+): Isolation {
+  const { serverCpus, clientCpus } = ctx.options;
+  if (serverCpus === undefined || clientCpus === undefined) return { pinned: false, serverCpus: null, clientCpus: null, strays: [], clientCpusOthers: null };
+  const server = processTree([stack.app.pid]);
+  const groups: Array<[string, number[]]> = [
+    ['app', server],
+    ['nginx', stack.nginx.pids()],
+    ['database', ctx.database.pids()],
+  ];
+  const strays = groups.flatMap(([name, pids]) => strayProcesses(pids, serverCpus).map((pid) => `${name} ${pid}`));
+  let clientCpusOthers: Isolation['clientCpusOthers'] = null;
+  if (before !== undefined && after !== undefined && result.client !== undefined) {
+    const cpus = cpuSet(clientCpus).map((c) => `cpu${c}`);
+    const ticksPerSecond = clockTicksPerSecond();
+    let busy = 0;
+    let total = 0;
+    for (const cpu of cpus) {
+      const a = before.get(cpu);
+      const b = after.get(cpu);
+      if (a === undefined || b === undefined) continue;
+      busy += (b.busy - a.busy) / ticksPerSecond;
+      total += (b.total - a.total) / ticksPerSecond;
+    }
+    const others = Math.max(0, busy - result.client.cpuSeconds);
+    clientCpusOthers = { cpuSeconds: Math.round(others * 1000) / 1000, percent: total > 0 ? Math.round((1000 * others) / total) / 10 : 0 };
+  }
+  return { pinned: true, serverCpus, clientCpus, strays, clientCpusOthers };
+}
 const bothValid = (a: Validity, b: Validity | undefined): Validity =>
   b === undefined ? a : { valid: a.valid && b.valid, reasons: [...a.reasons, ...b.reasons] };
 
@@ -270,6 +311,8 @@ export async function measureStack(stack: VariantStack, load: MeasuredLoad, ctx:
     : undefined;
   let injected: FaultRecord[] | undefined;
   let measuring: MeasuringClients;
+  let ticksAtStart: Map<string, CpuTicks> | undefined;
+  let ticksAtEnd: Map<string, CpuTicks> | undefined;
   try {
     ctx.log(`${stack.variant.name}: ${load.stages ? `stages ${load.stages}` : `${load.users} users over ${load.rampSeconds} s`}`);
     ctx.progress?.phase({
@@ -286,12 +329,15 @@ export async function measureStack(stack: VariantStack, load: MeasuredLoad, ctx:
         nginx: () => stack.nginx.pids(),
         database: () => ctx.database.pids(),
       });
+      ticksAtStart = readCpuTicks();
       faults?.start();
     });
   } finally {
     resources = sampler?.stop();
+    ticksAtEnd = readCpuTicks();
     injected = await faults?.settle();
   }
+  const isolation = isolationOf(stack, ctx, ticksAtStart, ticksAtEnd, result);
   ctx.progress?.phase({ variant: stack.variant.name, phase: 'auditing' });
   const peak = ctx.options.closed ? await getPeak(stack, load, ctx) : undefined;
   const audit = await ctx.database.auditMeasurement(result.posts.acceptedMarkers, {
@@ -304,7 +350,13 @@ export async function measureStack(stack: VariantStack, load: MeasuredLoad, ctx:
   const nginxEvents = nginxEventsOf(textSince(stack.nginx.errorLog, errorLogOffset), access);
   return {
     ...result,
-    validity: bothValid(clientValidity(result, ctx.options.maxLatenessMs), peak ? peakValidity(peak) : undefined),
+    validity: bothValid(
+      bothValid(clientValidity(result, ctx.options.maxLatenessMs), peak ? peakValidity(peak) : undefined),
+      isolation.strays.length > 0
+        ? { valid: false, reasons: [`server-side threads were allowed on other CPUs than ${isolation.serverCpus}: ${isolation.strays.join(', ')}`] }
+        : undefined,
+    ),
+    isolation,
     integrity,
     ...(injected ? { faults: injected } : {}),
     timeSplit: timeSplitOf(access),

@@ -1,5 +1,6 @@
 // Facts a reader must see before trusting a row: interrupted runs, users turned away, and checks not passed or not made.
 import type { VariantResult } from '../common/result.js';
+import { isolationCaveats } from './isolation-section.js';
 
 export function resultCaveats(results: readonly VariantResult[]): string[] {
   return results.flatMap((r) => [
@@ -11,6 +12,7 @@ export function resultCaveats(results: readonly VariantResult[]): string[] {
       : []),
     ...(r.setup.contractCheck === 'fail' ? [`${r.variant}: failed the conformance check before the run.`] : []),
     ...(r.setup.contractCheck === 'not checked' ? [`${r.variant}: the contract was not checked before this load (a plain load or merged shards).`] : []),
-    ...(r.validity && !r.validity.valid ? [`${r.variant}: INVALID, the client was saturated: ${r.validity.reasons.join('; ')}.`] : []),
+    ...(r.validity && !r.validity.valid ? [`${r.variant}: INVALID: ${r.validity.reasons.join('; ')}.`] : []),
+    ...isolationCaveats([r]),
   ]);
 }

@@ -14,6 +14,23 @@ export interface RunEnvironment {
   /** CPU list the load client was pinned to; null when not pinned. */
   clientCpus: string | null;
   pinned: boolean;
+  /** The database settings that change the outcome, one for every variant of the run. */
+  databaseSettings?: DatabaseSettings;
+}
+
+export interface DatabaseSettings {
+  /** local: a server on this machine the lab did not start; private: one it started; remote: elsewhere. */
+  where: 'local' | 'private' | 'remote';
+  version: string;
+  /** 1 flushes the redo log to disk at every commit (an fsync per POST); 2 writes it to the OS at commit and flushes once a second. */
+  innodbFlushLogAtTrxCommit: string | null;
+  /** Whether the binary log is written, and how often it is synced. */
+  logBin: string | null;
+  syncBinlog: string | null;
+  innodbBufferPoolBytes: number | null;
+  maxConnections: number | null;
+  /** Settings that differed between the start and the end of the run, if any did. */
+  changedDuringRun?: string[];
 }
 
 export interface RunInfo {

@@ -16,6 +16,7 @@ import { capacitySection } from './capacity-section.js';
 import { userTimesLines, userTimesOf } from './user-times-block.js';
 import { faultLines } from './fault-lines.js';
 import { errorsByOriginSection, nginxLimitsSection } from './errors-section.js';
+import { isolationSection } from './isolation-section.js';
 
 const HOW_TO_READ =
   'Each user makes three requests on its own connection: GET /, POST the form (answered 302), GET / again. ' +
@@ -76,6 +77,7 @@ function resultSections(run: RunInfo, results: readonly VariantResult[]): string
     '## Setup, nginx and database',
     markdownTable(setupAndNeighbourColumns, results),
     ...nginxLimitsSection(run, results),
+    ...isolationSection(run, results),
     ...closedModelSection(results),
     ...serviceTimeSection(results),
     ...timeSplitSection(results),

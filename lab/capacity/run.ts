@@ -9,7 +9,7 @@ import { writeSummaries } from '../../report/write-results.js';
 import { capacitySettings, type CapacityOptions } from './options.js';
 import { measureCapacity } from './variant.js';
 import { placed } from '../progress/phase-reporter.js';
-import { openDatabase, pointLatest, prepareDatabase, prepareRunFolder, runInfoFor, verificationSummary, type LabHooks } from '../run.js';
+import { noteSettingsChanged, openDatabase, pointLatest, prepareDatabase, prepareRunFolder, runInfoFor, verificationSummary, type LabHooks } from '../run.js';
 import { variantAvailable } from '../stack/variant-command.js';
 
 export interface CapacityRun {
@@ -61,6 +61,7 @@ export async function runCapacity(o: CapacityOptions, hooks: LabHooks): Promise<
     const order = options.variants.map((v) => v.name);
     capacity.variants.sort((a, b) => order.indexOf(a.variant) - order.indexOf(b.variant));
     run.finishedAt = new Date().toISOString();
+    await noteSettingsChanged(run, database);
     fs.writeFileSync(path.join(outDir, CAPACITY_FILE), `${JSON.stringify(capacity, null, 2)}\n`);
     fs.writeFileSync(path.join(outDir, 'run.json'), `${JSON.stringify(run, null, 2)}\n`);
     await writeSummaries(outDir, run, results, capacity);

@@ -59,3 +59,53 @@ export async function confineTree(rootPid: number, cpus: string, what: string): 
     throw new LabError('BL_ERR_START', `could not confine ${what} to CPUs ${cpus}`);
   }
 }
+
+/** Each thread's allowed CPUs now, by thread id, for the processes given. */
+function threadAffinities(pids: readonly number[]): Map<number, Map<number, string>> {
+  const byPid = new Map<number, Map<number, string>>();
+  for (const pid of pids) {
+    const threads = new Map<number, string>();
+    let tasks: string[] = [];
+    try {
+      tasks = fs.readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue;
+    }
+    for (const tid of tasks) {
+      try {
+        const allowed = /^Cpus_allowed_list:\s*(\S+)$/m.exec(fs.readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8'))?.[1];
+        if (allowed !== undefined) threads.set(Number(tid), allowed);
+      } catch {
+        // A thread that ended meanwhile needs nothing.
+      }
+    }
+    byPid.set(pid, threads);
+  }
+  return byPid;
+}
+
+/**
+ * Confines processes the lab did not start (the machine's own database server) to `cpus` for a
+ * run, every thread, and gives back a function that restores each thread's own CPUs; threads
+ * started meanwhile get their process's main thread's.
+ */
+export async function confineForRun(pids: readonly number[], cpus: string, what: string): Promise<() => Promise<void>> {
+  const before = threadAffinities(pids);
+  for (let round = 0; round < ROUNDS && strayProcesses([...pids], cpus).length > 0; round++) {
+    await Promise.all(pids.map((pid) => execFileAsync('taskset', ['-a', '-p', '-c', cpus, String(pid)]).catch(() => undefined)));
+  }
+  if (strayProcesses([...pids], cpus).length > 0) throw new LabError('BL_ERR_START', `could not confine ${what} to CPUs ${cpus}`);
+  return async () => {
+    const now = threadAffinities(pids);
+    const restores: Array<Promise<unknown>> = [];
+    for (const [pid, threads] of now) {
+      const saved = before.get(pid);
+      const main = saved?.get(pid);
+      if (saved === undefined || main === undefined) continue;
+      for (const tid of threads.keys()) {
+        restores.push(execFileAsync('taskset', ['-p', '-c', saved.get(tid) ?? main, String(tid)]).catch(() => undefined));
+      }
+    }
+    await Promise.all(restores);
+  };
+}

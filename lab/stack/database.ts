@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
 import { auditRows, type MarkerAudit, type MarkerTags } from '../../common/integrity.js';
 import { LabError } from '../../common/errors.js';
+import type { DatabaseSettings } from '../../report/run-info.js';
 import { databaseUrlOf, parseDatabaseUrl, type DatabaseAddress } from '../../common/database-url.js';
 import { findExecutable } from './executables.js';
 import { ownedTempDir, removeOrphanedDirs } from './owned-dirs.js';
@@ -38,6 +39,8 @@ export interface Database {
   /** Empties the table before a run. */
   resetTable(): Promise<void>;
   countRows(): Promise<number>;
+  /** The server's settings that change how a write-heavy run comes out. */
+  settings(): Promise<DatabaseSettings>;
   /** Checks that every text is stored exactly once, and counts all rows. */
   auditMarkers(markers: string[]): Promise<TextCount>;
   /** One measurement's audit: its accepted markers, and the other rows sorted by the tags they carry (common/integrity.ts). */
@@ -106,6 +109,26 @@ function handleFor(
       await pool.query('TRUNCATE TABLE entries');
     },
     countRows,
+    async settings() {
+      const [rows] = await pool.query<mysql.RowDataPacket[]>(
+        "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('innodb_flush_log_at_trx_commit', 'log_bin', 'sync_binlog', 'innodb_buffer_pool_size', 'max_connections')",
+      );
+      const value = (name: string) => {
+        const row = rows.find((r) => String(r.Variable_name) === name);
+        return row === undefined ? null : String(row.Value);
+      };
+      const number = (name: string) => (value(name) === null ? null : Number(value(name)));
+      const local = address.host === 'localhost' || address.host === '::1' || address.host.startsWith('127.');
+      return {
+        where: kind === 'private' ? 'private' : local ? 'local' : 'remote',
+        version,
+        innodbFlushLogAtTrxCommit: value('innodb_flush_log_at_trx_commit'),
+        logBin: value('log_bin'),
+        syncBinlog: value('sync_binlog'),
+        innodbBufferPoolBytes: number('innodb_buffer_pool_size'),
+        maxConnections: number('max_connections'),
+      };
+    },
     async auditMarkers(markers) {
       const stored = await storedBodies();
       const rows = [...stored.values()].reduce((sum, n) => sum + n, 0);

@@ -76,3 +76,33 @@ test('a variant started on the wider set runs only on the server CPUs once it is
     await database.stop();
   }
 });
+
+test("the machine's own database server is confined to the server CPUs for a run, and gets its CPUs back", { timeout: 60_000 }, async (t) => {
+  if (os.availableParallelism() < 2) return t.diagnostic('one CPU: nothing to confine to');
+  const { openDatabase } = await import('../../lab/run.js');
+  const { runOptionsFrom } = await import('../../lab/run-options.js');
+  const options = runOptionsFrom({ database: TEST_DATABASE_URL, serverCpus: '0', clientCpus: '1' }, {}, os.availableParallelism());
+  const database = await openDatabase(options, () => undefined);
+  const [server] = database.pids();
+  assert.ok(server !== undefined, "the test database is the machine's own server on loopback");
+  const threads = (pid: number) =>
+    fs.readdirSync(`/proc/${pid}/task`).map((tid) => /^Cpus_allowed_list:\s*(\S+)$/m.exec(fs.readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8'))![1]!);
+  let stopped = false;
+  t.after(async () => {
+    if (!stopped) await database.stop();
+  });
+  try {
+    // New connections start new server threads: they must inherit the confinement.
+    await database.countRows();
+    assert.deepEqual([...new Set(threads(server))], ['0'], 'every thread of the server on CPU 0 while the run holds it');
+    assert.deepEqual(strayProcesses([server], '0'), []);
+  } finally {
+    await database.stop();
+    stopped = true;
+  }
+  assert.ok(
+    threads(server).every((list) => list !== '0'),
+    'its threads have their own CPUs again',
+  );
+  assert.deepEqual(strayProcesses([server], '0'), [server], 'no longer confined to CPU 0');
+});

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { busyShare, parseCpuTicks } from '../../bench/cpu-share.js';
+import { busyShare, parseCpuTicks } from '../../lab/stack/cpu-ticks.js';
 
 const stat = (cpu0: string, cpu1: string) => `cpu  1 2 3 4 5 6 7 8 9 10\ncpu0 ${cpu0}\ncpu1 ${cpu1}\nintr 123 4 5\nctxt 99\n`;
 

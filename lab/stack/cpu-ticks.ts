@@ -1,5 +1,5 @@
-// How busy each CPU was over a stretch of time, from /proc/stat: the accuracy bench prints it beside
-// its own processes' CPU, so a reader sees whether other work on the machine shared the cores.
+// How busy each CPU was over a stretch of time, from /proc/stat: a run records what else used the
+// client CPUs in its window, and the benches print it beside their own processes' CPU.
 import fs from 'node:fs';
 
 /** Clock ticks per CPU ("cpu0", "cpu1", …) since boot. */

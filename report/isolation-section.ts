@@ -1,0 +1,65 @@
+// Whether the server side kept to its CPUs and the client had its own, and which database settings
+// held for the run: the conditions a reader needs before comparing the figures.
+import type { VariantResult } from '../common/result.js';
+import type { Column } from './columns.js';
+import { MISSING } from './format.js';
+import { markdownTable } from './markdown-table.js';
+import type { DatabaseSettings, RunInfo } from './run-info.js';
+
+/** Above this share of the client CPUs used by something else, the summary says so. */
+export const CLIENT_CPUS_OTHERS_NOTE_PERCENT = 5;
+
+const BYTES_PER_MB = 1_000_000;
+
+export function databaseSettingsText(s: DatabaseSettings): string {
+  const where = { local: "this machine's own server", private: 'a private server the lab started', remote: 'a server elsewhere' }[s.where];
+  const flush =
+    s.innodbFlushLogAtTrxCommit === '1'
+      ? 'innodb_flush_log_at_trx_commit=1 (an fsync per commit)'
+      : s.innodbFlushLogAtTrxCommit === null
+        ? 'innodb_flush_log_at_trx_commit unknown'
+        : `innodb_flush_log_at_trx_commit=${s.innodbFlushLogAtTrxCommit} (no fsync per commit)`;
+  const pool = s.innodbBufferPoolBytes === null ? 'buffer pool unknown' : `buffer pool ${Math.round(s.innodbBufferPoolBytes / BYTES_PER_MB)} MB`;
+  const binlog = `log_bin ${s.logBin ?? 'unknown'}${s.logBin === 'ON' ? `, sync_binlog=${s.syncBinlog ?? '?'}` : ''}`;
+  const changed = s.changedDuringRun?.length ? `; CHANGED during the run: ${s.changedDuringRun.join(', ')}` : '';
+  return `${where}, ${s.version}: ${flush}, ${binlog}, ${pool}, max_connections ${s.maxConnections ?? 'unknown'}${changed}`;
+}
+
+function othersText(r: VariantResult): string {
+  const others = r.isolation?.clientCpusOthers;
+  return others ? `${others.cpuSeconds.toFixed(2)} s (${others.percent}%)` : MISSING;
+}
+
+export function isolationSection(run: RunInfo, results: readonly VariantResult[]): string[] {
+  const settings = run.environment.databaseSettings;
+  const withIsolation = results.filter((r) => r.isolation?.pinned);
+  if (settings === undefined && withIsolation.length === 0) return [];
+  const columns: Column<VariantResult>[] = [
+    { header: 'variant', align: 'left', cell: (r) => r.variant },
+    { header: 'server CPUs', align: 'left', cell: (r) => r.isolation!.serverCpus ?? MISSING },
+    { header: 'server threads elsewhere', align: 'left', cell: (r) => (r.isolation!.strays.length === 0 ? 'none' : r.isolation!.strays.join(', ')) },
+    { header: 'client CPUs', align: 'left', cell: (r) => r.isolation!.clientCpus ?? MISSING },
+    { header: 'other work on the client CPUs', align: 'right', cell: othersText },
+  ];
+  return [
+    '## Isolation and the database',
+    ...(settings !== undefined ? [`Database for every variant: ${databaseSettingsText(settings)}.`] : []),
+    ...(withIsolation.length > 0
+      ? [
+          'Every thread of the app, nginx and a database on this machine was checked in /proc to be allowed only on the server CPUs; ' +
+            "other work on the client CPUs is their busy time in /proc/stat minus the client's own CPU during the window.",
+          markdownTable(columns, withIsolation),
+        ]
+      : []),
+  ];
+}
+
+/** The caveat a reader must see when something else shared the client's CPUs. */
+export function isolationCaveats(results: readonly VariantResult[]): string[] {
+  return results.flatMap((r) => {
+    const others = r.isolation?.clientCpusOthers;
+    return others && others.percent > CLIENT_CPUS_OTHERS_NOTE_PERCENT
+      ? [`${r.variant}: other work used ${others.percent}% of the client CPUs during the window (${others.cpuSeconds.toFixed(2)} s).`]
+      : [];
+  });
+}
