@@ -66,7 +66,13 @@ export function defineRun(program: Command): Command {
   return command
     .option('--client-procs <n>', withDefault('client processes sharing the load', 'one per client CPU'))
     .option('--client-threads <n>', withDefault('event loops (worker threads) in each client process, sharing its users', RUN_DEFAULTS.clientThreads))
-    .option('--max-lateness <ms>', withDefault('client lateness p99 above which a run is flagged invalid', RUN_DEFAULTS.maxLatenessMs))
+    .option(
+      '--max-lateness <ms>',
+      withDefault(
+        `client lateness p99 that never flags a run; above it, a run is flagged invalid when the lateness p99 is over ${RUN_DEFAULTS.latenessShareOfP50 * 100}% of the user-time p50`,
+        RUN_DEFAULTS.maxLatenessMs,
+      ),
+    )
     .option('--repeat <n>', withDefault('run every variant n times, in a shuffled order each round', RUN_DEFAULTS.repeat))
     .option('--warmup-users <n>', withDefault('uncounted users before each measurement', RUN_DEFAULTS.warmupUsers))
     .option(

@@ -13,7 +13,8 @@ export const RUN_DEFAULTS = {
   nginxWorkers: 1,
   upstreamKeepalive: 32, // idle connections nginx keeps per worker to the app
   startTimeoutMs: 30_000, // until a started service must answer
-  maxLatenessMs: 20, // client lateness p99 above which a run is flagged invalid
+  maxLatenessMs: 5, // client lateness p99 that never flags a run; above it, only when over latenessShareOfP50 of the user-time p50
+  latenessShareOfP50: 0.05, // lateness is inside every user time: it changes a conclusion only when it is a noticeable part of one
   repeat: 1, // rounds over all variants
   clientThreads: 1, // event loops per client process
   resultsDir: 'results',
