@@ -152,6 +152,8 @@ export interface VariantResult extends LoadResult {
   nginxEvents?: NginxEvents;
   /** Whether the server side kept to its CPUs during the window, and what else used the client's. */
   isolation?: Isolation;
+  /** The machine's speed (millions of fixed integer iterations per second) on each side, just before and just after the variant ran. */
+  calibration?: { before: SpeedProbe; after: SpeedProbe };
   /** With `--repeat N`: every repetition's key figures; this file holds the median-p99 repetition. */
   repetitions?: RepetitionSummary;
   /** CPU and memory during the measured window; null where nothing was sampled (a plain `load`, a merge, compose). */
@@ -192,6 +194,11 @@ export interface PeakResult {
   errors: number;
   /** The client's own cost while autocannon ran: a client near one core's worth measures itself. */
   client?: { cpuSeconds: number; wallSeconds: number };
+}
+
+export interface SpeedProbe {
+  server: number | null;
+  client: number | null;
 }
 
 /** How the measured window kept the server side and the client apart. */

@@ -10,6 +10,7 @@ import { withInstalledTool } from './stack/preflight.js';
 import { assertWritableOutDir } from './out-dir.js';
 import { runVariant } from './variant-run.js';
 import { confineForRun } from './stack/confine.js';
+import { probeSpeeds } from './stack/calibration.js';
 import { placed, type LabProgress } from './progress/phase-reporter.js';
 import { representativeOf, shuffled } from '../common/repetitions.js';
 import { variantAvailable } from './stack/variant-command.js';
@@ -175,7 +176,9 @@ export async function runLab(options: RunOptions, hooks: LabHooks): Promise<LabR
         if (round > 1 && !repetitions.has(variant.name)) continue;
         const place = { variant: variant.name, index: ++measuredCount, total: candidates.length * options.repeat };
         const progress = placed(hooks.progress, place.index, place.total);
+        const before = await probeSpeeds(options.serverCpus, options.clientCpus);
         const outcome = await runVariant(variant, { options, database, workDir, runTag, log: hooks.log, signal: hooks.signal, progress }, round);
+        if (outcome.result) outcome.result.calibration = { before, after: await probeSpeeds(options.serverCpus, options.clientCpus) };
         hooks.progress?.end({ ...place, measured: outcome.result !== undefined });
         if (round === 1) run.verification[variant.name] = verificationSummary(outcome.verification);
         if (!outcome.result) {

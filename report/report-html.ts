@@ -1,4 +1,5 @@
 // report.html: the run as charts, one self-contained page beside summary.md.
+import { calibrationCaveats } from './calibration-section.js';
 import type { StepName, VariantResult } from '../common/result.js';
 import { resultCaveats } from './caveats.js';
 import type { ChartSpec } from './chart-spec.js';
@@ -128,9 +129,7 @@ function capacityHtml(capacity: CapacityReport | undefined, charts: readonly Cha
 export function reportHtml(run: RunInfo, results: VariantResult[], capacity?: CapacityReport): string {
   const charts = reportCharts(results);
   const rateCharts = capacity === undefined ? [] : capacityCharts(capacity);
-  const caveats = resultCaveats(results)
-    .map((c) => `<p class="caveat">${escapeHtml(c)}</p>`)
-    .join('\n');
+  const caveats = [...calibrationCaveats(results), ...resultCaveats(results)].map((c) => `<p class="caveat">${escapeHtml(c)}</p>`).join('\n');
   const variantNames = run.variants.join(', ') || 'none';
   const body = [
     `<h1>benchlab: ${escapeHtml(run.label)}</h1>`,

@@ -17,6 +17,7 @@ import { userTimesLines, userTimesOf } from './user-times-block.js';
 import { faultLines } from './fault-lines.js';
 import { errorsByOriginSection, nginxLimitsSection } from './errors-section.js';
 import { isolationSection } from './isolation-section.js';
+import { calibrationCaveats, calibrationSection } from './calibration-section.js';
 
 const HOW_TO_READ =
   'Each user makes three requests on its own connection: GET /, POST the form (answered 302), GET / again. ' +
@@ -63,7 +64,7 @@ function originalSection(): string {
 
 function resultSections(run: RunInfo, results: readonly VariantResult[]): string[] {
   if (results.length === 0) return ['No variant results were recorded for this run.'];
-  const notes = resultCaveats(results).map((caveat) => `- ${caveat}`);
+  const notes = [...calibrationCaveats(results), ...resultCaveats(results)].map((caveat) => `- ${caveat}`);
   return [
     '## Per variant, in the original format',
     results.map(variantBlock).join('\n\n'),
@@ -78,6 +79,7 @@ function resultSections(run: RunInfo, results: readonly VariantResult[]): string
     markdownTable(setupAndNeighbourColumns, results),
     ...nginxLimitsSection(run, results),
     ...isolationSection(run, results),
+    ...calibrationSection(results),
     ...closedModelSection(results),
     ...serviceTimeSection(results),
     ...timeSplitSection(results),

@@ -2,6 +2,7 @@
 import type { VariantResult } from '../common/result.js';
 import { paint, type Style } from './ansi.js';
 import { resultCaveats } from './caveats.js';
+import { calibrationCaveats } from './calibration-section.js';
 import { errorsColumn, integrityColumn, p99Column, terminalColumns, type Column } from './columns.js';
 import { hasTimes } from './format.js';
 import { alignColumns, joinColumns } from './text-table.js';
@@ -62,7 +63,7 @@ function comparisonTable(results: readonly VariantResult[], color: boolean): str
 
 export function summaryTable(results: VariantResult[], options: SummaryTableOptions): string {
   if (results.length === 0) return 'No variant results.\n';
-  const caveats = resultCaveats(results).map((caveat) => paint(`! ${caveat}`, 'red', options.color));
+  const caveats = [...calibrationCaveats(results), ...resultCaveats(results)].map((caveat) => paint(`! ${caveat}`, 'red', options.color));
   const parts = [
     results.map((r) => variantBlock(r, options.color)).join('\n\n'),
     ...(caveats.length > 0 ? [caveats.join('\n')] : []),

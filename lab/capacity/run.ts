@@ -1,4 +1,5 @@
 // `benchlab capacity`: for each variant in turn, the highest arrival rate it sustains within the SLO.
+import { probeSpeeds } from '../stack/calibration.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -49,7 +50,13 @@ export async function runCapacity(o: CapacityOptions, hooks: LabHooks): Promise<
       const place = { variant: variant.name, index: i + 1, total: candidates.length };
       const progress = placed(hooks.progress, place.index, place.total);
       const ctx = { options, database, workDir, runTag, log: hooks.log, signal: hooks.signal, progress };
+      const before = await probeSpeeds(options.serverCpus, options.clientCpus);
       const outcome = await measureCapacity(variant, ctx, o, outDir);
+      const after = await probeSpeeds(options.serverCpus, options.clientCpus);
+      for (const [rate, result] of outcome.results) {
+        result.calibration = { before, after };
+        fs.writeFileSync(path.join(outDir, `${variant.name}.${rate}.json`), `${JSON.stringify(result, null, 2)}\n`);
+      }
       hooks.progress?.end({ ...place, measured: outcome.capacity.notMeasured === undefined });
       run.verification[variant.name] = verificationSummary(outcome.verification);
       capacity.variants.push(outcome.capacity);

@@ -345,3 +345,17 @@ test('a client result alone shows what was not measured as "–", never as 0, an
   assert.doesNotMatch(markdown, /\| 0\.00 \||\| 0\.0 \|/, 'no zero stands in for a figure never sampled');
   assert.match(markdown, /the contract was not checked/);
 });
+
+test("a run in which the machine's speed moved by more than 10% between variants says so, and names --repeat", async () => {
+  const { variantResultFixture } = await import('../support/variant-result-fixture.js');
+  const probe = (server: number, client: number) => ({ server, client });
+  const steady = { ...variantResultFixture({ variant: 'a' }), calibration: { before: probe(300, 340), after: probe(305, 338) } };
+  const same = { ...variantResultFixture({ variant: 'b' }), calibration: { before: probe(298, 341), after: probe(302, 339) } };
+  const slowed = { ...variantResultFixture({ variant: 'c' }), calibration: { before: probe(250, 340), after: probe(240, 336) } };
+  assert.doesNotMatch(summaryMarkdown(run, [steady, same]), /speed on the server CPUs moved/);
+  const markdown = summaryMarkdown(run, [steady, same, slowed]);
+  assert.match(markdown, /The machine's speed on the server CPUs moved by 27% between variants .* --repeat N/);
+  assert.doesNotMatch(markdown, /speed on the client CPUs moved/);
+  assert.match(markdown, /## The machine's speed/);
+  assert.match(markdown, /\| c \| 250 \| 240 \| 340 \| 336 \|/);
+});
