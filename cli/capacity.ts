@@ -55,6 +55,12 @@ export function defineCapacity(program: Command): Command {
     .option('--step-seconds <seconds>', withDefault('users arrive for this long at each rate', CAPACITY_DEFAULTS.stepSeconds))
     .option('--steps <n>', withDefault('measurements per variant at most', CAPACITY_DEFAULTS.maxSteps))
     .option('--timeout <ms>', withDefault('per-request timeout in ms', "2 × the SLO's slowest time limit, 1000 to 10000"))
-    .option('--warmup-users <n>', withDefault('uncounted users before the first step', RUN_DEFAULTS.warmupUsers));
+    .option(
+      '--warmup-users <n>',
+      withDefault(
+        `the least uncounted users before the first step, in the same warm-up as run's (until the app's CPU per user settles)`,
+        RUN_DEFAULTS.warmupUsers,
+      ),
+    );
   return resultsOptions(command, 'capacity-<variants>').action(action(capacityCommand));
 }

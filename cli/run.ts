@@ -74,7 +74,13 @@ export function defineRun(program: Command): Command {
       ),
     )
     .option('--repeat <n>', withDefault('run every variant n times, in a shuffled order each round', RUN_DEFAULTS.repeat))
-    .option('--warmup-users <n>', withDefault('uncounted users before each measurement', RUN_DEFAULTS.warmupUsers))
+    .option(
+      '--warmup-users <n>',
+      withDefault(
+        `the least uncounted users before each measurement: the warm-up runs one-second rounds of ${RUN_DEFAULTS.warmupRate} users/s until the app's CPU per user settles (at most ${RUN_DEFAULTS.warmupMaxSeconds} s); 0: none`,
+        RUN_DEFAULTS.warmupUsers,
+      ),
+    )
     .option(
       '--fault <list>',
       'inject faults into each measured window: kill-worker@T, restart-db@T (with --private-db), reload-nginx@T, stop-app@T; T in seconds from its start, comma separated',

@@ -6,8 +6,11 @@ export const RUN_DEFAULTS = {
   rampSeconds: 10, // seconds over which they arrive (the original: 500 over 10 s per machine)
   timeoutMs: 10_000, // per request
   arrival: 'uniform' as const,
-  warmupUsers: 100, // not counted; primes JIT, pools and nginx's keepalive connections
-  warmupRampSeconds: 0.5, // 200 arriving per second, the original's rate; over 2 s it was most of a variant's set-up
+  warmupUsers: 100, // the least the warm-up runs (uncounted): it goes on in rounds until the app's CPU per user settles; 0: none
+  warmupRate: 200, // users per second in each one-second warm-up round, the original's rate
+  warmupMaxSeconds: 15, // the most rounds the warm-up takes
+  warmupTolerance: 0.1, // settled when two rounds' CPU per user differ by at most this share
+  warmupRampSeconds: 0.5, // `load --warmup-users`: 200 arriving per second, over 0.5 s
   dbPool: 4, // mysql2 connections per worker process or thread
   backlog: 511, // listen(2) backlog, Node's default
   nginxWorkers: 1,

@@ -152,6 +152,8 @@ export interface VariantResult extends LoadResult {
   nginxEvents?: NginxEvents;
   /** Whether the server side kept to its CPUs during the window, and what else used the client's. */
   isolation?: Isolation;
+  /** The warm-up before this measurement: rounds until the app's CPU per user settled. */
+  warmup?: WarmUpRecord;
   /** The machine's speed (millions of fixed integer iterations per second) on each side, just before and just after the variant ran. */
   calibration?: { before: SpeedProbe; after: SpeedProbe };
   /** With `--repeat N`: every repetition's key figures; this file holds the median-p99 repetition. */
@@ -194,6 +196,16 @@ export interface PeakResult {
   errors: number;
   /** The client's own cost while autocannon ran: a client near one core's worth measures itself. */
   client?: { cpuSeconds: number; wallSeconds: number };
+}
+
+export interface WarmUpRecord {
+  /** Users per second in each one-second round. */
+  rate: number;
+  /** Each round's users, failed users and the app's CPU per user served (ms). */
+  rounds: Array<{ users: number; failed: number; cpuMsPerUser: number | null }>;
+  /** Whether the last two rounds' CPU per user agreed within 10% before the rounds ran out. */
+  steady: boolean;
+  seconds: number;
 }
 
 export interface SpeedProbe {

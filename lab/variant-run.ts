@@ -12,8 +12,10 @@ import { readCpuTicks, type CpuTicks } from './stack/cpu-ticks.js';
 import { startVariantStack, type VariantStack, type VariantStackOptions } from './stack/variant-stack.js';
 import type { Database } from './stack/database.js';
 import type { RunOptions } from './run-options.js';
-import { runLoad, scheduledUsers, warmUp } from '../client/load.js';
-import type { FaultRecord, Isolation, LoadResult, ResourceSummary, VariantResult } from '../common/result.js';
+import { runLoad, scheduledUsers } from '../client/load.js';
+import { DEFAULT_WARM_UP, warmUntilSteady } from './warm-up.js';
+import { settle } from './stack/settle.js';
+import type { FaultRecord, Isolation, LoadResult, ResourceSummary, VariantResult, WarmUpRecord } from '../common/result.js';
 import type { VariantSpec } from '../apps/variants.js';
 import type { Verification } from '../common/finding.js';
 import { startCopyWithoutDatabase, verifyAllButDatabaseDown, type CopyWithoutDatabase, type PartialVerification } from './verify.js';
@@ -276,10 +278,12 @@ const bothValid = (a: Validity, b: Validity | undefined): Validity =>
 
 /** Tags of the uncounted users before a measurement: a late write of theirs is told apart from a foreign row. */
 const checkTag = (runTag: string) => `${runTag}c`;
-const warmupTag = (runTag: string) => `${runTag}w`;
+const warmupTag = (runTag: string, round: number) => `${runTag}w${round}`;
+/** Every tag the warm-up may have used, for the audit. */
+const warmupTags = (runTag: string) => Array.from({ length: DEFAULT_WARM_UP.maxRounds }, (_, k) => warmupTag(runTag, k));
 
-/** One user through GET, POST+302, GET, then uncounted warm-up users. */
-export async function checkAndWarm(stack: VariantStack, ctx: VariantRunContext): Promise<void> {
+/** One user through GET, POST+302, GET on an empty table; then the warm-up, until the app's CPU per user settles. */
+export async function checkAndWarm(stack: VariantStack, ctx: VariantRunContext): Promise<WarmUpRecord> {
   const o = ctx.options;
   const name = stack.variant.name;
   const base = { target: stack.target, variant: name, timeoutMs: o.timeoutMs, arrival: 'uniform' as const, expectBackend: name, checkOwnPost: true };
@@ -289,7 +293,14 @@ export async function checkAndWarm(stack: VariantStack, ctx: VariantRunContext):
   if (check.users.ok !== 1) {
     throw new LabError('BL_ERR_CHECK', `failed the one-user check (GET, POST+302, GET): ${Object.keys(check.errors).join(', ')}`);
   }
-  if (o.warmupUsers > 0) await warmUp(base, o.warmupUsers, warmupTag(ctx.runTag), ctx.signal);
+  const warm = await warmUntilSteady(stack, base, { ...DEFAULT_WARM_UP, minUsers: o.warmupUsers }, (k) => warmupTag(ctx.runTag, k), ctx.signal);
+  if (warm.rounds.length > 0) {
+    const costs = warm.rounds.map((r) => r.cpuMsPerUser?.toFixed(2) ?? '–').join(', ');
+    ctx.log(`${name}: warmed up in ${warm.rounds.length} s at ${warm.rate} users/s, CPU ms/user ${costs}${warm.steady ? '' : ' (not settled)'}`);
+    // An overload during the warm-up must not leave work queued for the measurement.
+    await settle(stack, ctx.database, ctx.signal);
+  }
+  return warm;
 }
 
 /**
@@ -343,7 +354,7 @@ export async function measureStack(stack: VariantStack, load: MeasuredLoad, ctx:
   const audit = await ctx.database.auditMeasurement(result.posts.acceptedMarkers, {
     // A client's event loops tag their users apart (`<tag>t<j>`): the tags its result reports count too.
     measured: [...new Set([...measuring.tags, ...(result.markerTags?.measured ?? [])])],
-    warmup: [checkTag(ctx.runTag), warmupTag(ctx.runTag)],
+    warmup: [checkTag(ctx.runTag), ...warmupTags(ctx.runTag)],
   });
   const integrity = integrityOf(result.posts, result.users.failed, audit);
   const access = accessLogSince(stack.nginx.accessLog, logOffset);
@@ -403,14 +414,13 @@ export interface VariantOutcome {
 }
 
 /** Runs the one-user check and the warm-up; a variant that fails the check is not measured, and the run goes on. */
-export async function checkedAndWarm(stack: VariantStack, ctx: VariantRunContext): Promise<string | undefined> {
+export async function checkedAndWarm(stack: VariantStack, ctx: VariantRunContext): Promise<{ warmup: WarmUpRecord } | { checkFailed: string }> {
   try {
-    await checkAndWarm(stack, ctx);
-    return undefined;
+    return { warmup: await checkAndWarm(stack, ctx) };
   } catch (error) {
     if (!(error instanceof LabError) || error.code !== 'BL_ERR_CHECK') throw error;
     ctx.log(`${stack.variant.name}: ${error.message}: not measured`);
-    return error.message;
+    return { checkFailed: error.message };
   }
 }
 
@@ -484,15 +494,15 @@ export async function runVariant(variant: VariantSpec, ctx: VariantRunContext, r
     const clients = await startMeasuringClients(stack, load, ctx);
     try {
       ctx.progress?.phase({ variant: variant.name, phase: 'warming' });
-      const checkFailed = await checkedAndWarm(stack, ctx);
+      const warmed = await checkedAndWarm(stack, ctx);
       // The copy without a database had the warm-up to come up: its line completes the verification.
       const verification = await started.complete();
       if (!verification.passed) {
         notMeasured(variant, verification, ctx);
         return { verification };
       }
-      if (checkFailed !== undefined) return { verification, notMeasured: checkFailed };
-      return { verification, result: await measureStack(stack, load, ctx, clients) };
+      if ('checkFailed' in warmed) return { verification, notMeasured: warmed.checkFailed };
+      return { verification, result: { ...(await measureStack(stack, load, ctx, clients)), warmup: warmed.warmup } };
     } finally {
       await clients.stop();
     }

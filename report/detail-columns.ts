@@ -33,12 +33,21 @@ function resourceColumns(name: string, pick: (r: VariantResult) => ResourceSumma
   ];
 }
 
+/** "4 × 200 users/s: 3.10 → 1.25 CPU ms/user", the warm-up's rounds until the app's cost settled. */
+function warmUpText(r: VariantResult): string {
+  const w = r.warmup;
+  if (w === undefined || w.rounds.length === 0) return MISSING;
+  const cost = (v: number | null | undefined) => (typeof v === 'number' ? v.toFixed(2) : MISSING);
+  return `${w.rounds.length} × ${w.rate} users/s: ${cost(w.rounds[0]?.cpuMsPerUser)} → ${cost(w.rounds.at(-1)?.cpuMsPerUser)} CPU ms/user${w.steady ? '' : ' (not settled)'}`;
+}
+
 /** How each variant started, then what nginx and the database cost while it ran. */
 export const setupAndNeighbourColumns: readonly Column<VariantResult>[] = [
   variantColumn,
   { header: 'workers', align: 'right', cell: (r) => (r.setup.workers === null ? MISSING : String(r.setup.workers)) },
   { header: 'start ms', align: 'right', cell: (r) => (r.setup.startMs === null ? MISSING : String(Math.round(r.setup.startMs))) },
   { header: 'contract', align: 'left', cell: (r) => r.setup.contractCheck },
+  { header: 'warm-up', align: 'left', cell: warmUpText },
   ...resourceColumns('nginx', (r) => r.nginx),
   ...resourceColumns('database', (r) => r.database),
 ];

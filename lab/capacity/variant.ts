@@ -8,7 +8,7 @@ import type { CapacityStep, VariantCapacity } from '../../report/capacity-result
 import { formatMs, MISSING } from '../../report/format.js';
 import { highestPassing, nextRate, type SearchEnd } from './search.js';
 import { judgeStep } from './step.js';
-import { settle } from './settle.js';
+import { settle } from '../stack/settle.js';
 import type { CapacityOptions } from './options.js';
 import { checkedAndWarm, measureStack, notMeasured, startAndVerify, type VariantRunContext } from '../variant-run.js';
 
@@ -44,9 +44,9 @@ export async function measureCapacity(variant: VariantSpec, ctx: VariantRunConte
       };
     }
     ctx.progress?.phase({ variant: name, phase: 'warming' });
-    const checkFailed = await checkedAndWarm(stack, ctx);
-    if (checkFailed !== undefined) {
-      return { verification, results, capacity: { variant: name, capacity: null, searchEnd: 'not-measured', steps: [], notMeasured: checkFailed } };
+    const warmed = await checkedAndWarm(stack, ctx);
+    if ('checkFailed' in warmed) {
+      return { verification, results, capacity: { variant: name, capacity: null, searchEnd: 'not-measured', steps: [], notMeasured: warmed.checkFailed } };
     }
     const steps: CapacityStep[] = [];
     let end: SearchEnd;
@@ -63,7 +63,8 @@ export async function measureCapacity(variant: VariantSpec, ctx: VariantRunConte
         label,
         detail: `step ${steps.length + 1}: ${next.rate} users/s`,
       };
-      const result = await measureStack(stack, load, ctx);
+      // Each step carries the one warm-up before the first: the steps after it ran on a warm stack.
+      const result = { ...(await measureStack(stack, load, ctx)), warmup: warmed.warmup };
       const file = `${label}.json`;
       fs.writeFileSync(path.join(outDir, file), `${JSON.stringify(result, null, 2)}\n`);
       results.set(next.rate, result);

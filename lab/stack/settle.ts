@@ -1,8 +1,8 @@
-// Between two rates on one running stack: an overloaded step can leave requests queued in the app,
-// whose late inserts would land in the next step's table and whose work would slow its users.
+// After a warm-up or between two rates on one running stack: an overload can leave requests queued in the app,
+// whose late inserts would land in the next measurement's table and whose work would slow its users.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Database } from '../stack/database.js';
-import type { VariantStack } from '../stack/variant-stack.js';
+import type { Database } from './database.js';
+import type { VariantStack } from './variant-stack.js';
 
 const POLL_MS = 250;
 /** /healthz through nginx answering this fast means nothing is queued in front of it. */
