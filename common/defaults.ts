@@ -21,6 +21,7 @@ export const RUN_DEFAULTS = {
   repeat: 1, // rounds over all variants
   clientThreads: 1, // event loops per client process
   resultsDir: 'results',
+  slo: 'errors<1%,p99<1s', // what a variant must hold: capacity's search, and run's verdict
 };
 
 /** `benchlab load` on its own: one of the original experiment's client machines. */
@@ -50,7 +51,7 @@ export const SERVE_DEFAULTS = {
 export const LOCAL_DATABASE_URL = 'mysql://root@127.0.0.1:3306/benchlab';
 
 export const CAPACITY_DEFAULTS = {
-  slo: 'errors<1%,p99<1s', // what a variant must hold at a rate to sustain it
+  slo: RUN_DEFAULTS.slo, // what a variant must hold at a rate to sustain it
   startRate: 50, // users arriving per second in the first step
   maxRate: 3200, // the search never goes above this many users per second
   stepSeconds: 5, // users arrive for this long in each step

@@ -68,3 +68,13 @@ export function mergeEncoded(encoded: readonly string[]): TimeHistogram {
   }
   return merged;
 }
+
+/** How many recorded values are at or below `valueUs` (to the histogram's precision). */
+export function countAtOrBelow(histogram: TimeHistogram, valueUs: number): number {
+  const js = histogram as JsHistogram;
+  if (histogram.totalCount === 0) return 0;
+  const last = Math.min(js.countsArrayIndex(Math.max(0, valueUs)), js.countsArrayLength - 1);
+  let count = 0;
+  for (let i = 0; i <= last; i++) count += js.getCountAtIndex(i);
+  return count;
+}

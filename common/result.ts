@@ -152,6 +152,8 @@ export interface VariantResult extends LoadResult {
   nginxEvents?: NginxEvents;
   /** Whether the server side kept to its CPUs during the window, and what else used the client's. */
   isolation?: Isolation;
+  /** The run's SLO (`--slo`) and whether this measurement held it; what broke it when not. */
+  slo?: { text: string; held: boolean; breaks: string[] };
   /** The warm-up before this measurement: rounds until the app's CPU per user settled. */
   warmup?: WarmUpRecord;
   /** The machine's speed (millions of fixed integer iterations per second) on each side, just before and just after the variant ran. */

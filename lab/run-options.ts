@@ -12,6 +12,7 @@ import { parseDatabaseUrl } from '../common/database-url.js';
 import { parseThresholds, type Threshold } from './thresholds.js';
 import { checkFaults, parseFaults, type Fault } from './faults/kinds.js';
 import { nginxLimitsFor, type NginxLimits } from './stack/nginx-limits.js';
+import { parseSlo, sloText } from '../common/slo.js';
 import { expectedArrivals } from '../client/stages.js';
 
 /** `run` takes the arrival options of `load`, all but --shard, which the lab sets itself. */
@@ -46,6 +47,7 @@ export interface RawRunOptions extends Omit<RawArrivalOptions, 'shard'> {
   clientProcs?: string;
   clientThreads?: string;
   maxLateness?: string;
+  slo?: string;
   onSaturation?: string;
 }
 
@@ -87,6 +89,8 @@ export interface RunOptions {
   clientProcs: number;
   /** Event loops (worker threads) in each client process. */
   clientThreads: number;
+  /** What every variant must hold (`--slo`), as given: the verdict names who served the most users within it. */
+  slo: string;
   /** Lateness p99 above which the client is called saturated and the run invalid. */
   maxLatenessMs: number;
   /** Arrival-rate stages (the text of --stages), replacing users over a ramp. */
@@ -219,6 +223,7 @@ export function runOptionsFrom(raw: RawRunOptions, env: NodeJS.ProcessEnv = proc
     stages: stagesOption(raw),
     ...saturationOptions(raw),
     closed: arrivalModel(raw, ['closed'] as const).closed,
+    slo: sloText(parseSlo(raw.slo ?? RUN_DEFAULTS.slo)),
     maxLatenessMs: raw.maxLateness ? parseInteger('--max-lateness', raw.maxLateness, 1, 60_000) : RUN_DEFAULTS.maxLatenessMs,
   };
   return { ...options, nginxLimits: nginxLimitsOf(raw, usersInFlightBound(options)) };

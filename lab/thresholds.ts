@@ -1,10 +1,9 @@
 // `--fail-on`: limits a run must stay within for CI; a broken one makes `benchlab run` exit 99 (k6's convention).
 import type { VariantResult } from '../common/result.js';
 import { optionError } from '../common/errors.js';
+import type { LatencyField } from '../common/slo.js';
 
 export const THRESHOLD_EXIT_CODE = 99;
-
-export type LatencyField = 'p50' | 'p90' | 'p99' | 'p999' | 'max';
 
 export type Threshold =
   | { kind: 'errors'; text: string; maxPercent: number }

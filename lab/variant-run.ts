@@ -24,6 +24,7 @@ import { nginxEventsOf } from './stack/nginx-events.js';
 import { withNginxConnectionLimit } from '../common/error-origin.js';
 import { integrityOf } from '../common/integrity.js';
 import { measurementTag } from '../client/post-marker.js';
+import { parseSlo, sloBreaks } from '../common/slo.js';
 import { cpusOf, mergeLoadResults } from '../client/merge-results.js';
 import { clientValidity, peakValidity } from './validity.js';
 import type { PeakResult } from '../client/peak.js';
@@ -359,7 +360,7 @@ export async function measureStack(stack: VariantStack, load: MeasuredLoad, ctx:
   const integrity = integrityOf(result.posts, result.users.failed, audit);
   const access = accessLogSince(stack.nginx.accessLog, logOffset);
   const nginxEvents = nginxEventsOf(textSince(stack.nginx.errorLog, errorLogOffset), access);
-  return {
+  const measured: VariantResult = {
     ...result,
     validity: bothValid(
       bothValid(clientValidity(result, ctx.options.maxLatenessMs), peak ? peakValidity(peak) : undefined),
@@ -382,6 +383,8 @@ export async function measureStack(stack: VariantStack, load: MeasuredLoad, ctx:
     // Measured only after the verification and the one-user check passed.
     setup: { startMs: stack.startMs, workers: stack.workers, contractCheck: 'pass' },
   };
+  const breaks = sloBreaks(measured, parseSlo(ctx.options.slo));
+  return { ...measured, slo: { text: ctx.options.slo, held: breaks.length === 0, breaks } };
 }
 
 export function stackOptions(ctx: VariantRunContext): VariantStackOptions {

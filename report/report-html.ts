@@ -1,4 +1,5 @@
 // report.html: the run as charts, one self-contained page beside summary.md.
+import { verdictSentence } from './verdict.js';
 import { calibrationCaveats } from './calibration-section.js';
 import type { StepName, VariantResult } from '../common/result.js';
 import { resultCaveats } from './caveats.js';
@@ -133,6 +134,7 @@ export function reportHtml(run: RunInfo, results: VariantResult[], capacity?: Ca
   const variantNames = run.variants.join(', ') || 'none';
   const body = [
     `<h1>benchlab: ${escapeHtml(run.label)}</h1>`,
+    results.length > 0 ? `<p class="verdict"><strong>${escapeHtml(verdictSentence(run, results, capacity))}</strong></p>` : '',
     `<p class="note">Started ${escapeHtml(formatUtcMinute(run.startedAt))}, finished ${escapeHtml(formatUtcMinute(run.finishedAt))}. Variants: ${escapeHtml(variantNames)}. ` +
       'Each user makes three requests on its own connection (GET /, POST the form, GET / after the redirect), timed from its scheduled start.</p>',
     caveats,

@@ -18,6 +18,7 @@ import { faultLines } from './fault-lines.js';
 import { errorsByOriginSection, nginxLimitsSection } from './errors-section.js';
 import { isolationSection } from './isolation-section.js';
 import { calibrationCaveats, calibrationSection } from './calibration-section.js';
+import { verdictSentence } from './verdict.js';
 
 const HOW_TO_READ =
   'Each user makes three requests on its own connection: GET /, POST the form (answered 302), GET / again. ' +
@@ -96,6 +97,7 @@ function notMeasuredSection(run: RunInfo): string[] {
 export function summaryMarkdown(run: RunInfo, results: VariantResult[], capacity?: CapacityReport): string {
   const sections = [
     `# benchlab: ${run.label} (${formatUtcMinute(run.startedAt)})`,
+    ...(results.length > 0 ? [`**${verdictSentence(run, results, capacity)}**`] : []),
     `Started ${formatUtcMinute(run.startedAt)}, finished ${formatUtcMinute(run.finishedAt)}. Variants: ${run.variants.join(', ') || 'none'}.`,
     '## How to read this',
     HOW_TO_READ,

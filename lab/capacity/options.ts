@@ -4,7 +4,7 @@ import { CAPACITY_DEFAULTS, RUN_DEFAULTS } from '../../common/defaults.js';
 import { optionError } from '../../common/errors.js';
 import { parseInteger, parseSeconds } from '../../common/option-parsers.js';
 import { nginxLimitsOf, runOptionsFrom, type RawRunOptions, type RunOptions } from '../run-options.js';
-import { parseSlo, slowestLatencyMs, sloText, type Objective } from './slo.js';
+import { parseSlo, slowestLatencyMs, sloText, type Objective } from '../../common/slo.js';
 import type { RateSearch } from './search.js';
 
 export type RawCapacityOptions = Pick<
@@ -67,7 +67,7 @@ export function capacityOptionsFrom(raw: RawCapacityOptions, env: NodeJS.Process
   // A step needs at least one user.
   const minRate = Math.ceil(1 / stepSeconds);
   if (startRate < minRate) throw optionError('--start-rate', `must give at least one user per step: ${startRate}/s × ${stepSeconds} s is below 1`);
-  const run = runOptionsFrom({ ...raw, timeout: raw.timeout ?? String(capacityTimeoutMs(slo)) }, env, cores);
+  const run = runOptionsFrom({ ...raw, slo: sloText(slo), timeout: raw.timeout ?? String(capacityTimeoutMs(slo)) }, env, cores);
   return {
     run: {
       ...run,

@@ -2,7 +2,7 @@
 import type { VariantResult } from '../../common/result.js';
 import type { CapacityStep } from '../../report/capacity-result.js';
 import { rounded } from '../../report/format.js';
-import { sloBreaks, type Objective } from './slo.js';
+import { sloBreaks, type Objective } from '../../common/slo.js';
 
 /** A lost or doubled write is never a sustained rate, whatever the SLO says. */
 function integrityBreak(result: VariantResult): string[] {

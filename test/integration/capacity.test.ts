@@ -8,7 +8,7 @@ import { runCli, settled } from '../support/run-cli.js';
 import { tempOutputs } from '../support/temp-dirs.js';
 import { TEST_DATABASE_URL } from '../support/test-database.js';
 import { nextRate } from '../../lab/capacity/search.js';
-import { parseSlo, sloBreaks } from '../../lab/capacity/slo.js';
+import { parseSlo, sloBreaks } from '../../common/slo.js';
 import { cliPath } from '../../lab/paths.js';
 import type { CapacityReport } from '../../report/capacity-result.js';
 import type { VariantResult } from '../../common/result.js';

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseSlo, sloBreaks, slowestLatencyMs, sloText } from '../../lab/capacity/slo.js';
+import { parseSlo, sloBreaks, slowestLatencyMs, sloText } from '../../common/slo.js';
 import { capacityOptionsFrom, capacitySettings, capacityTimeoutMs } from '../../lab/capacity/options.js';
 import { variantResultFixture } from '../support/variant-result-fixture.js';
 import { optionFailure } from '../support/option-failure.js';

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { judgeStep } from '../../lab/capacity/step.js';
 import { stepLogLine } from '../../lab/capacity/variant.js';
-import { parseSlo } from '../../lab/capacity/slo.js';
+import { parseSlo } from '../../common/slo.js';
 import { readResultsDir } from '../../lab/results-dir.js';
 import { capacityResultFiles } from '../../lab/capacity/results.js';
 import {

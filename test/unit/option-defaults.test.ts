@@ -6,7 +6,7 @@ import { loadSettingsFrom } from '../../cli/load.js';
 import { serveOptionsFrom } from '../../cli/serve.js';
 import { runOptionsFrom } from '../../lab/run-options.js';
 import { capacityOptionsFrom } from '../../lab/capacity/options.js';
-import { sloText } from '../../lab/capacity/slo.js';
+import { sloText } from '../../common/slo.js';
 import { kernelBacklogCap } from '../../lab/stack/nginx-limits.js';
 
 // What --help says an option defaults to must be what the command then uses: each default shown is
@@ -86,6 +86,7 @@ describe('defaults shown by --help are the ones the commands use', () => {
       '--max-lateness': o.maxLatenessMs,
       '--repeat': o.repeat,
       '--warmup-users': o.warmupUsers,
+      '--slo': o.slo,
     });
   });
 

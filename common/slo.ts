@@ -1,9 +1,10 @@
-// `--slo`: what a variant must hold at a rate for `benchlab capacity` to say it sustains that rate.
+// `--slo`: what a variant must hold for `benchlab capacity` to say it sustains a rate, and for `run`'s verdict.
 // Written as what must hold ("p99<1s"), the mirror of --fail-on's limits ("p99>1s"), so it has its own parser.
-import type { VariantResult } from '../../common/result.js';
-import { optionError } from '../../common/errors.js';
-import type { LatencyField } from '../thresholds.js';
-import { CAPACITY_DEFAULTS } from '../../common/defaults.js';
+import type { VariantResult } from './result.js';
+import { optionError } from './errors.js';
+import { CAPACITY_DEFAULTS } from './defaults.js';
+
+export type LatencyField = 'p50' | 'p90' | 'p99' | 'p999' | 'max';
 
 export type Objective = { kind: 'errors'; text: string; belowPercent: number } | { kind: 'latency'; text: string; field: LatencyField; belowMs: number };
 
