@@ -85,6 +85,10 @@ export function defineRun(program: Command): Command {
       '--fault <list>',
       'inject faults into each measured window: kill-worker@T, restart-db@T (with --private-db), reload-nginx@T, stop-app@T; T in seconds from its start, comma separated',
     )
+    .option(
+      '--sweep <knob=values>',
+      'measure each variant the knob applies to at each value, e.g. workers=1,2,3,5,9 (workers, threads, db-pool, nginx-workers, upstream-keepalive)',
+    )
     .option('--slo <objectives>', withDefault('what every variant must hold: the verdict names who served the most users within it', RUN_DEFAULTS.slo))
     .option('--fail-on <limits>', 'exit 99 when a variant breaks one, e.g. "errors>1%,p99>800ms,integrity" (p50|p90|p99|p999|max in ms or s)')
     .action(action(runCommand));

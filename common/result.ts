@@ -152,6 +152,8 @@ export interface VariantResult extends LoadResult {
   nginxEvents?: NginxEvents;
   /** Whether the server side kept to its CPUs during the window, and what else used the client's. */
   isolation?: Isolation;
+  /** With `--sweep`: which variant this is, its model, and the knob's setting it ran with. */
+  sweep?: { variant: string; model: string; knob: string; value: number };
   /** The run's SLO (`--slo`) and whether this measurement held it; what broke it when not. */
   slo?: { text: string; held: boolean; breaks: string[] };
   /** The warm-up before this measurement: rounds until the app's CPU per user settled. */

@@ -1,4 +1,5 @@
 // Reads a results directory back (run.json and <variant>.json), for `benchlab report` and `benchlab compare`.
+import { fileNameOf } from './sweep.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { LabError } from '../common/errors.js';
@@ -80,9 +81,10 @@ function minimalRunInfo(dir: string, results: readonly VariantResult[]): RunInfo
 }
 
 /** Result files in run.json's order, then any others by name. */
+/** The files run.json lists, in its order; without a list, every result file (rounds of --repeat and the like are not variants). */
 function ordered(files: readonly string[], variants: readonly string[]): string[] {
-  const listed = variants.map((v) => `${v}.json`).filter((f) => files.includes(f));
-  return [...listed, ...files.filter((f) => !listed.includes(f)).sort()];
+  const listed = variants.map((v) => `${fileNameOf(v)}.json`).filter((f) => files.includes(f));
+  return listed.length > 0 ? listed : [...files].sort();
 }
 
 export function readResultsDir(dir: string): ResultsDir {

@@ -13,6 +13,7 @@ import { parseThresholds, type Threshold } from './thresholds.js';
 import { checkFaults, parseFaults, type Fault } from './faults/kinds.js';
 import { nginxLimitsFor, type NginxLimits } from './stack/nginx-limits.js';
 import { parseSlo, sloText } from '../common/slo.js';
+import { parseSweep, type Sweep, type SweepKnob } from './sweep.js';
 import { expectedArrivals } from '../client/stages.js';
 
 /** `run` takes the arrival options of `load`, all but --shard, which the lab sets itself. */
@@ -48,6 +49,7 @@ export interface RawRunOptions extends Omit<RawArrivalOptions, 'shard'> {
   clientThreads?: string;
   maxLateness?: string;
   slo?: string;
+  sweep?: string;
   onSaturation?: string;
 }
 
@@ -89,6 +91,8 @@ export interface RunOptions {
   clientProcs: number;
   /** Event loops (worker threads) in each client process. */
   clientThreads: number;
+  /** `--sweep KNOB=V1,V2,…`: each variant the knob applies to measured at each setting. */
+  sweep?: Sweep | undefined;
   /** What every variant must hold (`--slo`), as given: the verdict names who served the most users within it. */
   slo: string;
   /** Lateness p99 above which the client is called saturated and the run invalid. */
@@ -151,6 +155,21 @@ function saturationOptions(raw: RawRunOptions): Pick<RunOptions, 'maxActive' | '
   const onSaturation =
     raw.onSaturation !== undefined ? oneOf('--on-saturation', raw.onSaturation, ['wait', 'drop'] as const) : maxActive !== undefined ? 'wait' : undefined;
   return { maxActive, onSaturation };
+}
+
+/** --sweep, checked against the variants and the knobs given beside it. */
+function sweepOf(raw: RawRunOptions, variants: readonly VariantSpec[]): Sweep | undefined {
+  if (raw.sweep === undefined) return undefined;
+  const sweep = parseSweep(raw.sweep, variants);
+  const given: Record<SweepKnob, string | undefined> = {
+    workers: raw.workers,
+    threads: raw.threads,
+    'db-pool': raw.dbPool,
+    'nginx-workers': raw.nginxWorkers,
+    'upstream-keepalive': raw.upstreamKeepalive,
+  };
+  if (given[sweep.knob] !== undefined) throw optionError('--sweep', `sets ${sweep.knob} itself: leave out --${sweep.knob}`);
+  return sweep;
 }
 
 /** The most users a load may have in flight: every one when the server stalls, unless a cap or a closed pool bounds them. */
@@ -224,6 +243,7 @@ export function runOptionsFrom(raw: RawRunOptions, env: NodeJS.ProcessEnv = proc
     ...saturationOptions(raw),
     closed: arrivalModel(raw, ['closed'] as const).closed,
     slo: sloText(parseSlo(raw.slo ?? RUN_DEFAULTS.slo)),
+    sweep: sweepOf(raw, variants),
     maxLatenessMs: raw.maxLateness ? parseInteger('--max-lateness', raw.maxLateness, 1, 60_000) : RUN_DEFAULTS.maxLatenessMs,
   };
   return { ...options, nginxLimits: nginxLimitsOf(raw, usersInFlightBound(options)) };

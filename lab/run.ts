@@ -11,6 +11,7 @@ import { assertWritableOutDir } from './out-dir.js';
 import { runVariant } from './variant-run.js';
 import { confineForRun } from './stack/confine.js';
 import { probeSpeeds } from './stack/calibration.js';
+import { fileNameOf, optionsFor, plannedMeasurements } from './sweep.js';
 import { placed, type LabProgress } from './progress/phase-reporter.js';
 import { representativeOf, shuffled } from '../common/repetitions.js';
 import { variantAvailable } from './stack/variant-command.js';
@@ -166,40 +167,53 @@ export async function runLab(options: RunOptions, hooks: LabHooks): Promise<LabR
     });
     const repetitions = new Map<string, VariantResult[]>();
     const orderSeed = randomBytes(4).readUInt32BE();
+    const planned = plannedMeasurements(candidates, options.sweep);
+    if (options.sweep !== undefined) run.variants = planned.map((p) => p.name);
+    const verified = new Set<string>();
+    const failedVerification = new Set<string>();
     run.rounds = [];
     let measuredCount = 0;
     for (let round = 1; round <= options.repeat && !hooks.signal.aborted; round++) {
-      const order = options.repeat > 1 ? shuffled(candidates, orderSeed + round) : candidates;
-      run.rounds.push(order.map((v) => v.name));
-      for (const variant of order) {
+      const order = options.repeat > 1 ? shuffled(planned, orderSeed + round) : planned;
+      run.rounds.push(order.map((p) => p.name));
+      for (const measurement of order) {
+        const { variant, name } = measurement;
         if (hooks.signal.aborted) break;
-        if (round > 1 && !repetitions.has(variant.name)) continue;
-        const place = { variant: variant.name, index: ++measuredCount, total: candidates.length * options.repeat };
+        if ((round > 1 && !repetitions.has(name)) || failedVerification.has(variant.name)) continue;
+        const place = { variant: name, index: ++measuredCount, total: planned.length * options.repeat };
         const progress = placed(hooks.progress, place.index, place.total);
         const before = await probeSpeeds(options.serverCpus, options.clientCpus);
-        const outcome = await runVariant(variant, { options, database, workDir, runTag, log: hooks.log, signal: hooks.signal, progress }, round);
+        const ctx = { options: optionsFor(options, measurement), database, workDir, runTag, log: hooks.log, signal: hooks.signal, progress };
+        const setting = measurement.setting && `${measurement.setting.knob}=${measurement.setting.value}`;
+        const verify = !verified.has(variant.name);
+        verified.add(variant.name);
+        const outcome = await runVariant(variant, ctx, { round, verify, ...(setting ? { setting } : {}) });
         if (outcome.result) outcome.result.calibration = { before, after: await probeSpeeds(options.serverCpus, options.clientCpus) };
         hooks.progress?.end({ ...place, measured: outcome.result !== undefined });
-        if (round === 1) run.verification[variant.name] = verificationSummary(outcome.verification);
+        if (verify) run.verification[variant.name] = verificationSummary(outcome.verification);
         if (!outcome.result) {
           const failed = outcome.verification.findings.filter((f) => f.status === 'fail').map((f) => `${f.id} (${f.detail})`);
+          if (failed.length > 0) failedVerification.add(variant.name);
           const reason = outcome.notMeasured ?? `failed verification: ${failed.join('; ')}`;
-          run.notMeasured.push({ variant: variant.name, reason: round > 1 ? `round ${round}: ${reason}` : reason });
+          run.notMeasured.push({ variant: name, reason: round > 1 ? `round ${round}: ${reason}` : reason });
           continue;
         }
-        const runs = repetitions.get(variant.name) ?? [];
-        runs.push(outcome.result);
-        repetitions.set(variant.name, runs);
-        const file = options.repeat > 1 ? `${variant.name}.r${round}.json` : `${variant.name}.json`;
-        fs.writeFileSync(path.join(outDir, file), `${JSON.stringify(outcome.result, null, 2)}\n`);
+        const result: VariantResult = measurement.setting
+          ? { ...outcome.result, variant: name, sweep: { variant: variant.name, model: variant.model, ...measurement.setting } }
+          : outcome.result;
+        const runs = repetitions.get(name) ?? [];
+        runs.push(result);
+        repetitions.set(name, runs);
+        const file = `${fileNameOf(name)}${options.repeat > 1 ? `.r${round}` : ''}.json`;
+        fs.writeFileSync(path.join(outDir, file), `${JSON.stringify(result, null, 2)}\n`);
       }
     }
-    for (const variant of candidates) {
-      const runs = repetitions.get(variant.name);
+    for (const { name } of planned) {
+      const runs = repetitions.get(name);
       if (!runs) continue;
       const result = options.repeat > 1 ? representativeOf(runs) : runs[0]!;
       results.push(result);
-      if (options.repeat > 1) fs.writeFileSync(path.join(outDir, `${variant.name}.json`), `${JSON.stringify(result, null, 2)}\n`);
+      if (options.repeat > 1) fs.writeFileSync(path.join(outDir, `${fileNameOf(name)}.json`), `${JSON.stringify(result, null, 2)}\n`);
     }
     run.finishedAt = new Date().toISOString();
     await noteSettingsChanged(run, database);

@@ -438,12 +438,12 @@ export interface StartedVariant extends PartialVerification {
  * (idle during set-up); its line is checked by `complete()`, after the warm-up, when it is up.
  * A stack that started is stopped again if verification throws.
  */
-export async function startAndVerify(variant: VariantSpec, ctx: VariantRunContext, round = 1): Promise<StartedVariant> {
+export async function startAndVerify(variant: VariantSpec, ctx: VariantRunContext, round = 1, verifyIt = round === 1): Promise<StartedVariant> {
   ctx.progress?.phase({ variant: variant.name, phase: 'starting' });
   await ctx.database.resetTable();
   const options = stackOptions(ctx);
-  // Verified once: later rounds only repeat the measurement.
-  const verify = round === 1;
+  // Verified once: later rounds (and later settings of a sweep) only repeat the measurement.
+  const verify = verifyIt;
   let copy: Promise<CopyWithoutDatabase> | undefined;
   if (verify) {
     copy = startCopyWithoutDatabase(variant, options, ctx.options.clientCpus);
@@ -482,8 +482,17 @@ export function notMeasured(variant: VariantSpec, verification: Verification, ct
 }
 
 /** One variant, start to finish: start, verify, warm up, measure, audit, and stop everything. */
-export async function runVariant(variant: VariantSpec, ctx: VariantRunContext, round = 1): Promise<VariantOutcome> {
-  const started = await startAndVerify(variant, ctx, round);
+/** What one measurement of a variant is: its round, and for a sweep the setting and whether to verify again. */
+export interface Measurement {
+  round: number;
+  /** A sweep's setting, e.g. "workers=3", in the measurement's label and file. */
+  setting?: string;
+  verify?: boolean;
+}
+
+export async function runVariant(variant: VariantSpec, ctx: VariantRunContext, round: number | Measurement = 1): Promise<VariantOutcome> {
+  const m = typeof round === 'number' ? { round } : round;
+  const started = await startAndVerify(variant, ctx, m.round, m.verify ?? m.round === 1);
   const { stack } = started;
   try {
     if (!started.verification.passed) {
@@ -491,7 +500,8 @@ export async function runVariant(variant: VariantSpec, ctx: VariantRunContext, r
       notMeasured(variant, verification, ctx);
       return { verification };
     }
-    const label = ctx.options.repeat > 1 ? `${variant.name}.r${round}` : variant.name;
+    const base = m.setting === undefined ? variant.name : `${variant.name}.${m.setting.replace('=', '-')}`;
+    const label = ctx.options.repeat > 1 ? `${base}.r${m.round}` : base;
     const load = { users: ctx.options.users, rampSeconds: ctx.options.rampSeconds, label, stages: ctx.options.stages };
     // The measuring clients boot during the warm-up and wait for the lab's word to start.
     const clients = await startMeasuringClients(stack, load, ctx);

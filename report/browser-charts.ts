@@ -132,15 +132,19 @@ function rateOptions(spec: RateChart, width: number): [UPlot.Options, UPlot.Alig
     width,
     height: CHART_HEIGHT_PX,
     scales: {
-      x: { time: false, distr: 3, log: 2, range: [first / 1.25, last * 1.25] },
+      x: spec.logX === false ? { time: false, range: [first - 1, last + 1] } : { time: false, distr: 3, log: 2, range: [first / 1.25, last * 1.25] },
       y: spec.logY ? { distr: 3, log: 10, range: logRange } : { range: zeroBasedRange },
     },
     axes: [
-      { label: 'users arriving per second (log scale)', splits: () => spec.ticks, values: (_u, splits) => splits.map((v) => (v === null ? '' : String(v))) },
+      {
+        label: spec.xLabel ?? 'users arriving per second (log scale)',
+        splits: () => spec.ticks,
+        values: (_u, splits) => splits.map((v) => (v === null ? '' : String(v))),
+      },
       { label: spec.yLabel, size: 60, values: (_u, splits) => splits.map((v) => (v === null ? '' : formatNumber(v))) },
     ],
     // Each step is a point; the dashed SLO limit is a plain line.
-    series: [{ label: 'users/s' }, ...spec.series.map((s) => ({ ...lineSeries(s, undefined, s.dashed !== true), spanGaps: true }))],
+    series: [{ label: spec.xLabel ?? 'users/s' }, ...spec.series.map((s) => ({ ...lineSeries(s, undefined, s.dashed !== true), spanGaps: true }))],
   };
   return [options, [spec.x, ...spec.series.map((s) => s.values)]];
 }

@@ -62,6 +62,9 @@ export interface RateChart {
   series: LineSeries[];
   yLabel: string;
   logY: boolean;
+  /** What x is when it is not the arrival rate (a sweep's knob), and whether its axis is log2 (the default). */
+  xLabel?: string;
+  logX?: boolean;
 }
 
 export type ChartSpec = SpectrumChart | TimelineChart | StackedBarChart | RateChart;

@@ -13,6 +13,7 @@ import { htmlPage } from './html-page.js';
 import { ORIGINAL_CAVEAT, ORIGINAL_LOAD, ORIGINAL_RESULTS } from './original.js';
 import type { RunInfo } from './run-info.js';
 import { capacityCharts } from './capacity-chart.js';
+import { sweepCharts } from './sweep-section.js';
 import type { CapacityReport } from './capacity-result.js';
 import { CAPACITY_HOW_TO_READ, capacityColumns } from './capacity-section.js';
 import { errorsFraction, userTimesOf } from './user-times-block.js';
@@ -130,6 +131,7 @@ function capacityHtml(capacity: CapacityReport | undefined, charts: readonly Cha
 export function reportHtml(run: RunInfo, results: VariantResult[], capacity?: CapacityReport): string {
   const charts = reportCharts(results);
   const rateCharts = capacity === undefined ? [] : capacityCharts(capacity);
+  const sweep = sweepCharts(run, results);
   const caveats = [...calibrationCaveats(results), ...resultCaveats(results)].map((c) => `<p class="caveat">${escapeHtml(c)}</p>`).join('\n');
   const variantNames = run.variants.join(', ') || 'none';
   const body = [
@@ -140,6 +142,13 @@ export function reportHtml(run: RunInfo, results: VariantResult[], capacity?: Ca
     caveats,
     results.length === 0 ? '<p>No variant results were recorded for this run.</p>' : htmlTable(comparisonColumns, results),
     capacityHtml(capacity, rateCharts),
+    sweep.length === 0
+      ? ''
+      : section(
+          'Sweep',
+          'Each variant at every setting of one knob: the users it served within the SLO and its p99, a line per variant. The best setting serves the most users within the SLO, then has the lowest p99 (summary.md names it per model).',
+          chartDivs(sweep),
+        ),
     section(
       'Latency by percentile',
       'How long the slowest share of users waited: read a curve from left (typical user) to right (the unluckiest 1 in 100 000). ' +
@@ -176,6 +185,6 @@ export function reportHtml(run: RunInfo, results: VariantResult[], capacity?: Ca
     configurationSection(run),
     originalSection(results),
   ].join('\n');
-  const allCharts = [...rateCharts, ...charts.spectra, ...charts.timelines, charts.errors, ...charts.resources, ...charts.workers];
+  const allCharts = [...rateCharts, ...sweep, ...charts.spectra, ...charts.timelines, charts.errors, ...charts.resources, ...charts.workers];
   return htmlPage(`benchlab: ${run.label}`, body, allCharts);
 }

@@ -19,6 +19,7 @@ import { errorsByOriginSection, nginxLimitsSection } from './errors-section.js';
 import { isolationSection } from './isolation-section.js';
 import { calibrationCaveats, calibrationSection } from './calibration-section.js';
 import { verdictSentence } from './verdict.js';
+import { sweepSection } from './sweep-section.js';
 
 const HOW_TO_READ =
   'Each user makes three requests on its own connection: GET /, POST the form (answered 302), GET / again. ' +
@@ -74,6 +75,7 @@ function resultSections(run: RunInfo, results: readonly VariantResult[]): string
     ...(notes.length > 0 ? [notes.join('\n')] : []),
     markdownTable(comparisonColumns, results),
     ...errorsByOriginSection(results),
+    ...sweepSection(run, results),
     '## Per step (ms)',
     markdownTable(stepColumns, results),
     '## Setup, nginx and database',

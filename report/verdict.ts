@@ -49,8 +49,10 @@ function runVerdict(run: RunInfo, results: readonly VariantResult[]): string {
   const lead = `${first.r.variant} served ${number(first.served)} of ${number(first.r.users.scheduled)} users within the SLO (${sloText(slo)})${within}`;
   if (second === undefined) return `Verdict: ${lead}, and ${held(first.r)}.`;
   if (first.served === 0) return `Verdict: no variant served a user within the SLO (${sloText(slo)}); the load was more than any of them could take.`;
-  if (first.served === second.served && first.r.users.scheduled === second.r.users.scheduled) {
-    return `Verdict: ${first.r.variant} and ${second.r.variant} each served ${number(first.served)} of ${number(first.r.users.scheduled)} users within the SLO (${sloText(slo)}); this load does not set them apart (raise it, or let benchlab capacity find each one's limit).${noiseNote(results)}`;
+  const tied = ranked.filter((x) => x.served === first.served && x.r.users.scheduled === first.r.users.scheduled).map((x) => x.r.variant);
+  if (tied.length > 1) {
+    const names = tied.length === 2 ? tied.join(' and ') : `${tied.slice(0, -1).join(', ')} and ${tied.at(-1)}`;
+    return `Verdict: ${names} each served ${number(first.served)} of ${number(first.r.users.scheduled)} users within the SLO (${sloText(slo)}); this load does not set them apart (raise it, or let benchlab capacity find each one's limit).${noiseNote(results)}`;
   }
   const a = wilsonInterval(first.served, first.r.users.scheduled);
   const b = wilsonInterval(second.served, second.r.users.scheduled);
