@@ -1,21 +1,15 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { LabError } from '../common/errors.js';
-import { cliPath } from './paths.js';
-import { startProcess, type ManagedProcess } from './stack/service.js';
-import { childOfThisLab } from './stack/parent-watch.js';
 import { scheduleFaults } from './faults/kinds.js';
 import { faultInjector } from './faults/injectors.js';
-import { clockTicksPerSecond, processTree, startSampler, type Sampler } from './stack/sampler.js';
+import { startSampler, type Sampler } from './stack/sampler.js';
 import { readCpuTicks, type CpuTicks } from './stack/cpu-ticks.js';
 import { startVariantStack, type VariantStack, type VariantStackOptions } from './stack/variant-stack.js';
 import type { Database } from './stack/database.js';
 import type { RunOptions } from './run-options.js';
-import { runLoad, scheduledUsers } from '../client/load.js';
+import { runLoad } from '../client/load.js';
 import { DEFAULT_WARM_UP, warmUntilSteady } from './warm-up.js';
 import { settle } from './stack/settle.js';
-import type { FaultRecord, Isolation, LoadResult, ResourceSummary, VariantResult, WarmUpRecord } from '../common/result.js';
+import type { FaultRecord, LoadResult, ResourceSummary, VariantResult, WarmUpRecord } from '../common/result.js';
 import type { VariantSpec } from '../apps/variants.js';
 import type { Verification } from '../common/finding.js';
 import { startCopyWithoutDatabase, verifyAllButDatabaseDown, type CopyWithoutDatabase, type PartialVerification } from './verify.js';
@@ -23,16 +17,12 @@ import { accessLogSince, fileSize, textSince, timeSplitOf } from './stack/time-s
 import { nginxEventsOf } from './stack/nginx-events.js';
 import { withNginxConnectionLimit } from '../common/error-origin.js';
 import { integrityOf } from '../common/integrity.js';
-import { measurementTag } from '../client/post-marker.js';
 import { parseSlo, sloBreaks } from '../common/slo.js';
-import { cpusOf, mergeLoadResults } from '../client/merge-results.js';
 import { clientValidity, peakValidity } from './validity.js';
-import type { PeakResult } from '../client/peak.js';
-import { watchProgressFiles } from './progress/client-progress-file.js';
-import { cpuSet, cpuUnion, strayProcesses } from './stack/confine.js';
-import { shareOf } from '../client/load-threads.js';
-import { openStartGate, READY_FILE_ENV, START_GATE_ENV } from './stack/start-gate.js';
+import { cpuUnion } from './stack/confine.js';
 import type { VariantProgress } from './progress/phase-reporter.js';
+import { getPeak, runMeasuringClients, startMeasuringClients, type MeasuredLoad, type MeasuringClients } from './measuring-clients.js';
+import { isolationOf } from './stack/isolation.js';
 
 export interface VariantRunContext {
   options: RunOptions;
@@ -46,234 +36,8 @@ export interface VariantRunContext {
   progress?: VariantProgress | undefined;
 }
 
-/** The load of one measurement; the run's options give the defaults. */
-export interface MeasuredLoad {
-  users: number;
-  rampSeconds: number;
-  /** Distinguishes several measurements of one variant in file names and posted markers. */
-  label: string;
-  /** What a progress display says about this measurement, e.g. "400 users/s". */
-  detail?: string;
-  /** Arrival-rate stages, replacing users over the ramp. */
-  stages?: string | undefined;
-}
-
-/**
- * How client process `k` of `processes` takes its share of the measured users: a closed pool and
- * an in-flight cap are split between the processes (together they are the run's), arrivals by
- * shard; each process's users are shared again by its event loops.
- */
-function arrivalArgs(target: string, load: MeasuredLoad, o: RunOptions, processes: number, k: number): string[] {
-  const cap = o.maxActive !== undefined ? shareOf(o.maxActive, processes, k) : undefined;
-  const capArgs = cap !== undefined ? ['--max-active', String(cap), '--on-saturation', o.onSaturation ?? 'wait'] : [];
-  if (o.closed) {
-    const connections = shareOf(o.closed.connections, processes, k);
-    return ['--mode', 'closed', '--connections', String(connections), '--duration', String(o.closed.durationSeconds), ...threadArgs(o, connections, cap)];
-  }
-  const arrivals = load.stages ? ['--stages', load.stages] : ['--users', String(load.users), '--ramp', String(load.rampSeconds)];
-  const shard = { index: k, count: processes };
-  const users = scheduledUsers({ target, users: load.users, rampSeconds: load.rampSeconds, stages: load.stages, arrival: o.arrival, shard });
-  return [...arrivals, ...(processes > 1 ? ['--shard', `${k}/${processes}`] : []), ...capArgs, ...threadArgs(o, users, cap)];
-}
-
-/** Client processes for a measurement: never more than there are users, pool connections or in-flight slots to share. */
-export function measuringProcesses(o: Pick<RunOptions, 'clientProcs' | 'closed' | 'maxActive'>, users: number): number {
-  return Math.min(o.clientProcs, o.closed ? o.closed.connections : users, o.maxActive ?? Number.POSITIVE_INFINITY);
-}
-
-/** `--threads`, never more than a process has users or slots for. */
-function threadArgs(o: RunOptions, users: number, cap: number | undefined): string[] {
-  const threads = Math.min(o.clientThreads, Math.max(1, users), cap ?? Number.POSITIVE_INFINITY);
-  return threads > 1 ? ['--threads', String(threads)] : [];
-}
-
-// How long measuring clients may take to boot before the lab gives up on them.
-const CLIENT_READY_TIMEOUT_MS = 60_000;
-
-/** A `benchlab load` process pinned to the client CPUs, stopping with the lab; `env` adds to the lab's. */
-function startClient(name: string, args: string[], logFile: string, ctx: VariantRunContext, env: Record<string, string> = {}): Promise<ManagedProcess> {
-  return startProcess({
-    name,
-    command: process.execPath,
-    args: [cliPath, 'load', ...args, '--quiet'],
-    ...(ctx.options.clientCpus !== undefined ? { cpus: ctx.options.clientCpus } : {}),
-    logFile,
-    // A BENCHLAB_START_AT meant for compose clients must not leak in.
-    env: childOfThisLab({ ...process.env, BENCHLAB_START_AT: '', ...env }),
-  });
-}
-
-/** The JSON a finished client wrote, or one line saying which client failed and where its log is. */
-async function clientOutput<T>(client: ManagedProcess, out: string, what: string): Promise<T> {
-  const exit = await client.exited;
-  if (exit.code !== 0 || !fs.existsSync(out)) {
-    throw new LabError('BL_ERR_START', `${what} failed (${exit.signal ?? `code ${exit.code}`}); see ${client.logFile}`);
-  }
-  return JSON.parse(fs.readFileSync(out, 'utf8')) as T;
-}
-
-/** The measured load's client processes, booted and waiting at their start gate. */
-export interface MeasuringClients {
-  load: MeasuredLoad;
-  gate: string;
-  /** The run tag of each client's markers: this measurement's, and no other's. */
-  tags: string[];
-  clients: Array<{ client: ManagedProcess; out: string; progressFile: string; readyFile: string }>;
-  /** Stops every client that is still running (a run that ends before the measurement). */
-  stop(): Promise<void>;
-}
-
-/**
- * Starts the measured load's `benchlab load` processes, pinned to the client CPUs, ahead of the
- * measurement: they boot while the variant warms up and wait at a start gate. With several, each
- * takes every n-th arrival of one schedule, all from one common start.
- */
-export async function startMeasuringClients(stack: VariantStack, load: MeasuredLoad, ctx: VariantRunContext): Promise<MeasuringClients> {
-  const o = ctx.options;
-  const name = stack.variant.name;
-  const count = measuringProcesses(o, load.users);
-  const tag = measurementTag(ctx.runTag, load.label);
-  const tags = Array.from({ length: count }, (_, k) => (count > 1 ? `${tag}c${k}` : tag));
-  const gate = path.join(ctx.workDir, `${load.label}.start`);
-  fs.rmSync(gate, { force: true });
-  const clients: MeasuringClients['clients'] = [];
-  const stop = async () => {
-    await Promise.all(clients.map((c) => c.client.stop()));
-  };
-  try {
-    for (let k = 0; k < count; k++) {
-      const suffix = count > 1 ? `.c${k}` : '';
-      const out = path.join(ctx.workDir, `${load.label}${suffix}.load.json`);
-      const progressFile = path.join(ctx.workDir, `${load.label}${suffix}.progress.json`);
-      const readyFile = path.join(ctx.workDir, `${load.label}${suffix}.ready`);
-      fs.rmSync(readyFile, { force: true });
-      const client = await startClient(
-        'client',
-        [
-          '--target',
-          stack.target,
-          ...arrivalArgs(stack.target, load, o, count, k),
-          '--timeout',
-          String(o.timeoutMs),
-          '--arrival',
-          o.arrival,
-          '--label',
-          name,
-          '--expect-backend',
-          name,
-          '--run-tag',
-          tags[k]!,
-          '--out',
-          out,
-          ...(ctx.progress !== undefined ? ['--progress-file', progressFile] : []),
-        ],
-        path.join(ctx.workDir, `${load.label}${suffix}.client.log`),
-        ctx,
-        { [START_GATE_ENV]: gate, [READY_FILE_ENV]: readyFile },
-      );
-      clients.push({ client, out, progressFile, readyFile });
-    }
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-  return { load, gate, tags, clients, stop };
-}
-
-/** Opens the clients' start gate, follows their progress, and merges their results exactly (histograms added, never averaged). */
-async function runMeasuringClients(m: MeasuringClients, stack: VariantStack, ctx: VariantRunContext, onStarted?: () => void): Promise<LoadResult> {
-  const gated = m.clients.map((c) => ({ readyFile: c.readyFile, hasExited: () => c.client.hasExited() }));
-  await openStartGate(m.gate, gated, ctx.signal, CLIENT_READY_TIMEOUT_MS);
-  onStarted?.();
-  const progress = ctx.progress;
-  const stopWatching =
-    progress === undefined
-      ? () => {}
-      : watchProgressFiles(
-          m.clients.map((c) => c.progressFile),
-          (p) => progress.load(p),
-        );
-  await Promise.all(m.clients.map((c) => c.client.exited)).finally(stopWatching);
-  const shards = [];
-  for (const { client, out } of m.clients) {
-    shards.push({ source: out, result: await clientOutput<LoadResult>(client, out, `the client for ${stack.variant.name}`) });
-  }
-  if (shards.length === 1) return shards[0]!.result;
-  return withSharedCpus(mergeLoadResults(shards), ctx.options.clientCpus);
-}
-
-/**
- * Client processes pinned to fewer CPUs than they have event loops share them: the saturation
- * check divides their CPU time by the CPUs, so that one saturated CPU under four processes shows.
- */
-function withSharedCpus(result: LoadResult, clientCpus: string | undefined): LoadResult {
-  const client = result.client;
-  if (client === undefined) return result;
-  const available = clientCpus !== undefined ? cpuSet(clientCpus).length : os.availableParallelism();
-  return cpusOf(client) <= available ? result : { ...result, client: { ...client, cpus: available } };
-}
-
-/** The closed model's second figure: plain GET / as fast as the variant answers, with autocannon, pinned like the client. */
-async function getPeak(stack: VariantStack, load: MeasuredLoad, ctx: VariantRunContext): Promise<PeakResult> {
-  const closed = ctx.options.closed!;
-  const out = path.join(ctx.workDir, `${load.label}.peak.json`);
-  const args = [
-    '--target',
-    stack.target,
-    '--mode',
-    'peak',
-    '--connections',
-    String(closed.connections),
-    '--duration',
-    String(closed.durationSeconds),
-    '--out',
-    out,
-  ];
-  const client = await startClient('peak', args, path.join(ctx.workDir, `${load.label}.peak.log`), ctx);
-  return clientOutput<PeakResult>(client, out, `the GET / peak for ${stack.variant.name}`);
-}
-
 type Validity = { valid: boolean; reasons: string[] };
 
-/**
- * Whether the window kept to its CPUs: every thread of the app, nginx and a database on this
- * machine allowed only on the server CPUs (read in /proc as the window closes), and how much of the
- * client CPUs something other than the client used meanwhile (their busy time minus the client's own).
- */
-function isolationOf(
-  stack: VariantStack,
-  ctx: VariantRunContext,
-  before: Map<string, CpuTicks> | undefined,
-  after: Map<string, CpuTicks> | undefined,
-  result: LoadResult,
-): Isolation {
-  const { serverCpus, clientCpus } = ctx.options;
-  if (serverCpus === undefined || clientCpus === undefined) return { pinned: false, serverCpus: null, clientCpus: null, strays: [], clientCpusOthers: null };
-  const server = processTree([stack.app.pid]);
-  const groups: Array<[string, number[]]> = [
-    ['app', server],
-    ['nginx', stack.nginx.pids()],
-    ['database', ctx.database.pids()],
-  ];
-  const strays = groups.flatMap(([name, pids]) => strayProcesses(pids, serverCpus).map((pid) => `${name} ${pid}`));
-  let clientCpusOthers: Isolation['clientCpusOthers'] = null;
-  if (before !== undefined && after !== undefined && result.client !== undefined) {
-    const cpus = cpuSet(clientCpus).map((c) => `cpu${c}`);
-    const ticksPerSecond = clockTicksPerSecond();
-    let busy = 0;
-    let total = 0;
-    for (const cpu of cpus) {
-      const a = before.get(cpu);
-      const b = after.get(cpu);
-      if (a === undefined || b === undefined) continue;
-      busy += (b.busy - a.busy) / ticksPerSecond;
-      total += (b.total - a.total) / ticksPerSecond;
-    }
-    const others = Math.max(0, busy - result.client.cpuSeconds);
-    clientCpusOthers = { cpuSeconds: Math.round(others * 1000) / 1000, percent: total > 0 ? Math.round((1000 * others) / total) / 10 : 0 };
-  }
-  return { pinned: true, serverCpus, clientCpus, strays, clientCpusOthers };
-}
 const bothValid = (a: Validity, b: Validity | undefined): Validity =>
   b === undefined ? a : { valid: a.valid && b.valid, reasons: [...a.reasons, ...b.reasons] };
 
@@ -481,7 +245,6 @@ export function notMeasured(variant: VariantSpec, verification: Verification, ct
   return failed;
 }
 
-/** One variant, start to finish: start, verify, warm up, measure, audit, and stop everything. */
 /** What one measurement of a variant is: its round, and for a sweep the setting and whether to verify again. */
 export interface Measurement {
   round: number;
@@ -490,6 +253,7 @@ export interface Measurement {
   verify?: boolean;
 }
 
+/** One variant, start to finish: start, verify, warm up, measure, audit, and stop everything. */
 export async function runVariant(variant: VariantSpec, ctx: VariantRunContext, round: number | Measurement = 1): Promise<VariantOutcome> {
   const m = typeof round === 'number' ? { round } : round;
   const started = await startAndVerify(variant, ctx, m.round, m.verify ?? m.round === 1);

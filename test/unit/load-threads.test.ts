@@ -4,7 +4,7 @@ import { checkThreads, shareOf, threadOptions } from '../../client/load-threads.
 import { arrivalSchedule } from '../../client/arrival-schedule.js';
 import { validateLoadOptions, type LoadOptions } from '../../client/load-options.js';
 import { optionFailure } from '../support/option-failure.js';
-import { measuringProcesses } from '../../lab/variant-run.js';
+import { measuringProcesses } from '../../lab/measuring-clients.js';
 
 const base = (extra: Record<string, unknown> = {}): LoadOptions =>
   validateLoadOptions({ target: 'http://127.0.0.1:8080', users: 103, rampSeconds: 10, runTag: 'run-tag', ...extra });
