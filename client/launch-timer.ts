@@ -1,0 +1,161 @@
+// Wakes the run's timer loop when the next user is due, to a fraction of a millisecond.
+//
+// Node's timers count whole milliseconds of a loop clock that is read once per turn, so a
+// setTimeout comes up to a millisecond early or late against performance.now(), and a loop that
+// rounds its waits up to be safe starts users about a millisecond late. The loop cannot sleep less
+// than a millisecond (libuv polls with a timeout in whole milliseconds), and spinning until the due
+// time would take the core the answers need. So a helper thread sleeps instead: Atomics.wait takes
+// a fractional timeout, and when it runs out the thread wakes the loop through Atomics.waitAsync,
+// which ends the loop's poll at once. The thread runs no JavaScript of the client's and costs
+// a few microseconds per wake-up.
+//
+// A whole-millisecond setTimeout, rounded up, stays armed beside it: until the thread is up (it
+// takes a few tens of milliseconds to start), if it cannot be started, or if it were ever late,
+// the loop still comes round. Whichever comes first runs the loop; the loop itself checks what is due.
+import { Worker } from 'node:worker_threads';
+
+/** The helper thread: sleeps until the due time it is given, then tells the loop. CommonJS, evaluated. */
+const WAKER_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const control = new Int32Array(workerData, 0, 2);
+const due = new Float64Array(workerData, 8, 1);
+const now = () => { const [s, ns] = process.hrtime(); return s * 1e3 + ns / 1e6; };
+for (;;) {
+  const armed = Atomics.load(control, 0);
+  const at = due[0];
+  if (at < 0) break;
+  if (at === 0) { Atomics.wait(control, 0, armed); continue; }
+  const rest = at - now();
+  // Re-armed or cancelled meanwhile: start over with the new due time.
+  if (rest > 0 && Atomics.wait(control, 0, armed, rest) !== 'timed-out') continue;
+  if (Atomics.load(control, 0) !== armed) continue;
+  Atomics.store(control, 1, armed);
+  Atomics.notify(control, 1);
+  Atomics.wait(control, 0, armed);
+}
+`;
+
+/** Atomics.waitAsync (V8 has it; TypeScript's ES2022 library does not name it). */
+const waitAsync = (Atomics as unknown as { waitAsync(array: Int32Array, index: number, value: number): { async: boolean; value: Promise<string> | string } })
+  .waitAsync;
+
+/** Slots of the shared control words. */
+const ARMED = 0;
+const FIRED = 1;
+const NO_DUE = 0;
+const EXIT = -1;
+
+/** The high-resolution clock in milliseconds: the same in every thread (performance.now() has a per-thread origin). */
+function hrNowMs(): number {
+  const [seconds, nanoseconds] = process.hrtime();
+  return seconds * 1e3 + nanoseconds / 1e6;
+}
+
+/**
+ * The whole milliseconds to pass to setTimeout for a wait of `waitMs`: rounded up, and at least 1,
+ * so that it never comes early by its own count.
+ */
+export function backstopDelayMs(waitMs: number): number {
+  return Math.max(1, Math.ceil(waitMs));
+}
+
+export class LaunchTimer {
+  private readonly shared = new SharedArrayBuffer(16);
+  private readonly control = new Int32Array(this.shared, 0, 2);
+  private readonly due = new Float64Array(this.shared, 8, 1);
+  private worker: Worker | undefined;
+  private backstop: NodeJS.Timeout | undefined;
+  /** The arming that counts; a wake-up for an earlier one is ignored. */
+  private armed = 0;
+  private listening = false;
+  private closed = false;
+  /** performance.now() less the thread-shared clock, both in milliseconds. */
+  private readonly clockOffsetMs: number;
+
+  constructor(
+    private readonly fire: () => void,
+    precise = true,
+  ) {
+    this.clockOffsetMs = performance.now() - hrNowMs();
+    if (!precise) return;
+    try {
+      this.worker = new Worker(WAKER_SOURCE, { eval: true, workerData: this.shared, stdout: false, stderr: false });
+      // It must never keep the process alive, nor take it down.
+      this.worker.unref();
+      this.worker.on('error', () => (this.worker = undefined));
+    } catch {
+      this.worker = undefined;
+    }
+  }
+
+  /** Calls `fire` once, at `dueMs` (performance.now()) or soon after; replaces any earlier arming. */
+  at(dueMs: number): void {
+    if (this.closed) return;
+    clearTimeout(this.backstop);
+    this.backstop = setTimeout(this.onBackstop, backstopDelayMs(dueMs - performance.now()));
+    if (this.worker === undefined) return;
+    this.due[0] = dueMs - this.clockOffsetMs;
+    this.armed = Atomics.add(this.control, ARMED, 1) + 1;
+    Atomics.notify(this.control, ARMED);
+    this.listen();
+  }
+
+  cancel(): void {
+    clearTimeout(this.backstop);
+    this.backstop = undefined;
+    this.disarmThread();
+  }
+
+  /** Ends the helper thread; the timer fires no more. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.backstop);
+    this.backstop = undefined;
+    this.due[0] = EXIT;
+    Atomics.add(this.control, ARMED, 1);
+    Atomics.notify(this.control, ARMED);
+    this.worker = undefined;
+    // Ends the loop's pending wait, so nothing is left waiting on the shared memory.
+    Atomics.notify(this.control, FIRED);
+  }
+
+  private listen(): void {
+    if (this.listening) return;
+    this.listening = true;
+    const fired = Atomics.load(this.control, FIRED);
+    // The thread may have fired for this arming already, before the wait below could see it change.
+    if (fired === this.armed) return queueMicrotask(this.onWake);
+    const waited = waitAsync(this.control, FIRED, fired);
+    if (waited.async) void (waited.value as Promise<string>).then(this.onWake);
+    else queueMicrotask(this.onWake);
+  }
+
+  private readonly onWake = (): void => {
+    this.listening = false;
+    if (this.closed) return;
+    const fired = Atomics.load(this.control, FIRED);
+    if (fired === this.armed) {
+      clearTimeout(this.backstop);
+      this.backstop = undefined;
+      this.fire();
+    } else if (this.armed !== 0) {
+      this.listen();
+    }
+  };
+
+  private readonly onBackstop = (): void => {
+    this.backstop = undefined;
+    if (this.closed) return;
+    // The thread must not fire for this arming as well.
+    this.disarmThread();
+    this.fire();
+  };
+
+  private disarmThread(): void {
+    if (this.worker === undefined) return;
+    this.due[0] = NO_DUE;
+    this.armed = Atomics.add(this.control, ARMED, 1) + 1;
+    Atomics.notify(this.control, ARMED);
+  }
+}
