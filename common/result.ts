@@ -141,7 +141,7 @@ export interface VariantResult extends LoadResult {
   integrity: Integrity;
   /** Faults injected during the measured window (`--fault`), in order. */
   faults?: FaultRecord[];
-  /** --mode closed: plain GET / as fast as the variant answers (autocannon), beside the scenario. */
+  /** --mode closed: plain GET / as fast as the variant answers, beside the scenario. */
   peak?: PeakResult;
   /** From nginx's access log: per step, nginx's time, the backend's part and the proxy's own. */
   timeSplit?: TimeSplit;
