@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { backstopDelayMs, LaunchTimer } from '../../client/launch-timer.js';
+import { backstopDelayMs, LaunchTimer, PRECISE_MIN_WAIT_MS, usesThread } from '../../client/launch-timer.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -11,6 +11,14 @@ test("the backstop timer's delay is whole milliseconds, rounded up, at least one
   assert.equal(backstopDelayMs(1), 1);
   assert.equal(backstopDelayMs(1.01), 2);
   assert.equal(backstopDelayMs(19.5), 20);
+});
+
+test('only waits long enough to leave the loop idle are slept by the helper thread', () => {
+  assert.equal(usesThread(25), true, '40 users/s');
+  assert.equal(usesThread(PRECISE_MIN_WAIT_MS), true);
+  assert.equal(usesThread(1), false, '1000 users/s: setTimeout alone');
+  assert.equal(usesThread(0), false);
+  assert.equal(usesThread(-1), false);
 });
 
 for (const precise of [true, false]) {
