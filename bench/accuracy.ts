@@ -5,7 +5,7 @@
 //     at low and at high load.
 //  2. A target that stalls for a known time mid-run, with users in flight capped: response times
 //     (from the intended start) must show the stall as wrk2 would, service times must not.
-//  3. The closed-model GET / peak (autocannon inside benchlab) and wrk against the same variant's
+//  3. The closed-model GET / peak (`benchlab load --mode peak`) and wrk against the same variant's
 //     nginx endpoint, interleaved: req/s within 10% (bench/peak-check.ts).
 // Check 1's delayed runs also show the client's timing: how late it started users at the low load
 // (lateness p50 within 0.3 ms) and, at the high load, its users' p99 time against the p99 of what
