@@ -5,11 +5,15 @@
 //     at low and at high load.
 //  2. A target that stalls for a known time mid-run, with users in flight capped: response times
 //     (from the intended start) must show the stall as wrk2 would, service times must not.
-//  3. The closed-model GET / peak (autocannon inside benchlab) and wrk against the same variant's
+//  3. The closed-model GET / peak (`benchlab load --mode peak`) and wrk against the same variant's
 //     nginx endpoint, interleaved: req/s within 10% (bench/peak-check.ts).
-// `--only delay|stall|peak` runs one check.
+// Check 1's delayed runs also show the client's timing: how late it started users at the low load
+// (lateness p50 within 0.3 ms) and, at the high load, its users' p99 time against the p99 of what
+// the target held each user (within 1 ms), with the client's CPU at each.
+// `--only delay|timing|stall|peak` runs one check; `timing` is check 1's delayed runs alone.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { distDir } from '../lab/paths.js';
@@ -25,7 +29,13 @@ const STEPS: StepName[] = ['get', 'post', 'redirect'];
 /** Users of each check-1 run, at the least: a p99 of fewer would rest on a handful of values. */
 const MIN_DELAY_USERS = 1000;
 // Check 3: nine rounds of 6 s settle a 10% band against a server whose speed moves 15-25% from round to round.
-const options = integerOptions({ delay: 20, stall: 1000, seconds: 4, rounds: 9, 'peak-seconds': 6, connections: 50 }, ['delay', 'stall', 'peak']);
+const options = integerOptions({ delay: 20, stall: 1000, seconds: 4, rounds: 9, 'peak-seconds': 6, connections: 50 }, ['delay', 'timing', 'stall', 'peak']);
+/** Check 1's arrival rates, users per second. */
+const LOW_RATE = 40;
+const HIGH_RATE = 1000;
+/** The timing goals: lateness p50 at the low rate, and the users' p99 beyond what the target held at the high rate. */
+const LATENESS_P50_GOAL_US = 300;
+const USER_P99_GAP_GOAL_US = 1000;
 
 interface Target {
   url: string;
@@ -60,6 +70,8 @@ async function load(url: string, args: string[], workDir: string, name: string, 
 const ms = (us: number) => (us / 1000).toFixed(2);
 
 interface TargetStats extends Record<StepName, TimeSummary> {
+  /** Per user: its three requests' holds added up. */
+  user: TimeSummary;
   /** The target's own event-loop delay: how long a request may sit in its socket unseen. */
   eventLoopDelayUs: { p50: number; p99: number; max: number };
 }
@@ -116,6 +128,42 @@ async function delayRun(delayMs: number, usersPerSecond: number, workDir: string
 
 const percent = (share: number | undefined) => (share === undefined ? '-' : `${Math.round(share * 100)}%`);
 
+const loadAverage = () =>
+  os
+    .loadavg()
+    .map((n) => n.toFixed(2))
+    .join(', ');
+
+/** One load's timing figures, in ms; the goal that applies at its rate. */
+function timingRow(label: string, rate: number, run: DelayRun): string[] {
+  const { result, truth } = run;
+  const lateness = result.latenessUs;
+  const gap = result.sessionTimeUs.p99 - truth.user.p99;
+  const goal =
+    rate === LOW_RATE
+      ? `lateness p50 ${lateness.p50 <= LATENESS_P50_GOAL_US ? 'met' : 'NOT MET'}`
+      : rate === HIGH_RATE
+        ? `user p99 gap ${Math.abs(gap) <= USER_P99_GAP_GOAL_US ? 'met' : 'NOT MET'}`
+        : '-';
+  const client = result.client;
+  const cpuPerUserUs = client === undefined || result.users.scheduled === 0 ? undefined : (client.cpuSeconds * 1e6) / result.users.scheduled;
+  return [
+    `${label} (${rate}/s)`,
+    ms(lateness.p50),
+    ms(lateness.p99),
+    ms(lateness.max),
+    ms(result.stepTimeUs.get.p50 - truth.get.p50),
+    ms(result.sessionTimeUs.p50),
+    ms(truth.user.p50),
+    ms(result.sessionTimeUs.p99),
+    ms(truth.user.p99),
+    ms(gap),
+    goal,
+    percent(run.cpu.load),
+    cpuPerUserUs === undefined ? '-' : cpuPerUserUs.toFixed(0),
+  ];
+}
+
 runBench('accuracy', async (workDir, signal) => {
   const cpus = benchCpus();
   process.stdout.write(`benchlab accuracy, ${new Date().toISOString().slice(0, 10)}, ${machineLine()}\n\n`);
@@ -123,21 +171,25 @@ runBench('accuracy', async (workDir, signal) => {
     peakCheck(workDir, signal, cpus, { connections: options.connections, seconds: options['peak-seconds'], rounds: options.rounds }, (text) =>
       process.stdout.write(text),
     );
-  const runs = (check: 'delay' | 'stall' | 'peak') => options.only === undefined || options.only === check;
+  const runs = (check: 'delay' | 'timing' | 'stall' | 'peak') => options.only === undefined || options.only === check;
 
   // 1. Known delay: the truth is what the target really held each request (it measures itself) plus
   // the round trip: what the client saw beyond what the target held, with no delay, at the same rate.
   // Per step, because the get step also holds the TCP handshake of the user's new connection.
   const rows: string[][] = [];
   const notes: string[] = [];
-  for (const [label, rate] of runs('delay')
-    ? ([
-        ['low load', 50],
-        ['high load', 1000],
-      ] as const)
-    : []) {
-    const zero = await delayRun(0, rate, workDir, `${label.replace(' ', '-')}-rtt`);
+  const timingRows: string[][] = [];
+  // The timing figures come from the delayed runs: printed with check 1, or alone.
+  const timing = runs('delay') || options.only === 'timing';
+  const rates = [
+    ['low load', LOW_RATE],
+    ['high load', HIGH_RATE],
+  ] as const;
+  for (const [label, rate] of timing ? rates : []) {
     const delayed = await delayRun(options.delay, rate, workDir, label.replace(' ', '-'));
+    timingRows.push(timingRow(label, rate, delayed));
+    if (!runs('delay')) continue;
+    const zero = await delayRun(0, rate, workDir, `${label.replace(' ', '-')}-rtt`);
     // The round trip is itself spread: its median goes with the median, its own p99 with the p99.
     const roundTrip = (step: StepName, at: 'p50' | 'p99') => zero.result.serviceTimeUs![step][at] - zero.truth[step][at];
     for (const step of STEPS) {
@@ -176,6 +228,14 @@ runBench('accuracy', async (workDir, signal) => {
       `${table(['load', 'step', 'round trip p50', 'round trip p99', 'held p50', 'held p99', 'client p50', 'client p99', 'p50 error', 'p99 error', 'within 1 ms'], rows)}\n`,
     );
     process.stdout.write(`${notes.join('\n')}\n\n`);
+  }
+  if (timing) {
+    process.stdout.write(
+      `1b. The client's timing in the same delayed runs (load average ${loadAverage()}): lateness (actual less scheduled start), the get step from the schedule less what the target held it, and each user's time from the schedule against its three holds added up; goals: lateness p50 within ${ms(LATENESS_P50_GOAL_US)} ms at ${LOW_RATE} users/s, user p99 within ${ms(USER_P99_GAP_GOAL_US)} ms of held p99 at ${HIGH_RATE} users/s\n`,
+    );
+    process.stdout.write(
+      `${table(['load', 'lateness p50', 'lateness p99', 'lateness max', 'get p50 - held p50', 'user p50', 'held p50', 'user p99', 'held p99', 'user p99 gap', 'goal', 'client CPU', 'CPU µs/user'], timingRows)}\n\n`,
+    );
   }
   if (runs('stall')) await stallCheck(workDir, cpus);
   if (runs('peak')) await peak();

@@ -1,8 +1,9 @@
 // A scenario target with a known answer time, for the accuracy bench: every request is held for
 // DELAY_MS; from STALL_AT_MS after start, for STALL_MS, answers are held until the stall ends.
 // It measures what it really did (from the read that brought a request's first bytes to the write
-// of its answer, per step) so the client's figures can be set against the truth rather than
-// against the nominal delay; GET /stats returns those figures and the target's own event-loop delay.
+// of its answer, per step, and the three added up per user, each user being one connection) so the
+// client's figures can be set against the truth rather than against the nominal delay; GET /stats
+// returns those figures and the target's own event-loop delay.
 // Prints its URL on stdout, then serves until SIGTERM.
 //
 // It is kept lean because whatever keeps its event loop busy is time a request waits unseen in its
@@ -21,6 +22,8 @@ const stallAtMs = Number(process.env['STALL_AT_MS'] ?? -1);
 const stallMs = Number(process.env['STALL_MS'] ?? 0);
 const startedMs = performance.now();
 const held = { get: newTimeHistogram(), post: newTimeHistogram(), redirect: newTimeHistogram() };
+/** Per user (one connection): its three holds added up, recorded when the last is answered. */
+const heldPerUser = newTimeHistogram();
 const loopDelay = monitorEventLoopDelay({ resolution: 1 });
 loopDelay.enable();
 
@@ -36,8 +39,14 @@ const ANSWERS: Readonly<Record<StepName, Buffer>> = {
 };
 const BAD_REQUEST = Buffer.from('HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
 
+/** What the target held one connection's requests so far, in microseconds. */
+interface UserHeld {
+  us: number;
+}
+
 interface Held {
   socket: Socket;
+  user: UserHeld;
   step: StepName;
   receivedMs: number;
   dueMs: number;
@@ -74,7 +83,10 @@ function answerDue(): void {
     if (!request.socket.destroyed) {
       request.socket.write(ANSWERS[request.step]);
       now = performance.now();
-      held[request.step].recordValue(Math.round((now - request.receivedMs) * 1000));
+      const us = Math.round((now - request.receivedMs) * 1000);
+      held[request.step].recordValue(us);
+      request.user.us += us;
+      if (request.step === 'redirect') heldPerUser.recordValue(request.user.us);
     }
   }
   if (queueHead === queue.length) {
@@ -90,6 +102,7 @@ function stats(): string {
     get: summarise(held.get),
     post: summarise(held.post),
     redirect: summarise(held.redirect),
+    user: summarise(heldPerUser),
     eventLoopDelayUs: {
       p50: Math.round(loopDelay.percentile(50) / 1000),
       p99: Math.round(loopDelay.percentile(99) / 1000),
@@ -100,6 +113,7 @@ function stats(): string {
 
 function serve(socket: Socket): void {
   socket.setNoDelay(true);
+  const user: UserHeld = { us: 0 };
   let pending: Buffer | undefined;
   /** When the first bytes of the request being received arrived. */
   let firstBytesMs = 0;
@@ -124,7 +138,7 @@ function serve(socket: Socket): void {
         return;
       }
       const step: StepName = frame.method === 'POST' ? 'post' : frame.hasCookie ? 'redirect' : 'get';
-      hold({ socket, step, receivedMs: firstBytesMs, dueMs: dueMs(firstBytesMs) });
+      hold({ socket, user, step, receivedMs: firstBytesMs, dueMs: dueMs(firstBytesMs) });
       start = frame.end;
       firstBytesMs = now;
     }

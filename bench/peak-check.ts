@@ -1,5 +1,5 @@
 // Check 3 of the accuracy bench: the lab's closed-model GET / peak (`benchlab load --mode peak`,
-// autocannon inside) and wrk against the same variant's nginx endpoint, with the same connections
+// the lab's own kept-alive connections) and wrk against the same variant's nginx endpoint, with the same connections
 // and duration, interleaved round by round; their req/s must agree within 10%. Before that, both
 // tools' requests are captured to show they send the same thing, and both are run against the
 // static nginx once for the tools' own ceilings (which only shows the client is not the limit).
@@ -233,7 +233,7 @@ async function runPeakTool(run: ToolRun, name: string, connections: number, seco
   if (exit.code !== 0 || !fs.existsSync(out))
     throw new Error(`benchlab load --mode peak exited with ${exit.code}: ${exit.output.trim().split('\n').at(-1) ?? ''}`);
   const result = JSON.parse(fs.readFileSync(out, 'utf8')) as PeakResult;
-  // The client's own count covers autocannon's run without node's start-up; the process's as a fallback.
+  // The client's own count covers the measured run without node's start-up and the warm-up; the process's as a fallback.
   const cpuShare = result.client !== undefined ? result.client.cpuSeconds / result.client.wallSeconds : exit.cpuSeconds / result.durationSeconds;
   return { result, cpuShare };
 }
@@ -260,7 +260,7 @@ async function measure(tool: PeakTool, run: ToolRun, observed: Observed | undefi
     const endMs = result.finishedAt !== undefined ? Date.parse(result.finishedAt) : Date.now();
     return { requests: result.requests, seconds: result.durationSeconds, errors: result.errors + result.non2xx, cpuShare, endMs };
   };
-  // benchlab's peak warms up in its own process (it must: autocannon runs cold in a new one); wrk gets the same second of load.
+  // benchlab's peak warms up in its own process, on the connections it then measures on; wrk gets the same second of load.
   if (tool === 'wrk') await once(WARMUP_SECONDS, `${name}-warmup`);
   const offset = observed === undefined ? 0 : fileSize(observed.accessLog);
   const { endMs, ...measured } = await once(options.seconds, name);
@@ -300,7 +300,7 @@ export async function peakCheck(workDir: string, signal: AbortSignal, cpus: CpuS
       .map((n) => n.toFixed(2))
       .join(', ');
   write(
-    `3. Closed-model GET / peak (benchlab load --mode peak, autocannon inside) against wrk -t1: ${options.connections} kept-alive connections each, ${SERVER_WARMUP_SECONDS} s of server warm-up per variant, ${WARMUP_SECONDS} s warm-up per run, ${options.seconds} s measured, ${options.rounds} interleaved rounds per variant; load average ${loadAverage()}\n`,
+    `3. Closed-model GET / peak (benchlab load --mode peak) against wrk -t1: ${options.connections} kept-alive connections each, ${SERVER_WARMUP_SECONDS} s of server warm-up per variant, ${WARMUP_SECONDS} s warm-up per run, ${options.seconds} s measured, ${options.rounds} interleaved rounds per variant; load average ${loadAverage()}\n`,
   );
 
   // What each tool sends: the same request line and headers, no cookie, connections kept alive.

@@ -74,10 +74,10 @@ async function summaryText(result: LoadResult): Promise<string> {
   return summaryTable([loadAsVariant(result)], { color: process.stdout.isTTY === true });
 }
 
-/** --mode peak: autocannon's plain GET / as fast as the target answers, for the server's ceiling. */
+/** --mode peak: plain GET / as fast as the target answers, for the server's ceiling. */
 async function peakCommand(raw: RawLoadCommandOptions, closed: ClosedModel): Promise<void> {
   const { target, timeoutMs } = validateLoadOptions({ target: raw.target, timeoutMs: raw.timeout });
-  // Loaded only here: autocannon would add ~18 MB to every scenario client process.
+  // Loaded only here: a scenario client process needs none of it.
   const { runPeak } = await import('../client/peak.js');
   const result = await runPeak(target, closed.connections, closed.durationSeconds, timeoutMs);
   if (raw.out !== undefined) fs.writeFileSync(resultFile(raw.out), `${JSON.stringify(result, null, 2)}\n`);

@@ -3,6 +3,7 @@
 import { RequestDeadlineError, RunAbortedError } from './error-class.js';
 import type { LoadOptions } from './load-options.js';
 import { loadResult } from './load-result.js';
+import { LaunchTimer } from './launch-timer.js';
 import { LoadTally } from './load-tally.js';
 import type { LoadProgress } from './progress.js';
 import { getRequest } from './request-text.js';
@@ -40,7 +41,8 @@ export class LoadRun {
   private stopped = false;
   private ended = false;
   private lastProgressMs = this.startMs;
-  private launchTimeout: NodeJS.Timeout | undefined;
+  /** Wakes the timer loop when the next user is due; open model only. */
+  private readonly launchTimer: LaunchTimer | undefined;
   private launchImmediate: NodeJS.Immediate | undefined;
   private readonly housekeeping: NodeJS.Timeout;
   private readonly done: Promise<LoadResult>;
@@ -57,6 +59,7 @@ export class LoadRun {
     this.context = this.scenarioContext();
     const periodMs = Math.min(MAX_HOUSEKEEPING_MS, Math.max(MIN_HOUSEKEEPING_MS, options.timeoutMs / 10));
     this.housekeeping = setInterval(this.keepHouse, periodMs);
+    if (!options.closed && schedule.length > 0) this.launchTimer = new LaunchTimer(this.launchDue);
     hooks.signal?.addEventListener('abort', this.abort, { once: true });
   }
 
@@ -132,7 +135,6 @@ export class LoadRun {
 
   /** The timer loop: starts every user whose time has come, then sleeps until the next one is due. */
   private readonly launchDue = (): void => {
-    this.launchTimeout = undefined;
     this.launchImmediate = undefined;
     if (this.options.closed) return this.launchClosed();
     const { schedule, startMs } = this;
@@ -164,11 +166,9 @@ export class LoadRun {
       launched++;
       nowMs = performance.now();
     }
-    if (this.stopped || this.next === schedule.length) return;
-    const waitMs = startMs + schedule[this.next] / US_PER_MS - nowMs;
-    // Rounded up: a user may start up to a millisecond late (and that is recorded), but never early,
-    // and the loop never spins on setImmediate, which would eat the core the responses need.
-    this.launchTimeout = setTimeout(this.launchDue, Math.max(1, Math.ceil(waitMs)));
+    if (this.stopped || this.next === schedule.length) return this.launchTimer?.close();
+    // Never early: the loop runs again when the next user is due, and starts it then.
+    this.launchTimer!.at(startMs + schedule[this.next] / US_PER_MS);
   };
 
   private readonly keepHouse = (): void => {
@@ -191,7 +191,7 @@ export class LoadRun {
   private readonly abort = (): void => {
     if (this.stopped) return;
     this.stopped = true;
-    clearTimeout(this.launchTimeout);
+    this.launchTimer?.close();
     clearImmediate(this.launchImmediate);
     const aborted = new RunAbortedError();
     for (const user of [...this.inFlight]) user.abort(aborted);
@@ -215,7 +215,7 @@ export class LoadRun {
     this.ended = true;
     const endMs = performance.now();
     clearInterval(this.housekeeping);
-    clearTimeout(this.launchTimeout);
+    this.launchTimer?.close();
     clearImmediate(this.launchImmediate);
     this.hooks.signal?.removeEventListener('abort', this.abort);
     this.reportProgress(endMs);

@@ -1,31 +1,23 @@
-// The closed-model peak of a plain GET /, with autocannon: the most requests per second a variant
-// answers when nothing else limits it (no cookies, no posts), to set beside the scenario's figures.
-import { createRequire } from 'node:module';
-
+// The closed-model peak of a plain GET /: the most requests per second a variant answers when
+// nothing else limits it (no cookies, no posts), to set beside the scenario's figures. It runs on
+// the lab's own kept-alive connections (get-loop.ts); bench/README.md ("Server ceilings" and the
+// accuracy bench's check 3) has the figures that chose it over autocannon and beside wrk.
 import type { PeakResult } from '../common/result.js';
-
-const require = createRequire(import.meta.url);
+import { GetLoop, latencyMs } from './get-loop.js';
 
 export type { PeakResult };
 
-interface AutocannonResult {
-  requests: { total: number; average: number };
-  latency: { p50: number; p90: number; p99: number; max: number; average: number };
-  duration: number;
-  start: Date;
-  finish: Date;
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-}
-const autocannon = require('autocannon') as (options: Record<string, unknown>) => Promise<AutocannonResult>;
-
 /**
- * Uncounted seconds of the same load first, in the same process: a fresh process runs autocannon's
- * JavaScript (its HTTP parser included) cold, several times slower per answer, and on a busy client
- * core such a client turns answers into new requests late enough to leave the server idle at times.
+ * Uncounted seconds of the same load first, on the same connections: the target's and the client's
+ * code runs warm from the first counted answer, and connections are already open.
  */
 export const PEAK_WARMUP_SECONDS = 1;
+
+const MS_PER_SECOND = 1_000;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
 
 export async function runPeak(
   target: string,
@@ -34,24 +26,33 @@ export async function runPeak(
   timeoutMs: number,
   warmupSeconds = PEAK_WARMUP_SECONDS,
 ): Promise<PeakResult> {
-  if (warmupSeconds > 0) await autocannon({ url: target, connections, duration: warmupSeconds, timeout: Math.ceil(timeoutMs / 1000) });
-  const cpuBefore = process.cpuUsage();
-  const wallBefore = performance.now();
-  const r = await autocannon({ url: target, connections, duration: durationSeconds, timeout: Math.ceil(timeoutMs / 1000) });
-  const cpu = process.cpuUsage(cpuBefore);
-  return {
-    target,
-    tool: 'autocannon',
-    connections,
-    warmupSeconds,
-    startedAt: new Date(r.start).toISOString(),
-    finishedAt: new Date(r.finish).toISOString(),
-    durationSeconds: r.duration,
-    requests: r.requests.total,
-    requestsPerSecond: r.duration > 0 ? r.requests.total / r.duration : 0,
-    latencyMs: { p50: r.latency.p50, p90: r.latency.p90, p99: r.latency.p99, max: r.latency.max, mean: r.latency.average },
-    non2xx: r.non2xx,
-    errors: r.errors + r.timeouts,
-    client: { cpuSeconds: (cpu.user + cpu.system) / 1e6, wallSeconds: (performance.now() - wallBefore) / 1000 },
-  };
+  const loop = new GetLoop(target, connections, timeoutMs);
+  loop.start();
+  try {
+    if (warmupSeconds > 0) await sleep(warmupSeconds * MS_PER_SECOND);
+    // From here only requests sent from now on count; those in flight from the warm-up count nowhere.
+    loop.restartCount();
+    const cpuBefore = process.cpuUsage();
+    const wallBefore = performance.now();
+    await sleep(durationSeconds * MS_PER_SECOND);
+    const counts = loop.stop();
+    const cpu = process.cpuUsage(cpuBefore);
+    return {
+      target,
+      tool: 'benchlab',
+      connections,
+      warmupSeconds,
+      startedAt: new Date(counts.startedAtMs).toISOString(),
+      finishedAt: new Date(counts.finishedAtMs).toISOString(),
+      durationSeconds: counts.durationSeconds,
+      requests: counts.requests,
+      requestsPerSecond: counts.durationSeconds > 0 ? counts.requests / counts.durationSeconds : 0,
+      latencyMs: latencyMs(counts),
+      non2xx: counts.non2xx,
+      errors: counts.errors + counts.timeouts,
+      client: { cpuSeconds: (cpu.user + cpu.system) / 1e6, wallSeconds: (performance.now() - wallBefore) / MS_PER_SECOND },
+    };
+  } finally {
+    loop.stop();
+  }
 }

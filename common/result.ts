@@ -144,7 +144,7 @@ export interface VariantResult extends LoadResult {
   integrity: Integrity;
   /** Faults injected during the measured window (`--fault`), in order. */
   faults?: FaultRecord[];
-  /** --mode closed: plain GET / as fast as the variant answers (autocannon), beside the scenario. */
+  /** --mode closed: plain GET / as fast as the variant answers, beside the scenario. */
   peak?: PeakResult;
   /** From nginx's access log: per step, nginx's time, the backend's part and the proxy's own. */
   timeSplit?: TimeSplit;
@@ -185,7 +185,8 @@ export interface Stage {
 /** `--mode peak`: plain GET / as fast as the target answers. */
 export interface PeakResult {
   target: string;
-  tool: 'autocannon';
+  /** What sent the requests: the lab's own kept-alive connections, or (in results of earlier versions) autocannon. */
+  tool: 'benchlab' | 'autocannon';
   connections: number;
   /** Uncounted, before the measured run. */
   warmupSeconds?: number;
@@ -198,7 +199,7 @@ export interface PeakResult {
   latencyMs: { p50: number; p90: number; p99: number; max: number; mean: number };
   non2xx: number;
   errors: number;
-  /** The client's own cost while autocannon ran: a client near one core's worth measures itself. */
+  /** The client's own cost over the measured run: a client near one core's worth measures itself. */
   client?: { cpuSeconds: number; wallSeconds: number };
 }
 

@@ -186,7 +186,7 @@ function withSharedCpus(result: LoadResult, clientCpus: string | undefined): Loa
   return cpusOf(client) <= available ? result : { ...result, client: { ...client, cpus: available } };
 }
 
-/** The closed model's second figure: plain GET / as fast as the variant answers, with autocannon, pinned like the client. */
+/** The closed model's second figure: plain GET / as fast as the variant answers (client/peak.ts), pinned like the client. */
 export async function getPeak(stack: VariantStack, load: MeasuredLoad, ctx: VariantRunContext): Promise<PeakResult> {
   const closed = ctx.options.closed!;
   const out = path.join(ctx.workDir, `${load.label}.peak.json`);

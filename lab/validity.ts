@@ -29,7 +29,7 @@ export function clientValidity(result: LoadResult, maxLatenessMs: number): { val
   return { valid: reasons.length === 0, reasons };
 }
 
-/** The closed-loop GET / peak's client (one autocannon process, one event loop) near a full CPU measured itself. */
+/** The closed-loop GET / peak's client (one process, one event loop) near a full CPU measured itself. */
 export function peakValidity(peak: PeakResult): { valid: boolean; reasons: string[] } {
   const client = peak.client;
   if (!client || client.wallSeconds <= 0) return { valid: true, reasons: [] };

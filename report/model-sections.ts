@@ -51,7 +51,7 @@ export function closedModelSection(results: readonly VariantResult[]): string[] 
   ];
   return [
     '## Closed model',
-    'A fixed number of users, each starting again when done, then plain `GET /` from autocannon over as many connections: peak throughput per variant.',
+    'A fixed number of users, each starting again when done, then plain `GET /` over as many kept-alive connections: peak throughput per variant.',
     markdownTable(columns, closed),
   ];
 }

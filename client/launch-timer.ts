@@ -1,0 +1,210 @@
+// Wakes the run's timer loop when the next user is due, to a fraction of a millisecond.
+//
+// Node's timers count whole milliseconds of a loop clock that is read once per turn, so a
+// setTimeout comes up to a millisecond early or late against performance.now(), and a loop that
+// rounds its waits up to be safe starts users about a millisecond late. The loop cannot sleep less
+// than a millisecond (libuv polls with a timeout in whole milliseconds), and spinning until the due
+// time would take the core the answers need. So a helper thread sleeps instead: Atomics.wait takes
+// a fractional timeout, and when it runs out the thread wakes the loop through Atomics.waitAsync,
+// which ends the loop's poll at once. The thread runs no JavaScript of the client's and costs
+// a few microseconds per wake-up.
+//
+// A whole-millisecond setTimeout, rounded up, stays armed beside it: until the thread is up (it
+// takes a few tens of milliseconds to start), if it cannot be started, or if it were ever late,
+// the loop still comes round. Whichever comes first runs the loop; the loop itself checks what is due.
+import { Worker } from 'node:worker_threads';
+
+/** The helper thread: sleeps until the due time it is given, then tells the loop. CommonJS, evaluated. */
+const WAKER_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const control = new Int32Array(workerData, 0, 2);
+const due = new Float64Array(workerData, 8, 1);
+const now = () => { const [s, ns] = process.hrtime(); return s * 1e3 + ns / 1e6; };
+for (;;) {
+  const armed = Atomics.load(control, 0);
+  const at = due[0];
+  if (at < 0) break;
+  if (at === 0) { Atomics.wait(control, 0, armed); continue; }
+  const rest = at - now();
+  // Re-armed or cancelled meanwhile: start over with the new due time.
+  if (rest > 0 && Atomics.wait(control, 0, armed, rest) !== 'timed-out') continue;
+  if (Atomics.load(control, 0) !== armed) continue;
+  Atomics.store(control, 1, armed);
+  Atomics.notify(control, 1);
+  Atomics.wait(control, 0, armed);
+}
+`;
+
+/** Atomics.waitAsync (V8 has it; TypeScript's ES2022 library does not name it). */
+const waitAsync = (Atomics as unknown as { waitAsync(array: Int32Array, index: number, value: number): { async: boolean; value: Promise<string> | string } })
+  .waitAsync;
+
+/**
+ * Shorter waits go to setTimeout alone. Each wake-up through the thread costs two thread switches
+ * on the client's core (about 0.1 ms of CPU here); at 1000 users/s, a wait of about a millisecond
+ * before every user, that raised the client's CPU per user by a third and its lateness p99 by half
+ * (bench/README.md, "Accuracy"). Under this wait the loop is busy with answers anyway.
+ */
+export const PRECISE_MIN_WAIT_MS = 2;
+
+/**
+ * The thread wakes this much before the due time, and the loop spins (setImmediate, so answers are
+ * still read) for what is left: waking a thread and then the loop on an idle virtual CPU took about
+ * 0.2-0.3 ms, which alone put lateness p50 at 0.31 ms.
+ */
+export const WAKE_EARLY_MS = 0.3;
+
+/** Slots of the shared control words. */
+const ARMED = 0;
+const FIRED = 1;
+const NO_DUE = 0;
+const EXIT = -1;
+
+/** The high-resolution clock in milliseconds: the same in every thread (performance.now() has a per-thread origin). */
+function hrNowMs(): number {
+  const [seconds, nanoseconds] = process.hrtime();
+  return seconds * 1e3 + nanoseconds / 1e6;
+}
+
+/**
+ * The whole milliseconds to pass to setTimeout for a wait of `waitMs`: rounded up, and at least 1,
+ * so that it never comes early by its own count.
+ */
+export function backstopDelayMs(waitMs: number): number {
+  return Math.max(1, Math.ceil(waitMs));
+}
+
+/** Whether a wait of `waitMs` is slept by the helper thread rather than by setTimeout alone. */
+export function usesThread(waitMs: number): boolean {
+  return waitMs >= PRECISE_MIN_WAIT_MS;
+}
+
+export class LaunchTimer {
+  private readonly shared = new SharedArrayBuffer(16);
+  private readonly control = new Int32Array(this.shared, 0, 2);
+  private readonly due = new Float64Array(this.shared, 8, 1);
+  private worker: Worker | undefined;
+  private backstop: NodeJS.Timeout | undefined;
+  /** The arming that counts; a wake-up for an earlier one is ignored. */
+  private armed = 0;
+  private listening = false;
+  /** The due time of the thread's arming, performance.now(). */
+  private dueMs = 0;
+  private spin: NodeJS.Immediate | undefined;
+  private closed = false;
+  /** performance.now() less the thread-shared clock, both in milliseconds. */
+  private readonly clockOffsetMs: number;
+
+  constructor(
+    private readonly fire: () => void,
+    precise = true,
+  ) {
+    this.clockOffsetMs = performance.now() - hrNowMs();
+    if (!precise) return;
+    try {
+      this.worker = new Worker(WAKER_SOURCE, { eval: true, workerData: this.shared, stdout: false, stderr: false });
+      // It must never keep the process alive, nor take it down.
+      this.worker.unref();
+      this.worker.on('error', () => (this.worker = undefined));
+    } catch {
+      this.worker = undefined;
+    }
+  }
+
+  /** Calls `fire` once, at `dueMs` (performance.now()) or soon after; replaces any earlier arming. */
+  at(dueMs: number): void {
+    if (this.closed) return;
+    this.stopSpin();
+    clearTimeout(this.backstop);
+    const waitMs = dueMs - performance.now();
+    this.backstop = setTimeout(this.onBackstop, backstopDelayMs(waitMs));
+    if (this.worker === undefined) return;
+    if (!usesThread(waitMs)) return this.disarmThread();
+    this.dueMs = dueMs;
+    this.due[0] = dueMs - WAKE_EARLY_MS - this.clockOffsetMs;
+    this.armed = Atomics.add(this.control, ARMED, 1) + 1;
+    Atomics.notify(this.control, ARMED);
+    this.listen();
+  }
+
+  private stopSpin(): void {
+    clearImmediate(this.spin);
+    this.spin = undefined;
+  }
+
+  cancel(): void {
+    this.stopSpin();
+    clearTimeout(this.backstop);
+    this.backstop = undefined;
+    this.disarmThread();
+  }
+
+  /** Ends the helper thread; the timer fires no more. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.stopSpin();
+    clearTimeout(this.backstop);
+    this.backstop = undefined;
+    this.due[0] = EXIT;
+    Atomics.add(this.control, ARMED, 1);
+    Atomics.notify(this.control, ARMED);
+    this.worker = undefined;
+    // Ends the loop's pending wait, so nothing is left waiting on the shared memory.
+    Atomics.notify(this.control, FIRED);
+  }
+
+  private listen(): void {
+    if (this.listening) return;
+    this.listening = true;
+    const fired = Atomics.load(this.control, FIRED);
+    // The thread may have fired for this arming already, before the wait below could see it change.
+    if (fired === this.armed) return queueMicrotask(this.onWake);
+    const waited = waitAsync(this.control, FIRED, fired);
+    if (waited.async) void (waited.value as Promise<string>).then(this.onWake);
+    else queueMicrotask(this.onWake);
+  }
+
+  private readonly onWake = (): void => {
+    this.listening = false;
+    if (this.closed) return;
+    const fired = Atomics.load(this.control, FIRED);
+    if (fired === this.armed) {
+      // The thread waits to be armed again now: nothing to take back.
+      this.due[0] = NO_DUE;
+      this.spinUntilDue();
+    } else if (this.armed !== 0) {
+      this.listen();
+    }
+  };
+
+  /** Turns of the loop (each reads what has arrived) until the due time, then fire. */
+  private readonly spinUntilDue = (): void => {
+    this.spin = undefined;
+    if (this.closed) return;
+    if (performance.now() < this.dueMs) {
+      this.spin = setImmediate(this.spinUntilDue);
+      return;
+    }
+    clearTimeout(this.backstop);
+    this.backstop = undefined;
+    this.fire();
+  };
+
+  private readonly onBackstop = (): void => {
+    this.backstop = undefined;
+    if (this.closed) return;
+    this.stopSpin();
+    // The thread must not fire for this arming as well.
+    this.disarmThread();
+    this.fire();
+  };
+
+  private disarmThread(): void {
+    // Nothing to take back: no wake-up of the thread (which would cost a thread switch).
+    if (this.worker === undefined || this.due[0] === NO_DUE) return;
+    this.due[0] = NO_DUE;
+    this.armed = Atomics.add(this.control, ARMED, 1) + 1;
+    Atomics.notify(this.control, ARMED);
+  }
+}

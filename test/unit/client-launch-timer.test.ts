@@ -1,0 +1,62 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { backstopDelayMs, LaunchTimer, PRECISE_MIN_WAIT_MS, usesThread } from '../../client/launch-timer.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+test("the backstop timer's delay is whole milliseconds, rounded up, at least one", () => {
+  assert.equal(backstopDelayMs(-3), 1);
+  assert.equal(backstopDelayMs(0), 1);
+  assert.equal(backstopDelayMs(0.2), 1);
+  assert.equal(backstopDelayMs(1), 1);
+  assert.equal(backstopDelayMs(1.01), 2);
+  assert.equal(backstopDelayMs(19.5), 20);
+});
+
+test('only waits long enough to leave the loop idle are slept by the helper thread', () => {
+  assert.equal(usesThread(25), true, '40 users/s');
+  assert.equal(usesThread(PRECISE_MIN_WAIT_MS), true);
+  assert.equal(usesThread(1), false, '1000 users/s: setTimeout alone');
+  assert.equal(usesThread(0), false);
+  assert.equal(usesThread(-1), false);
+});
+
+for (const precise of [true, false]) {
+  const kind = precise ? 'with its helper thread' : 'on setTimeout alone';
+  test(`the launch timer ${kind} fires for its latest arming, not after a cancel, and never after close`, async () => {
+    let fired = 0;
+    const timer = new LaunchTimer(() => fired++, precise);
+    try {
+      // The thread may still be starting: the backstop fires then.
+      timer.at(performance.now() + 5);
+      await sleep(60);
+      assert.equal(fired, 1);
+
+      // A later arming replaces an earlier one: one call, not two.
+      timer.at(performance.now() + 2);
+      timer.at(performance.now() + 4);
+      await sleep(60);
+      assert.equal(fired, 2);
+
+      // A due time already past fires too.
+      timer.at(performance.now() - 1);
+      await sleep(30);
+      assert.equal(fired, 3);
+
+      timer.at(performance.now() + 5);
+      timer.cancel();
+      await sleep(60);
+      assert.equal(fired, 3, 'a cancelled arming does not fire');
+
+      timer.at(performance.now() + 5);
+      timer.close();
+      await sleep(60);
+      assert.equal(fired, 3, 'a closed timer does not fire');
+      timer.at(performance.now() + 1);
+      await sleep(30);
+      assert.equal(fired, 3, 'nor can it be armed again');
+    } finally {
+      timer.close();
+    }
+  });
+}
