@@ -14,10 +14,13 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY patches ./patches
 COPY tsconfig.json ./
+# Every folder tsconfig.json compiles that the image runs (test/ and bench/ stay out: .dockerignore).
+COPY common ./common
 COPY apps ./apps
 COPY client ./client
 COPY lab ./lab
 COPY report ./report
+COPY cli ./cli
 RUN npx patch-package && npm run build
 
 # The reference variant ref-gunicorn (the original's winner): Debian's gunicorn and PyMySQL serving the WSGI

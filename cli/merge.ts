@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { Shard } from '../client/merge-results.js';
-import type { LoadResult } from '../common/result.js';
+import type { LoadResult, VariantResult } from '../common/result.js';
 import { LabError } from '../common/errors.js';
 import type { MarkerAudit } from '../common/integrity.js';
 import type { RunInfo } from '../report/run-info.js';
@@ -14,6 +14,8 @@ export interface RawMergeOptions {
   out?: string;
   database?: string;
   label?: string;
+  /** What `benchlab sample-containers` wrote for the measured window: the server side's CPU and memory. */
+  resources?: string;
   json?: boolean;
   quiet?: boolean;
 }
@@ -112,8 +114,16 @@ export async function mergeCommand(inputs: string[], raw: RawMergeOptions): Prom
   const outFile = raw.out === undefined ? undefined : path.resolve(raw.out);
   const shards = shardFiles(inputs, outFile).map(readShard);
   const merged = mergeLoadResults(shards);
+  const costs: Partial<Pick<VariantResult, 'server' | 'nginx' | 'database'>> = {};
   const audited = raw.database === undefined ? undefined : await audit(raw.database, merged);
-  const result = loadAsVariant(merged, audited?.count);
+  if (raw.resources !== undefined) {
+    const { readResourcesFile, imageMeta } = await import('../lab/stack/container-sampler.js');
+    const resources = readResourcesFile(raw.resources);
+    const images = imageMeta(resources.containers);
+    if (Object.keys(images).length > 0) merged.meta = { ...merged.meta, ...images };
+    Object.assign(costs, resources.groups);
+  }
+  const result = { ...loadAsVariant(merged, audited?.count), ...costs };
 
   if (outFile !== undefined) {
     const dir = path.dirname(outFile);
@@ -146,6 +156,7 @@ export function defineMerge(program: Command): Command {
     .option('--out <file>', 'write the merged result here and record it in run.json beside it')
     .option('--database <url>', 'audit the accepted posts against this database (else integrity is unknown)')
     .option('--label <name>', 'label of a new run.json (default: the folder name)')
+    .option('--resources <file>', "the server side's CPU and memory in the measured window, as benchlab sample-containers wrote them")
     .option('--json', 'print the merged result as JSON instead of the table')
     .option('--quiet', 'print nothing (use with --out)')
     .action(action(mergeCommand));

@@ -10,6 +10,7 @@ import { defineVerify } from './verify.js';
 import { defineReport } from './report.js';
 import { defineCompare } from './compare.js';
 import { defineVariants } from './variants.js';
+import { defineSampleContainers } from './sample-containers.js';
 
 export function benchlabProgram(): Command {
   const program = new Command('benchlab')
@@ -17,7 +18,18 @@ export function benchlabProgram(): Command {
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(`benchlab: ${text.replace(/^error: /, '')}`) })
     .showHelpAfterError('(run benchlab --help for usage)');
-  for (const define of [defineServe, defineLoad, defineMerge, defineRun, defineCapacity, defineVerify, defineReport, defineCompare, defineVariants]) {
+  for (const define of [
+    defineServe,
+    defineLoad,
+    defineMerge,
+    defineRun,
+    defineCapacity,
+    defineVerify,
+    defineReport,
+    defineCompare,
+    defineVariants,
+    defineSampleContainers,
+  ]) {
     define(program);
   }
   return program;

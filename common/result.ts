@@ -162,7 +162,7 @@ export interface VariantResult extends LoadResult {
   calibration?: { before: SpeedProbe; after: SpeedProbe };
   /** With `--repeat N`: every repetition's key figures; this file holds the median-p99 repetition. */
   repetitions?: RepetitionSummary;
-  /** CPU and memory during the measured window; null where nothing was sampled (a plain `load`, a merge, compose). */
+  /** CPU and memory during the measured window; null where nothing was sampled (a plain `load`, a merge without `--resources`). */
   server: ResourceSummary | null;
   nginx: ResourceSummary | null;
   database: ResourceSummary | null;

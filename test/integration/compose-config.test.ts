@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import { VARIANT_SETS, findVariant, type Protocol } from '../../apps/variants.js';
 import { findExecutable } from '../../lab/stack/executables.js';
 import { packageRoot } from '../../lab/paths.js';
@@ -24,6 +25,9 @@ interface Service {
 }
 
 const COMPOSE_FILE = path.join(packageRoot, 'docker-compose.yml');
+const SWARM_DNSRR_FILE = path.join(packageRoot, 'docker-compose.swarm-dnsrr.yml');
+// The Compose Specification's schema, as Compose v2 (compose-go) validates with it: docker/compose-spec/README.md.
+const COMPOSE_SPEC_SCHEMA = path.join(packageRoot, 'docker', 'compose-spec', 'compose-spec.json');
 const TEMPLATE_TARGET = '/etc/nginx/templates/default.conf.template';
 const TEMPLATE_FILES: Record<Protocol, string> = { http: 'http-proxy.conf.template', fastcgi: 'fastcgi.conf.template' };
 
@@ -245,6 +249,19 @@ describe('docker-compose.yml, without a Docker engine', () => {
     assert.equal(optionValue(client, '--expect-backend'), 'ref-gunicorn');
   });
 
+  test("the image's build stage copies every folder tsconfig.json compiles, except those .dockerignore keeps out", () => {
+    const tsconfig = JSON.parse(fs.readFileSync(path.join(packageRoot, 'tsconfig.json'), 'utf8')) as { include: string[] };
+    const ignored = fs
+      .readFileSync(path.join(packageRoot, '.dockerignore'), 'utf8')
+      .split('\n')
+      .filter((line) => line !== '' && !line.startsWith('#'));
+    const dockerfile = fs.readFileSync(path.join(packageRoot, 'Dockerfile'), 'utf8');
+    const buildStage = /^FROM \S+ AS build$([\s\S]*?)^FROM /m.exec(dockerfile)?.[1] ?? '';
+    for (const folder of tsconfig.include.filter((f) => !ignored.includes(f))) {
+      assert.match(buildStage, new RegExp(`^COPY ${folder} \\./${folder}$`, 'm'), `the build stage copies ${folder}/`);
+    }
+  });
+
   test('it keeps to the keys docker stack deploy accepts', () => {
     const raw = parse(fs.readFileSync(COMPOSE_FILE, 'utf8'), { merge: true }) as Record<string, unknown>;
     for (const key of Object.keys(raw)) assert.ok(STACK_TOP_KEYS.includes(key) || isExtension(key), `top-level key ${key}`);
@@ -256,5 +273,84 @@ describe('docker-compose.yml, without a Docker engine', () => {
       for (const key of Object.keys((service['healthcheck'] as object | undefined) ?? {}))
         assert.ok(STACK_HEALTHCHECK_KEYS.includes(key), `${name}: healthcheck.${key}`);
     }
+  });
+});
+
+/** Compose's interpolation of one string: ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?error}, ${VAR:+other}, $VAR, $$. */
+function interpolate(text: string, env: Record<string, string>): string {
+  return text.replace(/\$(?:\$|\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?)([-?+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))/g, (whole, braced, colon, op, word, bare) => {
+    if (whole === '$$') return '$';
+    const name = (braced ?? bare) as string;
+    const value = env[name];
+    const unset = value === undefined || (colon === ':' && value === '');
+    if (op === '-') return unset ? (word as string) : value!;
+    if (op === '+') return unset ? '' : (word as string);
+    if (op === '?' && unset) throw new Error(`${name} is required: ${word as string}`);
+    return value ?? '';
+  });
+}
+
+function interpolated(node: unknown, env: Record<string, string>): unknown {
+  if (typeof node === 'string') return interpolate(node, env);
+  if (Array.isArray(node)) return node.map((item) => interpolated(item, env));
+  if (node !== null && typeof node === 'object') return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, interpolated(value, env)]));
+  return node;
+}
+
+/** Compose's merge of a later file onto an earlier one, for mappings (all the swarm override holds). */
+function mergedOnto(base: unknown, override: unknown): unknown {
+  if (base === null || override === null || typeof base !== 'object' || typeof override !== 'object' || Array.isArray(base) || Array.isArray(override))
+    return override;
+  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+  for (const [key, value] of Object.entries(override)) out[key] = key in out ? mergedOnto(out[key], value) : value;
+  return out;
+}
+
+describe('docker-compose.yml against the Compose Specification (Compose v2)', () => {
+  const ajv = new Ajv2020({ allErrors: true, strict: false });
+  const validate = ajv.compile(JSON.parse(fs.readFileSync(COMPOSE_SPEC_SCHEMA, 'utf8')) as object);
+  // YAML merge keys (<<: *anchor) resolved, as Compose's YAML decoder does.
+  const load = (file: string) => parse(fs.readFileSync(file, 'utf8'), { merge: true }) as unknown;
+  const problems = (model: unknown) => (validate(model) ? [] : (validate.errors ?? []).map((e: ErrorObject) => `${e.instancePath || '/'} ${e.message ?? ''}`));
+
+  test('the schema is the one Compose v2 uses, with its licence beside it', () => {
+    const schema = JSON.parse(fs.readFileSync(COMPOSE_SPEC_SCHEMA, 'utf8')) as { $schema?: string; title?: string };
+    assert.equal(schema.title, 'Compose Specification');
+    assert.match(schema.$schema ?? '', /2020-12/);
+    for (const file of ['LICENSE', 'NOTICE', 'README.md']) assert.ok(fs.existsSync(path.join(path.dirname(COMPOSE_SPEC_SCHEMA), file)), file);
+  });
+
+  test('interpolation follows Compose: defaults, set values, $$', () => {
+    assert.equal(interpolate('${A:-1} ${B-2} ${C:-x} $$D ${E:+on}', { B: '', C: 'c', E: 'y' }), '1  c $D on');
+  });
+
+  test('the file is valid as written, with ${VAR} placeholders', () => {
+    assert.deepEqual(problems(load(COMPOSE_FILE)), []);
+  });
+
+  for (const [label, env] of [
+    ['every variable at its default', {}],
+    [
+      'the variables compare-docker and the offline images set',
+      { BENCHLAB_USER: '1000:1000', BENCHLAB_CLIENTS: '2', BENCHLAB_NODE_IMAGE: 'benchlab-offline/node:20-x', BENCHLAB_START_AT: '1767225600000' },
+    ],
+  ] as const) {
+    test(`the file is valid with ${label}`, () => {
+      assert.deepEqual(problems(interpolated(load(COMPOSE_FILE), env)), []);
+    });
+  }
+
+  test('the Swarm dnsrr override is valid merged onto the file, and names only its services', () => {
+    const override = load(SWARM_DNSRR_FILE) as { services: Record<string, unknown> };
+    const base = load(COMPOSE_FILE) as { services: Record<string, unknown> };
+    assert.deepEqual(Object.keys(override.services).sort(), Object.keys(base.services).sort(), 'the override lists every service of the file');
+    assert.deepEqual(problems(interpolated(mergedOnto(base, override), {})), []);
+    assert.deepEqual(problems(override), [], 'and on its own');
+  });
+
+  test('a wrong key is caught, so the checks above are real', () => {
+    const broken = load(COMPOSE_FILE) as { services: Record<string, Record<string, unknown>> };
+    broken.services['db']!['deploy'] = { replica: 1 };
+    assert.notDeepEqual(problems(broken), []);
   });
 });
