@@ -9,6 +9,7 @@ import { parseAccessLog, type AccessLogEntry } from '../lab/stack/nginx.js';
 import { startVariantStack, type VariantStack } from '../lab/stack/variant-stack.js';
 import { checkAndWarm, measureStack, stackOptionsOf, startMeasuringClients, type VariantRunContext } from '../lab/variant-run.js';
 import { fileSize } from '../lab/stack/time-split.js';
+import { PROFILE_DIR_ENV, PROFILE_INTERVAL_ENV, PROFILE_MODE_ENV, type ThreadCounts } from './profile-hook.js';
 import type { VariantSpec } from '../apps/variants.js';
 import type { VariantResult } from '../common/result.js';
 
@@ -130,6 +131,46 @@ export async function until(done: () => boolean, timeoutMs: number, intervalMs =
     await sleep(intervalMs);
   }
   return true;
+}
+
+const HOOK = new URL('./profile-hook.js', import.meta.url).href;
+// The hook polls for its start and stop files every 50 ms.
+const HOOK_POLL_GRACE_MS = 200;
+
+/** The app's environment for the hook (profile-hook.ts): profiles and counts, or counts alone. */
+export function hookEnv(dir: string, mode: 'cpu' | 'count', intervalUs = 500): Record<string, string> {
+  const existing = process.env['NODE_OPTIONS'];
+  return {
+    NODE_OPTIONS: `${existing ? `${existing} ` : ''}--import=${HOOK}`,
+    [PROFILE_DIR_ENV]: dir,
+    [PROFILE_MODE_ENV]: mode,
+    [PROFILE_INTERVAL_ENV]: String(intervalUs),
+  };
+}
+
+/** The `around` of measureWindow that starts the hook in every process and thread, and stops it. */
+export function hookWindow(dir: string): { before: () => Promise<void>; after: () => Promise<void> } {
+  return {
+    before: async () => {
+      fs.writeFileSync(path.join(dir, 'start'), '');
+      await sleep(HOOK_POLL_GRACE_MS);
+    },
+    after: async () => {
+      fs.writeFileSync(path.join(dir, 'stop'), '');
+    },
+  };
+}
+
+/** Processes and threads the hook reports from: a prefork primary and its workers, a threaded main thread and its pool. */
+export function hookReporters(stack: VariantStack): number {
+  return stack.variant.model === 'single' ? 1 : stack.workers + 1;
+}
+
+/** Waits for every reporter's counts (up to 15 s) and reads them. */
+export async function hookCounts(dir: string, expected: number, log: (line: string) => void): Promise<ThreadCounts[]> {
+  const written = () => fs.readdirSync(dir).filter((f) => f.endsWith('.json'));
+  if (!(await until(() => written().length >= expected, 15_000))) log(`only ${written().length} of ${expected} processes and threads reported`);
+  return written().map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as ThreadCounts);
 }
 
 export function ensureDir(dir: string): string {

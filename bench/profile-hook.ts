@@ -14,6 +14,8 @@ import { isMainThread, threadId } from 'node:worker_threads';
 
 export const PROFILE_DIR_ENV = 'BENCHLAB_PROFILE_DIR';
 export const PROFILE_INTERVAL_ENV = 'BENCHLAB_PROFILE_INTERVAL_US';
+/** `count`: only the counts and CPU figures, no profiler (the protocol-cost bench). */
+export const PROFILE_MODE_ENV = 'BENCHLAB_PROFILE_MODE';
 
 /** What each thread writes beside its profile. */
 export interface ThreadCounts {
@@ -70,21 +72,24 @@ function hook(dir: string): void {
   const session = new Session();
   let state: 'waiting' | 'profiling' | 'done' = 'waiting';
   const interval = Number(process.env[PROFILE_INTERVAL_ENV] ?? '');
+  const profiling = process.env[PROFILE_MODE_ENV] !== 'count';
   const name = `${roleOf()}-${process.pid}-${threadId}`;
   let ticksAtStart: number | null = null;
   let processMsAtStart = 0;
 
   const poll = setInterval(() => {
     if (state === 'waiting' && fs.existsSync(path.join(dir, 'start'))) {
-      session.connect();
-      session.post('Profiler.enable');
-      if (Number.isInteger(interval) && interval > 0) session.post('Profiler.setSamplingInterval', { interval });
+      if (profiling) {
+        session.connect();
+        session.post('Profiler.enable');
+        if (Number.isInteger(interval) && interval > 0) session.post('Profiler.setSamplingInterval', { interval });
+      }
       connections = 0;
       requests = 0;
       ticksAtStart = threadTicks();
       processMsAtStart = processMs();
       // An inspector session on its own thread answers synchronously.
-      session.post('Profiler.start');
+      if (profiling) session.post('Profiler.start');
       state = 'profiling';
     } else if (state === 'profiling' && fs.existsSync(path.join(dir, 'stop'))) {
       state = 'done';
@@ -92,9 +97,13 @@ function hook(dir: string): void {
       const ticks = threadTicks();
       const threadCpuMs = ticks !== null && ticksAtStart !== null ? (ticks - ticksAtStart) * TICK_MS : null;
       const processCpuMs = isMainThread ? processMs() - processMsAtStart : null;
+      const counts: ThreadCounts = { role: roleOf(), pid: process.pid, threadId, connections, requests, threadCpuMs, processCpuMs };
+      if (!profiling) {
+        fs.writeFileSync(path.join(dir, `${name}.json`), JSON.stringify(counts));
+        return;
+      }
       session.post('Profiler.stop', (error, result) => {
         if (error === null) fs.writeFileSync(path.join(dir, `${name}.cpuprofile`), JSON.stringify(result.profile));
-        const counts: ThreadCounts = { role: roleOf(), pid: process.pid, threadId, connections, requests, threadCpuMs, processCpuMs };
         fs.writeFileSync(path.join(dir, `${name}.json`), JSON.stringify(counts));
         session.disconnect();
       });

@@ -7,9 +7,7 @@
 // run would show) and once with it. Everything goes into results/<timestamp>-profile-<variant>/.
 import fs from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { LabError, optionError } from '../common/errors.js';
 import { parseInteger } from '../common/option-parsers.js';
 import { openDatabase, timestamp } from '../lab/run.js';
@@ -17,15 +15,22 @@ import { runOptionsFrom } from '../lab/run-options.js';
 import { assertWritableOutDir } from '../lab/out-dir.js';
 import type { VariantRunContext } from '../lab/variant-run.js';
 import type { VariantResult } from '../common/result.js';
-import type { VariantStack } from '../lab/stack/variant-stack.js';
 import { machineLine, runBench } from './bench-setup.js';
-import { ensureDir, loadAverage, measureWindow, startStackWithEnv, until, upstreamConnects, warmAtRate, type WindowResult } from './fixed-rate.js';
-import { PROFILE_DIR_ENV, PROFILE_INTERVAL_ENV, type ThreadCounts } from './profile-hook.js';
+import {
+  ensureDir,
+  hookCounts,
+  hookEnv,
+  hookReporters,
+  hookWindow,
+  loadAverage,
+  measureWindow,
+  startStackWithEnv,
+  upstreamConnects,
+  warmAtRate,
+  type WindowResult,
+} from './fixed-rate.js';
+import type { ThreadCounts } from './profile-hook.js';
 import { formatSummary, mergeSummaries, summarizeProfile, type CpuProfile, type ProfileSummary } from './profile-summary.js';
-
-const HOOK = pathToFileURL(path.join(path.dirname(new URL(import.meta.url).pathname), 'profile-hook.js')).href;
-// The hook polls for its start and stop files every 50 ms.
-const HOOK_POLL_GRACE_MS = 200;
 
 interface ProfileOptions {
   variant: string;
@@ -77,11 +82,6 @@ function readOptions(): ProfileOptions {
 }
 
 const options = readOptions();
-
-/** Processes and threads that will write a profile: a prefork primary and its workers, a threaded main thread and its pool. */
-function expectedProfiles(stack: VariantStack): number {
-  return stack.variant.model === 'single' ? 1 : stack.workers + 1;
-}
 
 function ms(value: number | null | undefined, digits = 2): string {
   return value === null || value === undefined || !Number.isFinite(value) ? '-' : value.toFixed(digits);
@@ -144,31 +144,16 @@ runBench('profile', async (workDir, signal) => {
   try {
     await database.ensureSchema();
     const ctx: VariantRunContext = { options: runOptions, database, workDir: logs, runTag: 'prof', log: (line) => log(`  ${line}`), signal };
-    const existing = process.env['NODE_OPTIONS'];
-    const stack = await startStackWithEnv(variant, ctx, {
-      NODE_OPTIONS: `${existing ? `${existing} ` : ''}--import=${HOOK}`,
-      [PROFILE_DIR_ENV]: profiles,
-      [PROFILE_INTERVAL_ENV]: String(options.intervalUs),
-    });
+    const stack = await startStackWithEnv(variant, ctx, hookEnv(profiles, 'cpu', options.intervalUs));
     try {
       log(`up with ${stack.workers} ${variant.model === 'threaded' ? 'threads' : variant.model === 'prefork' ? 'workers' : 'process'}; warming up`);
       await warmAtRate(stack, ctx, options.rate, options.warmupSeconds);
       const window = { rate: options.rate, seconds: options.seconds };
       const plain = await measureWindow(stack, { ...window, label: `${variant.name}.plain` }, ctx);
       log('measured without the profiler; now with it');
-      const profiled = await measureWindow(stack, { ...window, label: `${variant.name}.profiled` }, ctx, {
-        before: async () => {
-          fs.writeFileSync(path.join(profiles, 'start'), '');
-          await sleep(HOOK_POLL_GRACE_MS);
-        },
-        after: async () => {
-          fs.writeFileSync(path.join(profiles, 'stop'), '');
-        },
-      });
-      const expected = expectedProfiles(stack);
-      const written = () => fs.readdirSync(profiles).filter((f) => f.endsWith('.json'));
-      if (!(await until(() => written().length >= expected, 15_000))) log(`only ${written().length} of ${expected} profiles were written`);
-      await writeReport(outDir, profiles, variant.name, plain, profiled);
+      const profiled = await measureWindow(stack, { ...window, label: `${variant.name}.profiled` }, ctx, hookWindow(profiles));
+      const counts = await hookCounts(profiles, hookReporters(stack), log);
+      writeReport(outDir, profiles, counts, variant.name, plain, profiled);
     } finally {
       await stack.stop();
     }
@@ -178,11 +163,7 @@ runBench('profile', async (workDir, signal) => {
   void workDir;
 });
 
-async function writeReport(outDir: string, profiles: string, variant: string, plain: WindowResult, profiled: WindowResult): Promise<void> {
-  const counts = fs
-    .readdirSync(profiles)
-    .filter((f) => f.endsWith('.json'))
-    .map((f) => JSON.parse(fs.readFileSync(path.join(profiles, f), 'utf8')) as ThreadCounts);
+function writeReport(outDir: string, profiles: string, counts: ThreadCounts[], variant: string, plain: WindowResult, profiled: WindowResult): void {
   const summaries: Array<{ name: string; counts?: ThreadCounts; summary: ProfileSummary }> = [];
   for (const file of fs.readdirSync(profiles).filter((f) => f.endsWith('.cpuprofile'))) {
     const name = file.replace(/\.cpuprofile$/, '');
