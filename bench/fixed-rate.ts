@@ -161,9 +161,10 @@ export function hookWindow(dir: string): { before: () => Promise<void>; after: (
   };
 }
 
-/** Processes and threads the hook reports from: a prefork primary and its workers, a threaded main thread and its pool. */
-export function hookReporters(stack: VariantStack): number {
-  return stack.variant.model === 'single' ? 1 : stack.workers + 1;
+/** Processes and threads the hook reports from: a prefork primary and its workers, a threaded main thread and (when profiling) its pool. */
+export function hookReporters(stack: VariantStack, mode: 'cpu' | 'count'): number {
+  if (stack.variant.model === 'single' || (stack.variant.model === 'threaded' && mode === 'count')) return 1;
+  return stack.workers + 1;
 }
 
 /** Waits for every reporter's counts (up to 15 s) and reads them. */
@@ -176,4 +177,10 @@ export async function hookCounts(dir: string, expected: number, log: (line: stri
 export function ensureDir(dir: string): string {
   fs.mkdirSync(dir, { recursive: true });
   return path.resolve(dir);
+}
+
+/** An empty folder: a start or stop file left from an earlier run would start the hook at once. */
+export function emptyDir(dir: string): string {
+  fs.rmSync(dir, { recursive: true, force: true });
+  return ensureDir(dir);
 }

@@ -17,6 +17,7 @@ import type { VariantRunContext } from '../lab/variant-run.js';
 import type { VariantResult } from '../common/result.js';
 import { machineLine, runBench } from './bench-setup.js';
 import {
+  emptyDir,
   ensureDir,
   hookCounts,
   hookEnv,
@@ -132,7 +133,7 @@ runBench('profile', async (workDir, signal) => {
   const outDir = path.resolve(options.out ?? path.join(options.results, `${timestamp(new Date())}-profile-${variant.name}`));
   assertWritableOutDir(outDir, options.out !== undefined ? '--out' : '--results');
   const logs = ensureDir(path.join(outDir, 'logs'));
-  const profiles = ensureDir(path.join(outDir, 'profiles'));
+  const profiles = emptyDir(path.join(outDir, 'profiles'));
   const log = (line: string) => console.log(line);
   log(`machine: ${machineLine()}`);
   log(
@@ -152,7 +153,7 @@ runBench('profile', async (workDir, signal) => {
       const plain = await measureWindow(stack, { ...window, label: `${variant.name}.plain` }, ctx);
       log('measured without the profiler; now with it');
       const profiled = await measureWindow(stack, { ...window, label: `${variant.name}.profiled` }, ctx, hookWindow(profiles));
-      const counts = await hookCounts(profiles, hookReporters(stack), log);
+      const counts = await hookCounts(profiles, hookReporters(stack, 'cpu'), log);
       writeReport(outDir, profiles, counts, variant.name, plain, profiled);
     } finally {
       await stack.stop();

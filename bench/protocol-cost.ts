@@ -17,7 +17,18 @@ import { assertWritableOutDir } from '../lab/out-dir.js';
 import type { VariantRunContext } from '../lab/variant-run.js';
 import type { VariantSpec } from '../apps/variants.js';
 import { machineLine, runBench, table } from './bench-setup.js';
-import { ensureDir, hookCounts, hookEnv, hookReporters, hookWindow, loadAverage, measureWindow, startStackWithEnv, warmAtRate } from './fixed-rate.js';
+import {
+  emptyDir,
+  ensureDir,
+  hookCounts,
+  hookEnv,
+  hookReporters,
+  hookWindow,
+  loadAverage,
+  measureWindow,
+  startStackWithEnv,
+  warmAtRate,
+} from './fixed-rate.js';
 
 interface Options {
   rate: number;
@@ -195,7 +206,7 @@ runBench('protocol-cost', async (_workDir, signal) => {
       for (const variant of order) {
         if (signal.aborted) break;
         const ctx: VariantRunContext = { options: runOptions, database, workDir: logs, runTag: `pc${round}`, log: () => {}, signal };
-        const countsDir = ensureDir(path.join(logs, `counts-${variant.name}-r${round}`));
+        const countsDir = emptyDir(path.join(logs, `counts-${variant.name}-r${round}`));
         const stack = await startStackWithEnv(variant, ctx, hookEnv(countsDir, 'count'));
         try {
           await warmAtRate(stack, ctx, options.rate, options.warmupSeconds);
@@ -205,7 +216,7 @@ runBench('protocol-cost', async (_workDir, signal) => {
             ctx,
             hookWindow(countsDir),
           );
-          const counts = await hookCounts(countsDir, hookReporters(stack), log);
+          const counts = await hookCounts(countsDir, hookReporters(stack, 'count'), log);
           const r = w.result;
           const ok = Math.max(1, r.users.ok);
           const requests = Math.max(1, r.requests.total);
