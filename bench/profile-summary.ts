@@ -35,6 +35,7 @@ export interface ProfileSummary {
   busyMs: number;
   /** The same with the intervals as sampled. */
   busyWallMs: number;
+  /** (idle), and time blocked in Atomics.wait (a piscina thread waiting for a task). */
   idleMs: number;
   functions: SelfTime[];
   groups: Array<{ group: string; ms: number }>;
@@ -42,6 +43,8 @@ export interface ProfileSummary {
 
 // (root) and (idle) are not work; (program) is V8 and Node outside any JavaScript frame.
 const IDLE = '(idle)';
+// Frames that block in Atomics.wait, which V8 samples as JavaScript: a piscina thread waiting for work.
+const WAITING = new Set(['atomicsWaitLoop']);
 const PSEUDO = /^\(.*\)$/;
 
 /** The file or package a frame belongs to: a package under node_modules, a Node internal module, benchlab's own folder, native code. */
@@ -106,7 +109,7 @@ export function summarizeProfile(profile: CpuProfile, capUs = Number.POSITIVE_IN
     const node = byId.get(id);
     if (node === undefined) continue;
     const name = node.callFrame.functionName || '(anonymous)';
-    if (name === IDLE) {
+    if (name === IDLE || WAITING.has(name)) {
       idleUs += us.wall;
       continue;
     }
@@ -171,7 +174,7 @@ export function formatSummary(title: string, s: ProfileSummary, top = 25): strin
   const share = (ms: number) => (s.busyMs > 0 ? `${((100 * ms) / s.busyMs).toFixed(1)}%` : '-');
   const lines = [
     `== ${title}`,
-    `profiled ${(s.wallMs / 1000).toFixed(2)} s; busy ${s.busyMs.toFixed(0)} ms on the CPU (estimate), ${s.busyWallMs.toFixed(0)} ms of wall time; idle ${s.idleMs.toFixed(0)} ms`,
+    `profiled ${(s.wallMs / 1000).toFixed(2)} s; busy ${s.busyMs.toFixed(0)} ms on the CPU (estimate), ${s.busyWallMs.toFixed(0)} ms of wall time; idle or waiting for work ${s.idleMs.toFixed(0)} ms`,
     '',
     `${pad('self ms', 9, true)}  ${pad('share', 6, true)}  ${pad('wall ms', 9, true)}  function (where, group)`,
   ];

@@ -69,7 +69,7 @@ function readOptions(): ProfileOptions {
       rate: parseInteger('--rate', values.rate ?? '150', 1, 5000),
       seconds: parseInteger('--seconds', values.seconds ?? '10', 1, 300),
       warmupSeconds: parseInteger('--warmup-seconds', values['warmup-seconds'] ?? '5', 0, 300),
-      intervalUs: parseInteger('--interval-us', values['interval-us'] ?? '500', 50, 100_000),
+      intervalUs: parseInteger('--interval-us', values['interval-us'] ?? '1000', 50, 100_000),
       ...(values.database !== undefined ? { database: values.database } : {}),
       ...(values.workers !== undefined ? { workers: values.workers } : {}),
       ...(values.threads !== undefined ? { threads: values.threads } : {}),
