@@ -49,7 +49,7 @@ export async function openDatabase(options: RunOptions, log: (line: string) => v
   const pids = database.kind === 'external' ? database.pids() : [];
   if (options.serverCpus === undefined || pids.length === 0) return database;
   try {
-    const restore = await confineForRun(pids, options.serverCpus, `the database server (pid ${pids.join(', ')})`);
+    const restore = await confineForRun(pids, options.serverCpus, `the database server (pid ${pids.join(', ')})`, log);
     log(`database: the server on this machine (pid ${pids.join(', ')}) runs on CPUs ${options.serverCpus} for this run`);
     return { ...database, stop: () => restore().finally(() => database.stop()) };
   } catch (error) {

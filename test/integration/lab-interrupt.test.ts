@@ -1,5 +1,6 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -88,13 +89,29 @@ test('Ctrl-C once the private database listens (on loopback) leaves no process, 
   await interruptAndCheck(run, listening, 'private database up');
 });
 
-test("a run right after a SIGKILLed run works, and the killed run's Node processes stop by themselves", { timeout: 120_000 }, async () => {
+/** The database server listening on the URL's port, as `ss` names it, and each of its threads' allowed CPUs. */
+function databaseServerThreads(): { pid: number; lists: string[] } {
+  const port = new URL(DATABASE_URL).port || '3306';
+  const line = execFileSync('ss', ['-Hltnp', `sport = :${port}`], { encoding: 'utf8' });
+  const pid = Number(/pid=(\d+)/.exec(line)?.[1]);
+  assert.ok(pid > 0, `a server listens on port ${port}: ${line}`);
+  const lists = fs
+    .readdirSync(`/proc/${pid}/task`)
+    .map((tid) => /^Cpus_allowed_list:\s*(\S+)$/m.exec(fs.readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8'))?.[1] ?? '?');
+  return { pid, lists };
+}
+
+test("a run right after a SIGKILLed run works, gives the machine's database its CPUs back, and the killed run's Node processes stop by themselves", {
+  timeout: 120_000,
+}, async () => {
+  const own = databaseServerThreads();
   const killed = lab([...SHORT, '--users', '600', '--ramp', '10', '--database', DATABASE_URL], 'killed');
   await until(
     () => /users over/.test(killed.stderr()) && processesOf(killed).some((p) => / load --target /.test(p.cmdline)),
     60_000,
     'the killed run measures',
   );
+  const confined = databaseServerThreads();
   killed.child.kill('SIGKILL');
   await killed.exited;
   const nodeLeft = () => processesOf(killed).filter((p) => p.cmdline.startsWith(process.execPath));
@@ -117,6 +134,16 @@ test("a run right after a SIGKILLed run works, and the killed run's Node process
   const result = JSON.parse(fs.readFileSync(path.join(next.outDir, 'prefork.json'), 'utf8')) as VariantResult;
   assert.equal(result.users.ok, 30, 'every user of the next run succeeds');
   assert.equal(result.integrity.ok, true, `the next run's audit holds: ${JSON.stringify(result.integrity)}`);
+  if (new Set(own.lists).size === 1 && os.availableParallelism() > 1) {
+    assert.ok(
+      confined.lists.every((list) => list !== own.lists[0]),
+      `the killed run had confined the database server: ${confined.lists.join(' ')}`,
+    );
+    assert.match(next.stderr(), new RegExp(`restored the CPUs of the server \\(pid ${own.pid}\\) that an interrupted run \\(pid ${killed.child.pid}\\)`));
+    const after = databaseServerThreads();
+    assert.equal(after.pid, own.pid);
+    assert.deepEqual([...new Set(after.lists)], [own.lists[0]], "every thread of the database server has the machine's CPUs again");
+  }
 });
 
 test('an unwritable --out is refused in one line, exit 2, before anything starts', async () => {
