@@ -9,6 +9,8 @@ export interface ServeOptions {
   workers: number;
   /** worker_threads for the threaded model. */
   threads: number;
+  /** Requests each of those threads serves at once (piscina's concurrentTasksPerWorker). */
+  threadTasks: number;
   /** mysql2 pool connections per process (prefork) or per thread (threaded). */
   dbPool: number;
   /** listen(2) backlog. */

@@ -10,7 +10,7 @@ import type { ServeOptions } from './serve-options.js';
 async function startCore(options: ServeOptions, identity: Identity): Promise<{ handle: GuestbookHandler; close(): Promise<void> }> {
   if (options.variant.model === 'threaded') {
     const { startThreadPool } = await import('./models/threaded.js');
-    return startThreadPool(options.threads, { backend: options.variant.name, databaseUrl: options.databaseUrl, dbPool: options.dbPool });
+    return startThreadPool(options.threads, options.threadTasks, { backend: options.variant.name, databaseUrl: options.databaseUrl, dbPool: options.dbPool });
   }
   const { createEntryStore } = await import('./core/entry-store.js');
   const { createGuestbook } = await import('./core/guestbook.js');

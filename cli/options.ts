@@ -14,6 +14,7 @@ export function serverSideOptions(command: Command): Command {
     .option('--private-db', 'always start a private mariadbd/mysqld in a temp dir')
     .option('--workers <n>', withDefault('processes per prefork variant', '2 × server cores + 1'))
     .option('--threads <n>', withDefault('threads per threaded variant', '2 × server cores + 1'))
+    .option('--thread-tasks <n>', withDefault('requests each thread of a threaded variant serves at once', RUN_DEFAULTS.threadTasks))
     .option('--db-pool <n>', withDefault('database connections per process or thread', RUN_DEFAULTS.dbPool))
     .option('--backlog <n>', withDefault('listen backlog of the app servers', RUN_DEFAULTS.backlog))
     .addOption(new Option('--app-socket <kind>', withDefault('how nginx reaches the app', 'tcp')).choices(['tcp', 'unix']))

@@ -87,7 +87,7 @@ export function defineRun(program: Command): Command {
     )
     .option(
       '--sweep <knob=values>',
-      'measure each variant the knob applies to at each value, e.g. workers=1,2,3,5,9 (workers, threads, db-pool, nginx-workers, upstream-keepalive)',
+      'measure each variant the knob applies to at each value, e.g. workers=1,2,3,5,9 (workers, threads, thread-tasks, db-pool, nginx-workers, upstream-keepalive)',
     )
     .option('--slo <objectives>', withDefault('what every variant must hold: the verdict names who served the most users within it', RUN_DEFAULTS.slo))
     .option('--fail-on <limits>', 'exit 99 when a variant breaks one, e.g. "errors>1%,p99>800ms,integrity" (p50|p90|p99|p999|max in ms or s)')

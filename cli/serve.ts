@@ -18,6 +18,7 @@ export interface RawServeOptions {
   database?: string;
   workers?: string;
   threads?: string;
+  threadTasks?: string;
   dbPool?: string;
   backlog?: string;
 }
@@ -39,6 +40,7 @@ export function serveOptionsFrom(raw: RawServeOptions, env: NodeJS.ProcessEnv = 
     databaseUrl,
     workers: raw.workers ? parseInteger('--workers', raw.workers, 1, 256) : fallback,
     threads: raw.threads ? parseInteger('--threads', raw.threads, 1, 256) : fallback,
+    threadTasks: raw.threadTasks ? parseInteger('--thread-tasks', raw.threadTasks, 1, 1000) : SERVE_DEFAULTS.threadTasks,
     dbPool: raw.dbPool ? parseInteger('--db-pool', raw.dbPool, 1, 1000) : SERVE_DEFAULTS.dbPool,
     backlog: raw.backlog ? parseInteger('--backlog', raw.backlog, 1, 65535) : SERVE_DEFAULTS.backlog,
   };
@@ -53,6 +55,7 @@ export function defineServe(program: Command): Command {
     .option('--database <url>', withDefault('mysql://user[:pass]@host[:port]/db', '$DATABASE_URL'))
     .option('--workers <n>', withDefault('processes for prefork variants', '2 × cores + 1'))
     .option('--threads <n>', withDefault('worker threads for threaded variants', '2 × cores + 1'))
+    .option('--thread-tasks <n>', withDefault('requests each thread of a threaded variant serves at once', SERVE_DEFAULTS.threadTasks))
     .option('--db-pool <n>', withDefault('database connections per process or thread', SERVE_DEFAULTS.dbPool))
     .option('--backlog <n>', withDefault('listen backlog', RUN_DEFAULTS.backlog))
     .action(

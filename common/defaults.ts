@@ -12,6 +12,7 @@ export const RUN_DEFAULTS = {
   warmupTolerance: 0.1, // settled when two rounds' CPU per user differ by at most this share
   warmupRampSeconds: 0.5, // `load --warmup-users`: 200 arriving per second, over 0.5 s
   dbPool: 4, // mysql2 connections per worker process or thread
+  threadTasks: 1, // requests a pool thread serves at once: one, as a thread-per-request server does
   backlog: 511, // listen(2) backlog, Node's default
   nginxWorkers: 1,
   upstreamKeepalive: 32, // idle connections nginx keeps per worker to the app
@@ -44,6 +45,7 @@ export const CLOSED_DEFAULTS = {
 
 export const SERVE_DEFAULTS = {
   dbPool: RUN_DEFAULTS.dbPool,
+  threadTasks: RUN_DEFAULTS.threadTasks,
   backlog: RUN_DEFAULTS.backlog,
 };
 

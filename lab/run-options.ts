@@ -27,6 +27,7 @@ export interface RawRunOptions extends Omit<RawArrivalOptions, 'shard'> {
   privateDb?: boolean;
   workers?: string;
   threads?: string;
+  threadTasks?: string;
   dbPool?: string;
   backlog?: string;
   appSocket?: string;
@@ -65,6 +66,8 @@ export interface RunOptions {
   privateDatabase: boolean;
   workers: number;
   threads: number;
+  /** Requests each thread of a threaded variant serves at once. */
+  threadTasks: number;
   dbPool: number;
   backlog: number;
   /** How nginx reaches the app. */
@@ -139,6 +142,7 @@ function refuseUnusedKnobs(raw: RawRunOptions, variants: VariantSpec[]): void {
   const models = new Set(variants.map((v) => v.model));
   if (raw.workers && !models.has('prefork')) throw optionError('--workers', 'applies to prefork variants, and none is selected');
   if (raw.threads && !models.has('threaded')) throw optionError('--threads', 'applies to threaded variants, and none is selected');
+  if (raw.threadTasks && !models.has('threaded')) throw optionError('--thread-tasks', 'applies to threaded variants, and none is selected');
   if (raw.dbPool && variants.every((v) => v.command)) throw optionError('--db-pool', 'applies to the Node variants, and none is selected');
 }
 
@@ -164,6 +168,7 @@ function sweepOf(raw: RawRunOptions, variants: readonly VariantSpec[]): Sweep | 
   const given: Record<SweepKnob, string | undefined> = {
     workers: raw.workers,
     threads: raw.threads,
+    'thread-tasks': raw.threadTasks,
     'db-pool': raw.dbPool,
     'nginx-workers': raw.nginxWorkers,
     'upstream-keepalive': raw.upstreamKeepalive,
@@ -220,6 +225,7 @@ export function runOptionsFrom(raw: RawRunOptions, env: NodeJS.ProcessEnv = proc
     privateDatabase: raw.privateDb === true,
     workers: raw.workers ? parseInteger('--workers', raw.workers, 1, 256) : defaultWorkers(serverCores),
     threads: raw.threads ? parseInteger('--threads', raw.threads, 1, 256) : defaultWorkers(serverCores),
+    threadTasks: raw.threadTasks ? parseInteger('--thread-tasks', raw.threadTasks, 1, 1000) : RUN_DEFAULTS.threadTasks,
     dbPool: raw.dbPool ? parseInteger('--db-pool', raw.dbPool, 1, 1000) : RUN_DEFAULTS.dbPool,
     backlog: raw.backlog ? parseInteger('--backlog', raw.backlog, 1, 65535) : RUN_DEFAULTS.backlog,
     appSocket: raw.appSocket ? oneOf('--app-socket', raw.appSocket, ['tcp', 'unix'] as const) : 'tcp',

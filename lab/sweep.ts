@@ -8,6 +8,7 @@ import type { RunOptions } from './run-options.js';
 export const SWEEP_KNOBS = {
   workers: { field: 'workers', min: 1, max: 256, appliesTo: (v: VariantSpec) => v.model === 'prefork', what: 'prefork variants' },
   threads: { field: 'threads', min: 1, max: 256, appliesTo: (v: VariantSpec) => v.model === 'threaded', what: 'threaded variants' },
+  'thread-tasks': { field: 'threadTasks', min: 1, max: 1000, appliesTo: (v: VariantSpec) => v.model === 'threaded', what: 'threaded variants' },
   'db-pool': { field: 'dbPool', min: 1, max: 1000, appliesTo: (v: VariantSpec) => v.command === undefined, what: 'the Node variants' },
   'nginx-workers': { field: 'nginxWorkers', min: 1, max: 64, appliesTo: () => true, what: 'every variant' },
   'upstream-keepalive': { field: 'upstreamKeepalive', min: 0, max: 10_000, appliesTo: () => true, what: 'every variant' },

@@ -160,6 +160,7 @@ export function stackOptionsOf(o: RunOptions, database: Database, workDir: strin
     databaseUrl: database.url,
     workers: o.workers,
     threads: o.threads,
+    threadTasks: o.threadTasks,
     dbPool: o.dbPool,
     backlog: o.backlog,
     appSocket: o.appSocket,

@@ -10,11 +10,14 @@ export interface ThreadPool {
 }
 
 /** The threaded model's pool: the main thread accepts and parses, these threads run the core. */
-export function startThreadPool(threads: number, data: ThreadedWorkerData): ThreadPool {
+export function startThreadPool(threads: number, tasksPerThread: number, data: ThreadedWorkerData): ThreadPool {
   const pool = new Piscina<CoreRequest, CoreResponse>({
     filename: fileURLToPath(new URL('./threaded-task.js', import.meta.url)),
     minThreads: threads,
     maxThreads: threads,
+    // 1: a thread serves one request at a time, as a thread-per-request server's do; more let a
+    // thread take another request while one waits for the database (--thread-tasks).
+    concurrentTasksPerWorker: tasksPerThread,
     // Requests queue rather than fail when every thread is busy, as a thread pool server's would.
     maxQueue: Infinity,
     idleTimeout: Infinity,

@@ -17,6 +17,7 @@ export type RawCapacityOptions = Pick<
   | 'privateDb'
   | 'workers'
   | 'threads'
+  | 'threadTasks'
   | 'dbPool'
   | 'backlog'
   | 'appSocket'

@@ -44,6 +44,8 @@ export function variantCommand(variant: VariantSpec, s: VariantProcessSettings):
         String(s.workers),
         '--threads',
         String(s.threads),
+        '--thread-tasks',
+        String(s.threadTasks),
         '--db-pool',
         String(s.dbPool),
         '--backlog',

@@ -18,6 +18,8 @@ export interface VariantStackOptions {
   databaseUrl: string;
   workers: number;
   threads: number;
+  /** Requests each thread of a threaded variant serves at once. */
+  threadTasks?: number;
   dbPool: number;
   /** taskset list for the app and nginx, or undefined. */
   serverCpus: string | undefined;
@@ -119,6 +121,7 @@ async function startVariantStackOnce(variant: VariantSpec, options: VariantStack
       databaseUrl: options.databaseUrl,
       workers: options.workers,
       threads: options.threads,
+      threadTasks: options.threadTasks ?? RUN_DEFAULTS.threadTasks,
       dbPool: options.dbPool,
       backlog: options.backlog ?? RUN_DEFAULTS.backlog,
     });

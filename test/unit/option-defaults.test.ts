@@ -61,6 +61,7 @@ describe('defaults shown by --help are the ones the commands use', () => {
       '--database': '$DATABASE_URL, else 127.0.0.1:3306 if it answers, else a private server',
       '--workers': '2 × server cores + 1',
       '--threads': '2 × server cores + 1',
+      '--thread-tasks': o.threadTasks,
       '--db-pool': o.dbPool,
       '--backlog': o.backlog,
       '--app-socket': o.appSocket,
@@ -99,6 +100,7 @@ describe('defaults shown by --help are the ones the commands use', () => {
       '--database': '$DATABASE_URL, else 127.0.0.1:3306 if it answers, else a private server',
       '--workers': '2 × server cores + 1',
       '--threads': '2 × server cores + 1',
+      '--thread-tasks': c.run.threadTasks,
       '--db-pool': c.run.dbPool,
       '--backlog': c.run.backlog,
       '--app-socket': c.run.appSocket,
@@ -153,6 +155,7 @@ describe('defaults shown by --help are the ones the commands use', () => {
       '--database': '$DATABASE_URL',
       '--workers': '2 × cores + 1',
       '--threads': '2 × cores + 1',
+      '--thread-tasks': o.threadTasks,
       '--db-pool': o.dbPool,
       '--backlog': o.backlog,
     });
