@@ -208,7 +208,7 @@ export interface WarmUpRecord {
   rate: number;
   /** Each round's users, failed users and the app's CPU per user served (ms). */
   rounds: Array<{ users: number; failed: number; cpuMsPerUser: number | null }>;
-  /** Whether the last two rounds' CPU per user agreed within 10% before the rounds ran out. */
+  /** Whether the last three rounds' CPU per user lay within 10% of their lowest before the rounds ran out. */
   steady: boolean;
   seconds: number;
 }
@@ -225,6 +225,10 @@ export interface Isolation {
   clientCpus: string | null;
   /** Server-side processes (app, nginx, a database on this machine) with a thread allowed on other CPUs; empty when confined. */
   strays: string[];
-  /** CPU the client CPUs spent on anything but the client during the window (/proc/stat's busy time minus the client's own). */
-  clientCpusOthers: { cpuSeconds: number; percent: number } | null;
+  /**
+   * CPU the client CPUs spent on anything but the client during the window (/proc/stat's busy time
+   * minus the client's own), and what of it was the lab's own process (its sampling, logs and
+   * progress; null where it was not measured, as in results written before it was).
+   */
+  clientCpusOthers: { cpuSeconds: number; percent: number; labSeconds?: number | null } | null;
 }

@@ -9,7 +9,7 @@ import { runEnvironment } from './environment.js';
 import { withInstalledTool } from './stack/preflight.js';
 import { assertWritableOutDir } from './out-dir.js';
 import { runVariant } from './variant-run.js';
-import { confineForRun } from './stack/confine.js';
+import { confineForRun, keepLabOn } from './stack/confine.js';
 import { probeSpeeds } from './stack/calibration.js';
 import { fileNameOf, optionsFor, plannedMeasurements } from './sweep.js';
 import { placed, type LabProgress } from './progress/phase-reporter.js';
@@ -42,18 +42,27 @@ export function timestamp(date: Date): string {
 /**
  * The database for the whole run: the one named, else the local one if it answers, else a private
  * one (started on the server CPUs). A server on this machine that the lab did not start is confined
- * to the server CPUs for the run too, every thread, and given its own CPUs back when it closes.
+ * to the server CPUs for the run too, every thread, and given its own CPUs back when it closes; the
+ * lab's own process keeps to the client CPUs until then.
  */
 export async function openDatabase(options: RunOptions, log: (line: string) => void): Promise<Database> {
-  const database = await connectDatabase(options, log);
+  const unpinLab = options.clientCpus !== undefined && options.serverCpus !== undefined ? await keepLabOn(options.clientCpus) : async () => {};
+  let database: Database;
+  try {
+    database = await connectDatabase(options, log);
+  } catch (error) {
+    await unpinLab();
+    throw error;
+  }
   const pids = database.kind === 'external' ? database.pids() : [];
-  if (options.serverCpus === undefined || pids.length === 0) return database;
+  const stopAll = (restore: () => Promise<void>) => () => restore().finally(() => unpinLab().finally(() => database.stop()));
+  if (options.serverCpus === undefined || pids.length === 0) return { ...database, stop: stopAll(async () => {}) };
   try {
     const restore = await confineForRun(pids, options.serverCpus, `the database server (pid ${pids.join(', ')})`, log);
     log(`database: the server on this machine (pid ${pids.join(', ')}) runs on CPUs ${options.serverCpus} for this run`);
-    return { ...database, stop: () => restore().finally(() => database.stop()) };
+    return { ...database, stop: stopAll(restore) };
   } catch (error) {
-    await database.stop();
+    await stopAll(async () => {})();
     throw error;
   }
 }

@@ -7,7 +7,7 @@ import { startVariantStack, type VariantStack, type VariantStackOptions } from '
 import type { Database } from './stack/database.js';
 import type { RunOptions } from './run-options.js';
 import { runLoad } from '../client/load.js';
-import { DEFAULT_WARM_UP, warmUntilSteady } from './warm-up.js';
+import { DEFAULT_WARM_UP, warmUntilSteady, warmupRateFor } from './warm-up.js';
 import { settle } from './stack/settle.js';
 import type { FaultRecord, LoadResult, ResourceSummary, VariantResult, WarmUpRecord } from '../common/result.js';
 import type { VariantSpec } from '../apps/variants.js';
@@ -22,7 +22,7 @@ import { clientValidity, peakValidity } from './validity.js';
 import { cpuUnion } from './stack/confine.js';
 import type { VariantProgress } from './progress/phase-reporter.js';
 import { getPeak, runMeasuringClients, startMeasuringClients, type MeasuredLoad, type MeasuringClients } from './measuring-clients.js';
-import { isolationOf } from './stack/isolation.js';
+import { cpuSecondsBetween, isolationOf } from './stack/isolation.js';
 
 export interface VariantRunContext {
   options: RunOptions;
@@ -47,8 +47,11 @@ const warmupTag = (runTag: string, round: number) => `${runTag}w${round}`;
 /** Every tag the warm-up may have used, for the audit. */
 const warmupTags = (runTag: string) => Array.from({ length: DEFAULT_WARM_UP.maxRounds }, (_, k) => warmupTag(runTag, k));
 
-/** One user through GET, POST+302, GET on an empty table; then the warm-up, until the app's CPU per user settles. */
-export async function checkAndWarm(stack: VariantStack, ctx: VariantRunContext): Promise<WarmUpRecord> {
+/**
+ * One user through GET, POST+302, GET on an empty table; then the warm-up, until the app's CPU per
+ * user settles, at `rate` users/s (by default the measured load's own rate, at least 200).
+ */
+export async function checkAndWarm(stack: VariantStack, ctx: VariantRunContext, rate = warmupRateFor(ctx.options)): Promise<WarmUpRecord> {
   const o = ctx.options;
   const name = stack.variant.name;
   const base = { target: stack.target, variant: name, timeoutMs: o.timeoutMs, arrival: 'uniform' as const, expectBackend: name, checkOwnPost: true };
@@ -58,7 +61,7 @@ export async function checkAndWarm(stack: VariantStack, ctx: VariantRunContext):
   if (check.users.ok !== 1) {
     throw new LabError('BL_ERR_CHECK', `failed the one-user check (GET, POST+302, GET): ${Object.keys(check.errors).join(', ')}`);
   }
-  const warm = await warmUntilSteady(stack, base, { ...DEFAULT_WARM_UP, minUsers: o.warmupUsers }, (k) => warmupTag(ctx.runTag, k), ctx.signal);
+  const warm = await warmUntilSteady(stack, base, { ...DEFAULT_WARM_UP, rate, minUsers: o.warmupUsers }, (k) => warmupTag(ctx.runTag, k), ctx.signal);
   if (warm.rounds.length > 0) {
     const costs = warm.rounds.map((r) => r.cpuMsPerUser?.toFixed(2) ?? '–').join(', ');
     ctx.log(`${name}: warmed up in ${warm.rounds.length} s at ${warm.rate} users/s, CPU ms/user ${costs}${warm.steady ? '' : ' (not settled)'}`);
@@ -89,6 +92,8 @@ export async function measureStack(stack: VariantStack, load: MeasuredLoad, ctx:
   let measuring: MeasuringClients;
   let ticksAtStart: Map<string, CpuTicks> | undefined;
   let ticksAtEnd: Map<string, CpuTicks> | undefined;
+  let labCpuAtStart: NodeJS.CpuUsage | undefined;
+  let labSeconds: number | undefined;
   try {
     ctx.log(`${stack.variant.name}: ${load.stages ? `stages ${load.stages}` : `${load.users} users over ${load.rampSeconds} s`}`);
     ctx.progress?.phase({
@@ -106,14 +111,16 @@ export async function measureStack(stack: VariantStack, load: MeasuredLoad, ctx:
         database: () => ctx.database.pids(),
       });
       ticksAtStart = readCpuTicks();
+      labCpuAtStart = process.cpuUsage();
       faults?.start();
     });
   } finally {
     resources = sampler?.stop();
     ticksAtEnd = readCpuTicks();
+    if (labCpuAtStart !== undefined) labSeconds = cpuSecondsBetween(labCpuAtStart, process.cpuUsage());
     injected = await faults?.settle();
   }
-  const isolation = isolationOf(stack, ctx, ticksAtStart, ticksAtEnd, result);
+  const isolation = isolationOf(stack, ctx, ticksAtStart, ticksAtEnd, result, labSeconds);
   ctx.progress?.phase({ variant: stack.variant.name, phase: 'auditing' });
   const peak = ctx.options.closed ? await getPeak(stack, load, ctx) : undefined;
   const audit = await ctx.database.auditMeasurement(result.posts.acceptedMarkers, {
@@ -182,9 +189,9 @@ export interface VariantOutcome {
 }
 
 /** Runs the one-user check and the warm-up; a variant that fails the check is not measured, and the run goes on. */
-export async function checkedAndWarm(stack: VariantStack, ctx: VariantRunContext): Promise<{ warmup: WarmUpRecord } | { checkFailed: string }> {
+export async function checkedAndWarm(stack: VariantStack, ctx: VariantRunContext, rate?: number): Promise<{ warmup: WarmUpRecord } | { checkFailed: string }> {
   try {
-    return { warmup: await checkAndWarm(stack, ctx) };
+    return { warmup: await checkAndWarm(stack, ctx, rate) };
   } catch (error) {
     if (!(error instanceof LabError) || error.code !== 'BL_ERR_CHECK') throw error;
     ctx.log(`${stack.variant.name}: ${error.message}: not measured`);

@@ -25,9 +25,20 @@ export function databaseSettingsText(s: DatabaseSettings): string {
   return `${where}, ${s.version}: ${flush}, ${binlog}, ${pool}, max_connections ${s.maxConnections ?? 'unknown'}${changed}`;
 }
 
+type ClientCpusOthers = NonNullable<NonNullable<VariantResult['isolation']>['clientCpusOthers']>;
+
+/** The lab's own part of the client CPUs' other work and the rest, where the lab's was measured. */
+export function othersBreakdown(others: ClientCpusOthers): string {
+  const lab = others.labSeconds ?? null;
+  if (lab === null) return '';
+  return `the lab's own process ${lab.toFixed(2)} s, other work ${Math.max(0, others.cpuSeconds - lab).toFixed(2)} s`;
+}
+
 function othersText(r: VariantResult): string {
   const others = r.isolation?.clientCpusOthers;
-  return others ? `${others.cpuSeconds.toFixed(2)} s (${others.percent}%)` : MISSING;
+  if (!others) return MISSING;
+  const parts = othersBreakdown(others);
+  return `${others.cpuSeconds.toFixed(2)} s (${others.percent}%)${parts ? `: ${parts}` : ''}`;
 }
 
 export function isolationSection(run: RunInfo, results: readonly VariantResult[]): string[] {
@@ -47,7 +58,8 @@ export function isolationSection(run: RunInfo, results: readonly VariantResult[]
     ...(withIsolation.length > 0
       ? [
           'Every thread of the app, nginx and a database on this machine was checked in /proc to be allowed only on the server CPUs; ' +
-            "other work on the client CPUs is their busy time in /proc/stat minus the client's own CPU during the window.",
+            "other work on the client CPUs is their busy time in /proc/stat minus the client's own CPU during the window, " +
+            "split into the lab's own process (which keeps to the client CPUs while the clients run) and the rest (other processes, the kernel's own work).",
           markdownTable(columns, withIsolation),
         ]
       : []),
@@ -59,7 +71,10 @@ export function isolationCaveats(results: readonly VariantResult[]): string[] {
   return results.flatMap((r) => {
     const others = r.isolation?.clientCpusOthers;
     return others && others.percent > CLIENT_CPUS_OTHERS_NOTE_PERCENT
-      ? [`${r.variant}: other work used ${others.percent}% of the client CPUs during the window (${others.cpuSeconds.toFixed(2)} s).`]
+      ? [
+          `${r.variant}: other work used ${others.percent}% of the client CPUs during the window (${others.cpuSeconds.toFixed(2)} s` +
+            `${othersBreakdown(others) ? `: ${othersBreakdown(others)}` : ''}).`,
+        ]
       : [];
   });
 }

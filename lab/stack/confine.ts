@@ -219,3 +219,15 @@ export async function confineForRun(
   }
   return restore;
 }
+
+/**
+ * Keeps the lab's own process (its sampling, log reading and progress, every thread) on `cpus`,
+ * the client's, for a pinned run: left on every CPU it would take time from the server CPUs. It
+ * shows in the client CPUs' "other work" as the lab's own. Returns what gives each thread its CPUs
+ * back; the processes the lab starts are pinned by their own taskset.
+ */
+export async function keepLabOn(cpus: string): Promise<() => Promise<void>> {
+  const saved = threadAffinities([process.pid]);
+  await execFileAsync('taskset', ['-a', '-p', '-c', cpus, String(process.pid)]);
+  return () => restoreAffinities(saved);
+}

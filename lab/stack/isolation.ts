@@ -8,6 +8,44 @@ import type { Database } from './database.js';
 import { clockTicksPerSecond, processTree } from './sampler.js';
 import type { VariantStack } from './variant-stack.js';
 
+/** The lab's own CPU seconds (user + system) from two `process.cpuUsage()` readings. */
+export function cpuSecondsBetween(before: NodeJS.CpuUsage, after: NodeJS.CpuUsage): number {
+  return (after.user - before.user + after.system - before.system) / 1e6;
+}
+
+/**
+ * What else used the client CPUs between two /proc/stat readings: their busy time minus the
+ * client's own CPU, and of that the lab's own process (which keeps to the client CPUs during a
+ * pinned run); null when the lab's was not measured. The kernel's interrupt work is not split out:
+ * the softirq time /proc/stat shows is partly spent in the client's own context and counted in its
+ * CPU as well, so it would be counted twice.
+ */
+export function clientCpusOthersOf(
+  clientCpus: string,
+  before: Map<string, CpuTicks>,
+  after: Map<string, CpuTicks>,
+  clientCpuSeconds: number,
+  labSeconds: number | undefined,
+  ticksPerSecond: number,
+): NonNullable<Isolation['clientCpusOthers']> {
+  let busy = 0;
+  let total = 0;
+  for (const cpu of cpuSet(clientCpus).map((c) => `cpu${c}`)) {
+    const a = before.get(cpu);
+    const b = after.get(cpu);
+    if (a === undefined || b === undefined) continue;
+    busy += (b.busy - a.busy) / ticksPerSecond;
+    total += (b.total - a.total) / ticksPerSecond;
+  }
+  const round = (seconds: number) => Math.round(seconds * 1000) / 1000;
+  const others = Math.max(0, busy - clientCpuSeconds);
+  return {
+    cpuSeconds: round(others),
+    percent: total > 0 ? Math.round((1000 * others) / total) / 10 : 0,
+    labSeconds: labSeconds === undefined ? null : round(Math.min(others, labSeconds)),
+  };
+}
+
 /**
  * Whether the window kept to its CPUs: every thread of the app, nginx and a database on this
  * machine allowed only on the server CPUs (read in /proc as the window closes), and how much of the
@@ -19,6 +57,7 @@ export function isolationOf(
   before: Map<string, CpuTicks> | undefined,
   after: Map<string, CpuTicks> | undefined,
   result: LoadResult,
+  labSeconds?: number,
 ): Isolation {
   const { serverCpus, clientCpus } = ctx.options;
   if (serverCpus === undefined || clientCpus === undefined) return { pinned: false, serverCpus: null, clientCpus: null, strays: [], clientCpusOthers: null };
@@ -29,21 +68,9 @@ export function isolationOf(
     ['database', ctx.database.pids()],
   ];
   const strays = groups.flatMap(([name, pids]) => strayProcesses(pids, serverCpus).map((pid) => `${name} ${pid}`));
-  let clientCpusOthers: Isolation['clientCpusOthers'] = null;
-  if (before !== undefined && after !== undefined && result.client !== undefined) {
-    const cpus = cpuSet(clientCpus).map((c) => `cpu${c}`);
-    const ticksPerSecond = clockTicksPerSecond();
-    let busy = 0;
-    let total = 0;
-    for (const cpu of cpus) {
-      const a = before.get(cpu);
-      const b = after.get(cpu);
-      if (a === undefined || b === undefined) continue;
-      busy += (b.busy - a.busy) / ticksPerSecond;
-      total += (b.total - a.total) / ticksPerSecond;
-    }
-    const others = Math.max(0, busy - result.client.cpuSeconds);
-    clientCpusOthers = { cpuSeconds: Math.round(others * 1000) / 1000, percent: total > 0 ? Math.round((1000 * others) / total) / 10 : 0 };
-  }
+  const clientCpusOthers =
+    before !== undefined && after !== undefined && result.client !== undefined
+      ? clientCpusOthersOf(clientCpus, before, after, result.client.cpuSeconds, labSeconds, clockTicksPerSecond())
+      : null;
   return { pinned: true, serverCpus, clientCpus, strays, clientCpusOthers };
 }
