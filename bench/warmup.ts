@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { VARIANT_SETS, findVariant } from '../apps/variants.js';
 import { runLoad } from '../client/load.js';
+import { RUN_DEFAULTS } from '../common/defaults.js';
 import type { LoadResult } from '../common/result.js';
 import { openDatabase } from '../lab/run.js';
 import { runOptionsFrom } from '../lab/run-options.js';
@@ -97,7 +98,7 @@ runBench('warmup', async (workDir, signal) => {
         try {
           if (mode === 'warm') {
             const base = { target: stack.target, variant: name, timeoutMs: 10_000, expectBackend: name, checkOwnPost: true };
-            const warm = await warmUntilSteady(stack, base, { ...DEFAULT_WARM_UP, minUsers: 100 }, (k) => `warm${k}`, signal);
+            const warm = await warmUntilSteady(stack, base, { ...DEFAULT_WARM_UP, minUsers: RUN_DEFAULTS.warmupUsers }, (k) => `warm${k}`, signal);
             await settle(stack, database, signal);
             warmRounds = warm.rounds.map((r) => r.cpuMsPerUser?.toFixed(2) ?? '–').join(', ');
           }

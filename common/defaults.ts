@@ -6,10 +6,11 @@ export const RUN_DEFAULTS = {
   rampSeconds: 10, // seconds over which they arrive (the original: 500 over 10 s per machine)
   timeoutMs: 10_000, // per request
   arrival: 'uniform' as const,
-  warmupUsers: 100, // the least the warm-up runs (uncounted): it goes on in rounds until the app's CPU per user settles; 0: none
+  warmupUsers: 2000, // the least the warm-up runs (uncounted; a threaded pool's cost still falls until about 2000 users): it goes on in rounds until the app's CPU per user settles; 0: none
   warmupRate: 200, // users per second in each one-second warm-up round, the original's rate
+  warmupMaxRate: 1000, // a faster measured load is warmed up at this rate, so that its rounds end in seconds
   warmupMaxSeconds: 15, // the most rounds the warm-up takes
-  warmupTolerance: 0.1, // settled when two rounds' CPU per user differ by at most this share
+  warmupTolerance: 0.1, // settled when three rounds' CPU per user lie within this share of their lowest
   warmupRampSeconds: 0.5, // `load --warmup-users`: 200 arriving per second, over 0.5 s
   dbPool: 4, // mysql2 connections per worker process or thread
   threadTasks: 1, // requests a pool thread serves at once: one, as a thread-per-request server does

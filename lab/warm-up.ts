@@ -2,6 +2,7 @@
 // the app's CPU per user stops falling (JIT, pools, caches and nginx's upstream connections are warm),
 // so the first measured second costs what the last one does.
 import { runLoad } from '../client/load.js';
+import { parseStages } from '../client/stages.js';
 import type { LoadOptions } from '../client/load-options.js';
 import { RUN_DEFAULTS } from '../common/defaults.js';
 import type { WarmUpRecord } from '../common/result.js';
@@ -15,7 +16,7 @@ export interface WarmUpSettings {
   minUsers: number;
   /** The most rounds (seconds) it may take. */
   maxRounds: number;
-  /** Done when two consecutive rounds' CPU per user differ by at most this share. */
+  /** Done when the last STEADY_ROUNDS rounds' CPU per user lie within this share of their lowest. */
   tolerance: number;
 }
 
@@ -27,12 +28,42 @@ export const DEFAULT_WARM_UP: Omit<WarmUpSettings, 'minUsers'> = {
 
 const ROUND_SECONDS = 1;
 
-/** Whether the last two rounds' CPU per user agree within the tolerance. */
+/** A faster measurement is warmed up at this rate: its rounds must end in seconds, not minutes. */
+export const MAX_WARMUP_RATE = RUN_DEFAULTS.warmupMaxRate;
+
+/**
+ * The warm-up's rate for a measured load: the default, or the load's own peak arrival rate when
+ * higher (at most MAX_WARMUP_RATE). At 200 users/s one prefork worker or pool thread serves nearly
+ * every request (nginx reuses its most recent upstream connection, piscina its first idle thread),
+ * so a faster measurement spread its users over workers that had never run: cold, at twice the CPU
+ * per user, they fell behind and the run queued for seconds (bench/README.md, "Warm-up").
+ */
+export function warmupRateFor(
+  load: { users: number; rampSeconds: number; stages?: string | undefined; closed?: unknown },
+  base = DEFAULT_WARM_UP.rate,
+): number {
+  if (load.closed !== undefined && load.closed !== null) return base;
+  const rate = load.stages
+    ? Math.max(...parseStages(load.stages).map((stage) => stage.targetRate))
+    : load.rampSeconds > 0
+      ? load.users / load.rampSeconds
+      : MAX_WARMUP_RATE;
+  return Math.round(Math.min(MAX_WARMUP_RATE, Math.max(base, rate)));
+}
+
+/**
+ * Rounds that must agree. Two were not enough: a cost still falling slowly (JIT tiers, several
+ * processes or threads each warming on its share of the users) passed two rounds 10% apart and left
+ * the measurement 20–45% above the steady cost (bench/README.md, "Warm-up").
+ */
+export const STEADY_ROUNDS = 3;
+
+/** Whether the last STEADY_ROUNDS rounds' CPU per user lie within the tolerance of their lowest. */
 export function steadyAfter(cpuMsPerUser: readonly number[], tolerance: number): boolean {
-  if (cpuMsPerUser.length < 2) return false;
-  const last = cpuMsPerUser.at(-1)!;
-  const before = cpuMsPerUser.at(-2)!;
-  return last > 0 && Math.abs(last - before) / last <= tolerance;
+  if (cpuMsPerUser.length < STEADY_ROUNDS) return false;
+  const last = cpuMsPerUser.slice(-STEADY_ROUNDS);
+  const lowest = Math.min(...last);
+  return lowest > 0 && (Math.max(...last) - lowest) / lowest <= tolerance;
 }
 
 /**

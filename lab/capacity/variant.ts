@@ -11,6 +11,7 @@ import { judgeStep } from './step.js';
 import { settle } from '../stack/settle.js';
 import type { CapacityOptions } from './options.js';
 import { checkedAndWarm, measureStack, notMeasured, startAndVerify, type VariantRunContext } from '../variant-run.js';
+import { DEFAULT_WARM_UP } from '../warm-up.js';
 
 export interface VariantCapacityOutcome {
   verification: Verification;
@@ -44,7 +45,8 @@ export async function measureCapacity(variant: VariantSpec, ctx: VariantRunConte
       };
     }
     ctx.progress?.phase({ variant: name, phase: 'warming' });
-    const warmed = await checkedAndWarm(stack, ctx);
+    // At the default rate: the steps then rise from below it, each on a stack the one before warmed.
+    const warmed = await checkedAndWarm(stack, ctx, DEFAULT_WARM_UP.rate);
     if ('checkFailed' in warmed) {
       return { verification, results, capacity: { variant: name, capacity: null, searchEnd: 'not-measured', steps: [], notMeasured: warmed.checkFailed } };
     }
