@@ -17,7 +17,8 @@ function seriesOf(report: CapacityReport, rates: readonly number[], value: (s: C
     .map((v, colorIndex) => ({
       label: v.variant,
       values: rates.map((rate) => {
-        const step = v.steps.find((s) => s.rate === rate);
+        // A rate measured twice (the search's confirmation) shows its last measurement.
+        const step = [...v.steps].reverse().find((s) => s.rate === rate);
         return step === undefined ? null : value(step);
       }),
       colorIndex,

@@ -8,7 +8,8 @@ import { alignColumns, joinColumns } from './text-table.js';
 
 export const CAPACITY_HOW_TO_READ =
   'Capacity is the highest arrival rate (users starting per second) at which a variant held the SLO in a step of its own; ' +
-  'the rate doubled from the start rate while the SLO held, then was bisected between the last passing and the first failing rate. ' +
+  'the rate doubled from the start rate while the SLO held, then was bisected between the last passing and the first failing rate, ' +
+  'and the rate found was measured once more: a rate counts only if it held every time. ' +
   '"≥" means even the highest rate tried passed. A step also fails when a write was lost or doubled.';
 
 function percent(value: number): string {

@@ -1,5 +1,9 @@
 // The rate search of `benchlab capacity`, pure: double the rate while the SLO holds, then bisect
-// between the highest passing and the lowest failing rate.
+// between the highest passing and the lowest failing rate, and measure the rate found once more
+// before believing it. Near its limit a server can hold a rate once and collapse at it the next
+// time (prefork with three workers on one core held 500 users/s for 10 s in one step, and a run at
+// 450 queued for seconds: a queue spreads requests over more workers, which costs more CPU per
+// user, which lengthens the queue), so a capacity is a rate that held every time it was measured.
 
 export interface RateVerdict {
   /** Users arriving per second. */
@@ -31,9 +35,10 @@ export type SearchEnd =
 
 export type NextRate = { rate: number } | { done: SearchEnd };
 
-/** The highest rate that passed, or null when none did. */
+/** The highest rate that passed every time it was measured, or null when none did. */
 export function highestPassing(history: readonly RateVerdict[]): number | null {
-  const passed = history.filter((h) => h.pass).map((h) => h.rate);
+  const failed = new Set(history.filter((h) => !h.pass).map((h) => h.rate));
+  const passed = history.filter((h) => h.pass && !failed.has(h.rate)).map((h) => h.rate);
   return passed.length === 0 ? null : Math.max(...passed);
 }
 
@@ -54,11 +59,14 @@ export function nextRate(history: readonly RateVerdict[], search: RateSearch): N
     if (history.length >= search.maxSteps) return { done: 'steps' };
     return { rate: Math.min(lower * 2, search.maxRate) };
   }
-  if (lower > 0 && (upper - lower) / lower < search.precision) return { done: 'converged' };
+  // Converged: the rate found is measured a second time, when steps are left for it.
+  const confirmed = (): NextRate =>
+    history.filter((h) => h.rate === lower).length < 2 && history.length < search.maxSteps ? { rate: lower } : { done: 'converged' };
+  if (lower > 0 && (upper - lower) / lower < search.precision) return confirmed();
   // Nothing passed yet: halve towards the floor; else bisect.
   const candidate = lower === 0 ? Math.floor(upper / 2) : Math.round((lower + upper) / 2);
   if (lower === 0 && candidate < search.minRate) return { done: 'min-rate' };
-  if (candidate <= lower || candidate >= upper) return { done: 'converged' };
+  if (candidate <= lower || candidate >= upper) return confirmed();
   if (history.length >= search.maxSteps) return { done: 'steps' };
   return { rate: candidate };
 }

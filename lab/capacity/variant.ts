@@ -58,12 +58,14 @@ export async function measureCapacity(variant: VariantSpec, ctx: VariantRunConte
         end = next.done;
         break;
       }
-      const label = `${name}.${next.rate}`;
+      // A rate measured again (the search confirms the one it found) gets a label, a file and markers of its own.
+      const nth = steps.filter((s) => s.rate === next.rate).length + 1;
+      const label = nth === 1 ? `${name}.${next.rate}` : `${name}.${next.rate}.${nth}`;
       const load = {
         users: Math.max(1, Math.round(next.rate * o.stepSeconds)),
         rampSeconds: o.stepSeconds,
         label,
-        detail: `step ${steps.length + 1}: ${next.rate} users/s`,
+        detail: `step ${steps.length + 1}: ${next.rate} users/s${nth === 1 ? '' : ' again, to confirm'}`,
       };
       // Each step carries the one warm-up before the first: the steps after it ran on a warm stack.
       const result = { ...(await measureStack(stack, load, ctx)), warmup: warmed.warmup };

@@ -60,10 +60,10 @@ describe('checking a result against the SLO', () => {
 });
 
 describe('capacity options', () => {
-  test('defaults: 50 to 3200 users/s, 5 s steps, 8 steps, the default SLO and a timeout of twice its p99', () => {
+  test('defaults: 50 to 3200 users/s, 10 s steps, 10 steps, the default SLO and a timeout of twice its p99', () => {
     const o = capacityOptionsFrom({}, {}, 2);
-    assert.deepEqual(o.search, { startRate: 50, maxRate: 3200, maxSteps: 8, precision: 0.1, minRate: 1 });
-    assert.equal(o.stepSeconds, 5);
+    assert.deepEqual(o.search, { startRate: 50, maxRate: 3200, maxSteps: 10, precision: 0.1, minRate: 1 });
+    assert.equal(o.stepSeconds, 10);
     assert.equal(sloText(o.slo), 'errors<1%,p99<1s');
     assert.equal(o.run.timeoutMs, 2000);
     assert.deepEqual(
@@ -71,7 +71,7 @@ describe('capacity options', () => {
       ['prefork', 'threaded', 'fastcgi'],
     );
     assert.equal(o.run.label, 'capacity-design');
-    assert.deepEqual(capacitySettings(o), { slo: 'errors<1%,p99<1s', startRate: 50, maxRate: 3200, stepSeconds: 5, maxSteps: 8 });
+    assert.deepEqual(capacitySettings(o), { slo: 'errors<1%,p99<1s', startRate: 50, maxRate: 3200, stepSeconds: 10, maxSteps: 10 });
   });
 
   test("the shared options go through run's parser, with its messages", () => {
