@@ -10,11 +10,7 @@ const history = (...steps: Array<[number, boolean]>): RateVerdict[] => steps.map
  * Runs the search against a server that holds the SLO up to `trueCapacity` users/s, or, once
  * measured at a rate, only up to `secondTime` the next time there (a server on a knife's edge).
  */
-function search(
-  trueCapacity: number,
-  options: RateSearch = DEFAULTS,
-  secondTime = trueCapacity,
-): { rates: number[]; end: SearchEnd; capacity: number | null } {
+function search(trueCapacity: number, options: RateSearch = DEFAULTS, secondTime = trueCapacity): { rates: number[]; end: SearchEnd; capacity: number | null } {
   const steps: RateVerdict[] = [];
   for (;;) {
     const next = nextRate(steps, options);
