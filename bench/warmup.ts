@@ -121,7 +121,15 @@ runBench('warmup', async (workDir, signal) => {
         `  the warm run's first two seconds are ${off.map((o) => `${(o * 100).toFixed(0)}%`).join(' and ')} from steady (goal: within 10%); cold's first two: ${cold
           .slice(0, 2)
           .map((v) => (v === null ? '–' : `${((Math.abs(v - steady) / steady) * 100).toFixed(0)}%`))
-          .join(' and ')}\n`,
+          .join(' and ')}`,
+      );
+      // Single seconds at this rate move by 10–20%; medians of several show the trend through that.
+      const known = (values: (number | null)[]) => values.filter((v): v is number => v !== null);
+      const warmStart = median(known(warm.slice(0, 3)));
+      const warmEnd = median(known(warm.slice(Math.floor(warm.length / 2))));
+      console.log(
+        `  the warm run's first three seconds' median ${warmStart.toFixed(2)} against its own last half's ${warmEnd.toFixed(2)}: ` +
+          `${(((warmStart - warmEnd) / warmEnd) * 100).toFixed(0)}%\n`,
       );
     }
   } finally {
