@@ -129,7 +129,7 @@ export function treeOf(rootPids: number[], stats: Map<number, Pick<ProcStat, 'pp
 
 /** The given processes and all their descendants that are alive now. */
 export function processTree(rootPids: number[]): number[] {
-  return treeOf(rootPids, readAllStatsSync());
+  return treeOf(rootPids, statsOfTrees(rootPids));
 }
 
 /**
@@ -166,9 +166,10 @@ export function selfAndChildren(pid: number): number[] {
 }
 
 /**
- * The stat of every process in the trees under `roots`, found through the children lists: the
- * sampler reads a few dozen files per sample rather than every process's on the machine (which took
- * a sixth of a client CPU on a machine running a few hundred processes).
+ * The stat of every process in the trees under `roots`, found through the children lists: a tree
+ * (the sampler's every sample, the lab's waits and checks) costs a few dozen small reads rather than
+ * every process's on the machine (which took a sixth of a client CPU on a machine running a few
+ * hundred processes). A scan of all of /proc where the kernel keeps no children lists.
  */
 function statsOfTrees(roots: readonly number[]): Map<number, ProcStat> {
   const stats = new Map<number, ProcStat>();
