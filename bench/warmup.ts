@@ -109,13 +109,14 @@ runBench('warmup', async (workDir, signal) => {
       }
       const cold = series['cold']!;
       const warm = series['warm']!;
-      const steady = median(cold.slice(Math.floor(cold.length / 2)).filter((v): v is number => v !== null));
+      const known = (values: (number | null)[]) => values.filter((v): v is number => v !== null);
+      const steady = median(known(cold.slice(Math.floor(cold.length / 2))));
       console.log(`${name}: app CPU ms per user, second by second (steady: ${steady.toFixed(2)}, the cold run's last half)`);
       console.log(`  warm-up rounds: ${warmRounds}`);
       console.log(`  second   ${Array.from({ length: options.seconds }, (_, i) => String(i + 1).padStart(6)).join('')}`);
       console.log(`  cold     ${cold.map(cell).join('')}`);
       console.log(`  warm     ${warm.map(cell).join('')}`);
-      const firstWarm = warm.slice(0, 2).filter((v): v is number => v !== null);
+      const firstWarm = known(warm.slice(0, 2));
       const off = firstWarm.map((v) => Math.abs(v - steady) / steady);
       console.log(
         `  the warm run's first two seconds are ${off.map((o) => `${(o * 100).toFixed(0)}%`).join(' and ')} from steady (goal: within 10%); cold's first two: ${cold
@@ -124,7 +125,6 @@ runBench('warmup', async (workDir, signal) => {
           .join(' and ')}`,
       );
       // Single seconds at this rate move by 10–20%; medians of several show the trend through that.
-      const known = (values: (number | null)[]) => values.filter((v): v is number => v !== null);
       const warmStart = median(known(warm.slice(0, 3)));
       const warmEnd = median(known(warm.slice(Math.floor(warm.length / 2))));
       console.log(

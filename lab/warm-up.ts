@@ -28,12 +28,9 @@ export const DEFAULT_WARM_UP: Omit<WarmUpSettings, 'minUsers'> = {
 
 const ROUND_SECONDS = 1;
 
-/** A faster measurement is warmed up at this rate: its rounds must end in seconds, not minutes. */
-export const MAX_WARMUP_RATE = RUN_DEFAULTS.warmupMaxRate;
-
 /**
  * The warm-up's rate for a measured load: the default, or the load's own peak arrival rate when
- * higher (at most MAX_WARMUP_RATE). At 200 users/s one prefork worker or pool thread serves nearly
+ * higher (at most RUN_DEFAULTS.warmupMaxRate, so that its rounds end in seconds). At 200 users/s one prefork worker or pool thread serves nearly
  * every request (nginx reuses its most recent upstream connection, piscina its first idle thread),
  * so a faster measurement spread its users over workers that had never run: cold, at twice the CPU
  * per user, they fell behind and the run queued for seconds (bench/README.md, "Warm-up").
@@ -47,8 +44,8 @@ export function warmupRateFor(
     ? Math.max(...parseStages(load.stages).map((stage) => stage.targetRate))
     : load.rampSeconds > 0
       ? load.users / load.rampSeconds
-      : MAX_WARMUP_RATE;
-  return Math.round(Math.min(MAX_WARMUP_RATE, Math.max(base, rate)));
+      : RUN_DEFAULTS.warmupMaxRate;
+  return Math.round(Math.min(RUN_DEFAULTS.warmupMaxRate, Math.max(base, rate)));
 }
 
 /**
