@@ -59,6 +59,8 @@ async function perSecondCost(stack: VariantStack, tag: string, signal: AbortSign
   return { costs, result };
 }
 
+// A figure nothing was measured for (a median of no seconds) prints "–", never a number.
+const ms = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : '–');
 const cell = (v: number | null | undefined) => (typeof v === 'number' ? v.toFixed(2).padStart(6) : '     –');
 
 function median(values: number[]): number {
@@ -111,7 +113,7 @@ runBench('warmup', async (workDir, signal) => {
       const warm = series['warm']!;
       const known = (values: (number | null)[]) => values.filter((v): v is number => v !== null);
       const steady = median(known(cold.slice(Math.floor(cold.length / 2))));
-      console.log(`${name}: app CPU ms per user, second by second (steady: ${steady.toFixed(2)}, the cold run's last half)`);
+      console.log(`${name}: app CPU ms per user, second by second (steady: ${ms(steady)}, the cold run's last half)`);
       console.log(`  warm-up rounds: ${warmRounds}`);
       console.log(`  second   ${Array.from({ length: options.seconds }, (_, i) => String(i + 1).padStart(6)).join('')}`);
       console.log(`  cold     ${cold.map(cell).join('')}`);
@@ -127,10 +129,8 @@ runBench('warmup', async (workDir, signal) => {
       // Single seconds at this rate move by 10–20%; medians of several show the trend through that.
       const warmStart = median(known(warm.slice(0, 3)));
       const warmEnd = median(known(warm.slice(Math.floor(warm.length / 2))));
-      console.log(
-        `  the warm run's first three seconds' median ${warmStart.toFixed(2)} against its own last half's ${warmEnd.toFixed(2)}: ` +
-          `${(((warmStart - warmEnd) / warmEnd) * 100).toFixed(0)}%\n`,
-      );
+      const apart = Number.isFinite(warmStart) && Number.isFinite(warmEnd) && warmEnd > 0 ? `${(((warmStart - warmEnd) / warmEnd) * 100).toFixed(0)}%` : '–';
+      console.log(`  the warm run's first three seconds' median ${ms(warmStart)} against its own last half's ${ms(warmEnd)}: ${apart}\n`);
     }
   } finally {
     await database.stop();
