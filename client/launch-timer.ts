@@ -12,6 +12,11 @@
 // A whole-millisecond setTimeout, rounded up, stays armed beside it: until the thread is up (it
 // takes a few tens of milliseconds to start), if it cannot be started, or if it were ever late,
 // the loop still comes round. Whichever comes first runs the loop; the loop itself checks what is due.
+//
+// A closed timer hands its thread back for the next run on the same event loop: starting a thread
+// takes tens of milliseconds of the client's core, and when that fell in a measured run's first
+// 200 ms it started 63 of 4000 users at 1000 users/s more than 2 ms late, more than all the rest
+// of the run (bench/README.md, "Accuracy"). A warm-up before the measurement starts it instead.
 import { Worker } from 'node:worker_threads';
 
 /** The helper thread: sleeps until the due time it is given, then tells the loop. CommonJS, evaluated. */
@@ -23,7 +28,6 @@ const now = () => { const [s, ns] = process.hrtime(); return s * 1e3 + ns / 1e6;
 for (;;) {
   const armed = Atomics.load(control, 0);
   const at = due[0];
-  if (at < 0) break;
   if (at === 0) { Atomics.wait(control, 0, armed); continue; }
   const rest = at - now();
   // Re-armed or cancelled meanwhile: start over with the new due time.
@@ -58,7 +62,6 @@ export const WAKE_EARLY_MS = 0.3;
 const ARMED = 0;
 const FIRED = 1;
 const NO_DUE = 0;
-const EXIT = -1;
 
 /** The high-resolution clock in milliseconds: the same in every thread (performance.now() has a per-thread origin). */
 function hrNowMs(): number {
@@ -79,16 +82,49 @@ export function usesThread(waitMs: number): boolean {
   return waitMs >= PRECISE_MIN_WAIT_MS;
 }
 
+/** A helper thread and the memory it shares with the loop: one per timer in use, kept for the next. */
+interface Waker {
+  worker: Worker;
+  control: Int32Array;
+  due: Float64Array;
+  dead: boolean;
+}
+
+/** Threads of closed timers on this event loop, ready for the next run's timer. */
+const idleWakers: Waker[] = [];
+let wakersStarted = 0;
+
+/** How many helper threads this event loop has started: a run after a warm-up starts none. */
+export function wakerThreadsStarted(): number {
+  return wakersStarted;
+}
+
+function takeWaker(): Waker | undefined {
+  for (let waker = idleWakers.pop(); waker !== undefined; waker = idleWakers.pop()) {
+    if (!waker.dead) return waker;
+  }
+  try {
+    const shared = new SharedArrayBuffer(16);
+    const worker = new Worker(WAKER_SOURCE, { eval: true, workerData: shared, stdout: false, stderr: false });
+    // It must never keep the process alive, nor take it down.
+    worker.unref();
+    const waker: Waker = { worker, control: new Int32Array(shared, 0, 2), due: new Float64Array(shared, 8, 1), dead: false };
+    worker.on('error', () => (waker.dead = true));
+    worker.on('exit', () => (waker.dead = true));
+    wakersStarted++;
+    return waker;
+  } catch {
+    return undefined;
+  }
+}
+
 export class LaunchTimer {
-  private readonly shared = new SharedArrayBuffer(16);
-  private readonly control = new Int32Array(this.shared, 0, 2);
-  private readonly due = new Float64Array(this.shared, 8, 1);
-  private worker: Worker | undefined;
+  private waker: Waker | undefined;
   private backstop: NodeJS.Timeout | undefined;
   /** The arming that counts; a wake-up for an earlier one is ignored. */
   private armed = 0;
   private listening = false;
-  /** The due time of the thread's arming, performance.now(). */
+  /** The due time of the latest arming, performance.now(). */
   private dueMs = 0;
   private spin: NodeJS.Immediate | undefined;
   private closed = false;
@@ -100,15 +136,12 @@ export class LaunchTimer {
     precise = true,
   ) {
     this.clockOffsetMs = performance.now() - hrNowMs();
-    if (!precise) return;
-    try {
-      this.worker = new Worker(WAKER_SOURCE, { eval: true, workerData: this.shared, stdout: false, stderr: false });
-      // It must never keep the process alive, nor take it down.
-      this.worker.unref();
-      this.worker.on('error', () => (this.worker = undefined));
-    } catch {
-      this.worker = undefined;
-    }
+    if (precise) this.waker = takeWaker();
+  }
+
+  /** The thread, unless it cannot be used. */
+  private get live(): Waker | undefined {
+    return this.waker === undefined || this.waker.dead ? undefined : this.waker;
   }
 
   /** Calls `fire` once, at `dueMs` (performance.now()) or soon after; replaces any earlier arming. */
@@ -117,13 +150,14 @@ export class LaunchTimer {
     this.stopSpin();
     clearTimeout(this.backstop);
     const waitMs = dueMs - performance.now();
-    this.backstop = setTimeout(this.onBackstop, backstopDelayMs(waitMs));
-    if (this.worker === undefined) return;
-    if (!usesThread(waitMs)) return this.disarmThread();
     this.dueMs = dueMs;
-    this.due[0] = dueMs - WAKE_EARLY_MS - this.clockOffsetMs;
-    this.armed = Atomics.add(this.control, ARMED, 1) + 1;
-    Atomics.notify(this.control, ARMED);
+    this.backstop = setTimeout(this.onBackstop, backstopDelayMs(waitMs));
+    const waker = this.live;
+    if (waker === undefined) return;
+    if (!usesThread(waitMs)) return this.disarmThread();
+    waker.due[0] = dueMs - WAKE_EARLY_MS - this.clockOffsetMs;
+    this.armed = Atomics.add(waker.control, ARMED, 1) + 1;
+    Atomics.notify(waker.control, ARMED);
     this.listen();
   }
 
@@ -139,39 +173,45 @@ export class LaunchTimer {
     this.disarmThread();
   }
 
-  /** Ends the helper thread; the timer fires no more. */
+  /** The timer fires no more; its thread goes back to sleep, kept for the next timer on this loop. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     this.stopSpin();
     clearTimeout(this.backstop);
     this.backstop = undefined;
-    this.due[0] = EXIT;
-    Atomics.add(this.control, ARMED, 1);
-    Atomics.notify(this.control, ARMED);
-    this.worker = undefined;
-    // Ends the loop's pending wait, so nothing is left waiting on the shared memory.
-    Atomics.notify(this.control, FIRED);
+    const waker = this.live;
+    this.waker = undefined;
+    if (waker === undefined) return;
+    // Disarmed: the thread waits for its next arming, which may be another timer's.
+    waker.due[0] = NO_DUE;
+    Atomics.add(waker.control, ARMED, 1);
+    Atomics.notify(waker.control, ARMED);
+    // Ends this timer's pending wait, so nothing is left waiting on the shared memory.
+    Atomics.notify(waker.control, FIRED);
+    idleWakers.push(waker);
   }
 
   private listen(): void {
-    if (this.listening) return;
+    const waker = this.live;
+    if (this.listening || waker === undefined) return;
     this.listening = true;
-    const fired = Atomics.load(this.control, FIRED);
+    const fired = Atomics.load(waker.control, FIRED);
     // The thread may have fired for this arming already, before the wait below could see it change.
     if (fired === this.armed) return queueMicrotask(this.onWake);
-    const waited = waitAsync(this.control, FIRED, fired);
+    const waited = waitAsync(waker.control, FIRED, fired);
     if (waited.async) void (waited.value as Promise<string>).then(this.onWake);
     else queueMicrotask(this.onWake);
   }
 
   private readonly onWake = (): void => {
     this.listening = false;
-    if (this.closed) return;
-    const fired = Atomics.load(this.control, FIRED);
+    const waker = this.live;
+    if (this.closed || waker === undefined) return;
+    const fired = Atomics.load(waker.control, FIRED);
     if (fired === this.armed) {
       // The thread waits to be armed again now: nothing to take back.
-      this.due[0] = NO_DUE;
+      waker.due[0] = NO_DUE;
       this.spinUntilDue();
     } else if (this.armed !== 0) {
       this.listen();
@@ -194,6 +234,15 @@ export class LaunchTimer {
   private readonly onBackstop = (): void => {
     this.backstop = undefined;
     if (this.closed) return;
+    // Node counts a timeout from the loop's clock, read when the turn began: armed late in a busy
+    // turn, it comes early. Firing then found nothing due, and the loop re-armed for the rest, under
+    // a millisecond, on setTimeout alone: the thread's wake-up was lost and the user started about
+    // a millisecond late. In some processes every user, at 40 users/s (bench/README.md, "Accuracy").
+    const earlyMs = this.dueMs - performance.now();
+    if (earlyMs > 0) {
+      this.backstop = setTimeout(this.onBackstop, backstopDelayMs(earlyMs));
+      return;
+    }
     this.stopSpin();
     // The thread must not fire for this arming as well.
     this.disarmThread();
@@ -201,10 +250,11 @@ export class LaunchTimer {
   };
 
   private disarmThread(): void {
+    const waker = this.live;
     // Nothing to take back: no wake-up of the thread (which would cost a thread switch).
-    if (this.worker === undefined || this.due[0] === NO_DUE) return;
-    this.due[0] = NO_DUE;
-    this.armed = Atomics.add(this.control, ARMED, 1) + 1;
-    Atomics.notify(this.control, ARMED);
+    if (waker === undefined || waker.due[0] === NO_DUE) return;
+    waker.due[0] = NO_DUE;
+    this.armed = Atomics.add(waker.control, ARMED, 1) + 1;
+    Atomics.notify(waker.control, ARMED);
   }
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { backstopDelayMs, LaunchTimer, PRECISE_MIN_WAIT_MS, usesThread } from '../../client/launch-timer.js';
+import { backstopDelayMs, LaunchTimer, PRECISE_MIN_WAIT_MS, usesThread, wakerThreadsStarted } from '../../client/launch-timer.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -55,6 +55,55 @@ for (const precise of [true, false]) {
       timer.at(performance.now() + 1);
       await sleep(30);
       assert.equal(fired, 3, 'nor can it be armed again');
+    } finally {
+      timer.close();
+    }
+  });
+}
+
+test("a closed timer's helper thread serves the next timer on the loop: a measured run after its warm-up starts none", async () => {
+  const first = new LaunchTimer(() => {});
+  first.close();
+  const started = wakerThreadsStarted();
+  let fired = 0;
+  const second = new LaunchTimer(() => fired++);
+  try {
+    assert.equal(wakerThreadsStarted(), started, 'the idle thread was taken, none started');
+    // Two timers at once cannot share one thread: the second in use gets its own.
+    const third = new LaunchTimer(() => {});
+    assert.equal(wakerThreadsStarted(), started + 1);
+    third.close();
+    await sleep(100);
+    // The kept thread, woken for a wait long enough to be slept by it, fires this timer once.
+    second.at(performance.now() + PRECISE_MIN_WAIT_MS + 3);
+    await sleep(60);
+    assert.equal(fired, 1);
+    second.at(performance.now() + PRECISE_MIN_WAIT_MS + 1);
+    await sleep(60);
+    assert.equal(fired, 2);
+  } finally {
+    second.close();
+  }
+});
+
+for (const precise of [true, false]) {
+  const kind = precise ? 'with its helper thread' : 'on setTimeout alone';
+  test(`the launch timer ${kind} never fires early, though armed late in a busy turn of the loop`, async () => {
+    const firedAt: number[] = [];
+    const timer = new LaunchTimer(() => firedAt.push(performance.now()), precise);
+    try {
+      await sleep(60);
+      for (const aheadMs of [3, 0.5]) {
+        // A turn busy for 5 ms: Node counts the timeout from the turn's start, so it comes due 5 ms early.
+        const busyUntil = performance.now() + 5;
+        while (performance.now() < busyUntil);
+        const dueMs = performance.now() + aheadMs;
+        timer.at(dueMs);
+        await sleep(30);
+        assert.equal(firedAt.length, 1, 'fired once');
+        assert.ok(firedAt[0]! >= dueMs, `fired ${(dueMs - firedAt[0]!).toFixed(2)} ms early`);
+        firedAt.length = 0;
+      }
     } finally {
       timer.close();
     }
