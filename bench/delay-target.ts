@@ -20,6 +20,9 @@ import { frameRequest } from './request-frame.js';
 const delayMs = Number(process.env['DELAY_MS'] ?? 0);
 const stallAtMs = Number(process.env['STALL_AT_MS'] ?? -1);
 const stallMs = Number(process.env['STALL_MS'] ?? 0);
+const measuredTag = process.env['MEASURED_TAG'] || undefined;
+/** How a measured user's post names its run in the form body: `bl:<tag>:<user>`, percent-encoded. */
+const measuredNeedle = measuredTag === undefined ? undefined : Buffer.from(`body=bl%3A${encodeURIComponent(measuredTag)}%3A`);
 const startedMs = performance.now();
 const held = { get: newTimeHistogram(), post: newTimeHistogram(), redirect: newTimeHistogram() };
 /** Per user (one connection): its three holds added up, recorded when the last is answered. */
@@ -42,6 +45,10 @@ const BAD_REQUEST = Buffer.from('HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r
 /** What the target held one connection's requests so far, in microseconds. */
 interface UserHeld {
   us: number;
+  /** Whether its figures count: known from its post when a run tag is set. */
+  measured: boolean | undefined;
+  /** The get step's hold, kept until the post says whether the user counts. */
+  getUs: number;
 }
 
 interface Held {
@@ -84,9 +91,11 @@ function answerDue(): void {
       request.socket.write(ANSWERS[request.step]);
       now = performance.now();
       const us = Math.round((now - request.receivedMs) * 1000);
-      held[request.step].recordValue(us);
-      request.user.us += us;
-      if (request.step === 'redirect') heldPerUser.recordValue(request.user.us);
+      const user = request.user;
+      user.us += us;
+      if (request.step === 'get' && user.measured === undefined) user.getUs = us;
+      else if (user.measured === true) held[request.step].recordValue(us);
+      if (request.step === 'redirect' && user.measured === true) heldPerUser.recordValue(user.us);
     }
   }
   if (queueHead === queue.length) {
@@ -113,7 +122,7 @@ function stats(): string {
 
 function serve(socket: Socket): void {
   socket.setNoDelay(true);
-  const user: UserHeld = { us: 0 };
+  const user: UserHeld = { us: 0, measured: measuredNeedle === undefined ? true : undefined, getUs: 0 };
   let pending: Buffer | undefined;
   /** When the first bytes of the request being received arrived. */
   let firstBytesMs = 0;
@@ -138,6 +147,12 @@ function serve(socket: Socket): void {
         return;
       }
       const step: StepName = frame.method === 'POST' ? 'post' : frame.hasCookie ? 'redirect' : 'get';
+      if (step === 'post' && user.measured === undefined) {
+        const at = buffer.indexOf(measuredNeedle!, start);
+        user.measured = at >= 0 && at < frame.end;
+        // Answered before the post said whether the user counts.
+        if (user.measured) held.get.recordValue(user.getUs);
+      }
       hold({ socket, user, step, receivedMs: firstBytesMs, dueMs: dueMs(firstBytesMs) });
       start = frame.end;
       firstBytesMs = now;
