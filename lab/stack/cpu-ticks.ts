@@ -6,6 +6,8 @@ import fs from 'node:fs';
 export interface CpuTicks {
   busy: number;
   total: number;
+  /** Time the hypervisor ran something else while this virtual CPU had work (counted in busy). */
+  steal: number;
 }
 
 /** The per-CPU lines of /proc/stat; idle and iowait count as not busy. */
@@ -17,13 +19,20 @@ export function parseCpuTicks(procStat: string): Map<string, CpuTicks> {
     // user nice system idle iowait irq softirq steal [guest guest_nice, already counted in user and nice]
     const fields = match[2]!.trim().split(/\s+/).slice(0, 8).map(Number);
     const total = fields.reduce((sum, value) => sum + value, 0);
-    ticks.set(match[1]!, { busy: total - (fields[3] ?? 0) - (fields[4] ?? 0), total });
+    ticks.set(match[1]!, { busy: total - (fields[3] ?? 0) - (fields[4] ?? 0), total, steal: fields[7] ?? 0 });
   }
   return ticks;
 }
 
 export function readCpuTicks(): Map<string, CpuTicks> {
   return parseCpuTicks(fs.readFileSync('/proc/stat', 'utf8'));
+}
+
+/** The milliseconds `cpu` was stolen by the hypervisor between two readings; undefined when it is not in both. */
+export function stolenMs(before: Map<string, CpuTicks>, after: Map<string, CpuTicks>, cpu: string, ticksPerSecond: number): number | undefined {
+  const a = before.get(cpu);
+  const b = after.get(cpu);
+  return a === undefined || b === undefined ? undefined : ((b.steal - a.steal) * 1000) / ticksPerSecond;
 }
 
 /** The busy share (0–1) of `cpu` between two readings; undefined when it is not in both. */

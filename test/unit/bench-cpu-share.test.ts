@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { busyShare, parseCpuTicks } from '../../lab/stack/cpu-ticks.js';
+import { busyShare, parseCpuTicks, stolenMs } from '../../lab/stack/cpu-ticks.js';
 
 const stat = (cpu0: string, cpu1: string) => `cpu  1 2 3 4 5 6 7 8 9 10\ncpu0 ${cpu0}\ncpu1 ${cpu1}\nintr 123 4 5\nctxt 99\n`;
 
 describe('parseCpuTicks', () => {
   it('reads each CPU, counting idle and iowait as not busy and guest time once', () => {
     const ticks = parseCpuTicks(stat('10 0 5 80 5 0 0 0 7 0', '1 1 1 1 1 1 1 1 0 0'));
-    assert.deepEqual(ticks.get('cpu0'), { busy: 15, total: 100 });
-    assert.deepEqual(ticks.get('cpu1'), { busy: 6, total: 8 });
+    assert.deepEqual(ticks.get('cpu0'), { busy: 15, total: 100, steal: 0 });
+    assert.deepEqual(ticks.get('cpu1'), { busy: 6, total: 8, steal: 1 });
     assert.equal(ticks.has('cpu'), false);
   });
 });
@@ -25,5 +25,15 @@ describe('busyShare', () => {
     const ticks = parseCpuTicks(stat('1 0 0 1 0 0 0 0', '1 0 0 1 0 0 0 0'));
     assert.equal(busyShare(ticks, ticks, 'cpu0'), undefined);
     assert.equal(busyShare(ticks, ticks, 'cpu7'), undefined);
+  });
+});
+
+describe('stolenMs', () => {
+  it("is the eighth field's growth, in milliseconds of the kernel's clock ticks", () => {
+    const before = parseCpuTicks(stat('10 0 0 90 0 0 0 2 0 0', '0 0 0 100 0 0 0 0'));
+    const after = parseCpuTicks(stat('40 0 10 150 0 0 0 5 0 0', '0 0 0 200 0 0 0 0'));
+    assert.equal(stolenMs(before, after, 'cpu0', 100), 30);
+    assert.equal(stolenMs(before, after, 'cpu1', 100), 0);
+    assert.equal(stolenMs(before, after, 'cpu7', 100), undefined);
   });
 });
