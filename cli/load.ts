@@ -8,6 +8,7 @@ import { LOAD_DEFAULTS, RUN_DEFAULTS } from '../common/defaults.js';
 import { MAX_THREADS, validateLoadOptions } from '../client/load-options.js';
 import type { LoadHooks } from '../client/load-run.js';
 import { formatProgressLine } from '../client/progress.js';
+import { startLaunchThread } from '../client/launch-timer.js';
 import { MAX_RUN_TAG_CHARS } from '../client/post-marker.js';
 import { optionError } from '../common/errors.js';
 import { abortOnSignals } from '../lab/interrupt.js';
@@ -141,6 +142,8 @@ export async function loadCommand(raw: RawLoadCommandOptions): Promise<void> {
   const progressFile = raw.progressFile;
   // Several event loops boot while the target is awaited and warmed up.
   const loops = threads > 1 ? (await import('../client/load-threads.js')).startLoadThreads(options, threads, live || progressFile !== undefined) : undefined;
+  // So does this loop's launch timer thread: its start would otherwise fall in the measured window's first 100 ms.
+  if (loops === undefined && options.closed === undefined) startLaunchThread();
   const interrupt = abortOnSignals();
   let lastDrawMs = 0;
   try {

@@ -2,6 +2,7 @@
 // schedule when the main thread says so, and reports its progress, its result and its own loop delay.
 import { parentPort, workerData } from 'node:worker_threads';
 import { LabError } from '../common/errors.js';
+import { startLaunchThread } from './launch-timer.js';
 import { runLoadWatched } from './load.js';
 import type { LoadOptions } from './load-options.js';
 import type { ToThread, FromThread } from './load-threads.js';
@@ -29,4 +30,6 @@ port.on('message', (message: ToThread) => {
   if (message.type === 'start') void run();
   else abort.abort(new LabError('BL_ERR_INTERRUPTED', 'interrupted'));
 });
+// Its launch timer's thread boots now, while the run waits for its start.
+if (options.closed === undefined) startLaunchThread();
 send({ type: 'ready' });

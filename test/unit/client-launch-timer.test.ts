@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { backstopDelayMs, LaunchTimer, PRECISE_MIN_WAIT_MS, usesThread, wakerThreadsStarted } from '../../client/launch-timer.js';
+import { backstopDelayMs, LaunchTimer, PRECISE_MIN_WAIT_MS, startLaunchThread, usesThread, wakerThreadsStarted } from '../../client/launch-timer.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -109,3 +109,13 @@ for (const precise of [true, false]) {
     }
   });
 }
+
+test('a launch thread started ahead is the one the next timer takes', () => {
+  startLaunchThread();
+  const started = wakerThreadsStarted();
+  startLaunchThread();
+  assert.equal(wakerThreadsStarted(), started, 'one idle thread is enough');
+  const timer = new LaunchTimer(() => {});
+  assert.equal(wakerThreadsStarted(), started, 'the timer took the thread started ahead');
+  timer.close();
+});
