@@ -5,6 +5,7 @@ import { variantColumn } from './columns.js';
 import { formatCpuSeconds, formatMegabytes, formatTimeField, MISSING } from './format.js';
 import type { PublishedUserTimes } from './original.js';
 import { errorsFraction } from './user-times-block.js';
+import { warmUpGap } from './warm-up-check.js';
 
 const STEP_NAMES: readonly StepName[] = ['get', 'post', 'redirect'];
 const STEP_FIELDS = ['p50', 'p99', 'max'] as const;
@@ -33,12 +34,18 @@ function resourceColumns(name: string, pick: (r: VariantResult) => ResourceSumma
   ];
 }
 
-/** "4 × 200 users/s: 3.10 → 1.25 CPU ms/user", the warm-up's rounds until the app's cost settled. */
+/**
+ * "4 × 200 users/s: 3.10 → 1.25 CPU ms/user, measured 1.30 (+4%)": the warm-up's rounds until the
+ * app's cost settled, and the measured window's cost against its last rounds' at the same rate.
+ */
 function warmUpText(r: VariantResult): string {
   const w = r.warmup;
   if (w === undefined || w.rounds.length === 0) return MISSING;
   const cost = (v: number | null | undefined) => (typeof v === 'number' ? v.toFixed(2) : MISSING);
-  return `${w.rounds.length} × ${w.rate} users/s: ${cost(w.rounds[0]?.cpuMsPerUser)} → ${cost(w.rounds.at(-1)?.cpuMsPerUser)} CPU ms/user${w.steady ? '' : ' (not settled)'}`;
+  const gap = warmUpGap(r);
+  const measured =
+    gap === undefined ? '' : `, measured ${gap.measuredMs.toFixed(2)} (${gap.change >= 0 ? '+' : '−'}${Math.round(Math.abs(gap.change) * 100)}%)`;
+  return `${w.rounds.length} × ${w.rate} users/s: ${cost(w.rounds[0]?.cpuMsPerUser)} → ${cost(w.rounds.at(-1)?.cpuMsPerUser)} CPU ms/user${w.steady ? '' : ' (not settled)'}${measured}`;
 }
 
 /** How each variant started, then what nginx and the database cost while it ran. */

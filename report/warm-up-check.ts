@@ -1,0 +1,55 @@
+// Whether the measurement ran at the cost the warm-up settled at: the warm-up's last rounds' app CPU
+// per user against the measured window's, when both ran at the same arrival rate. The warm-up
+// claims the first measured second costs what the last one does; each run checks it.
+import { RUN_DEFAULTS } from '../common/defaults.js';
+import type { VariantResult } from '../common/result.js';
+import { cpuMsPerOkUser } from './format.js';
+
+/** The warm-up's rounds that had to agree before it ended (lab/warm-up.ts, STEADY_ROUNDS). */
+const LAST_ROUNDS = 3;
+
+export interface WarmUpGap {
+  /** Mean app CPU per user of the warm-up's last rounds, ms. */
+  warmMs: number;
+  /** App CPU per user served in the measured window, ms. */
+  measuredMs: number;
+  /** measured / warm - 1. */
+  change: number;
+}
+
+/** The measured load's one arrival rate, users per second; undefined for stages, closed loads or no ramp. */
+function measuredRate(r: VariantResult): number | undefined {
+  const o = r.options;
+  if (o.stages !== undefined || o.mode === 'closed' || !(o.rampSeconds > 0)) return undefined;
+  return o.users / o.rampSeconds;
+}
+
+/**
+ * The measured cost against the warm-up's, or undefined where they cannot be set side by side: no
+ * warm-up rounds or CPU figures, or a warm-up at another rate than the measurement (a load faster
+ * than the warm-up's cap, stages, a closed pool) whose cost per user may differ for that alone.
+ */
+export function warmUpGap(r: VariantResult): WarmUpGap | undefined {
+  const rounds = r.warmup?.rounds ?? [];
+  const costs = rounds.slice(-LAST_ROUNDS).map((round) => round.cpuMsPerUser);
+  const rate = measuredRate(r);
+  const measuredMs = cpuMsPerOkUser(r);
+  if (costs.length < LAST_ROUNDS || costs.some((cost) => cost === null) || rate === undefined || measuredMs === null) return undefined;
+  if (Math.abs(rate - r.warmup!.rate) > 1) return undefined;
+  const warmMs = (costs as number[]).reduce((sum, cost) => sum + cost, 0) / costs.length;
+  if (!(warmMs > 0)) return undefined;
+  return { warmMs, measuredMs, change: measuredMs / warmMs - 1 };
+}
+
+/** A sentence per variant whose measurement cost more than the warm-up's tolerance away from where it settled. */
+export function warmUpCaveats(results: readonly VariantResult[]): string[] {
+  return results.flatMap((r) => {
+    const gap = warmUpGap(r);
+    if (gap === undefined || Math.abs(gap.change) <= RUN_DEFAULTS.warmupTolerance) return [];
+    const percent = Math.round(Math.abs(gap.change) * 100);
+    return [
+      `${r.variant}: the measurement cost ${percent}% ${gap.change > 0 ? 'more' : 'less'} app CPU per user than the warm-up settled at (${gap.warmMs.toFixed(2)} → ${gap.measuredMs.toFixed(2)} ms at the same rate): ` +
+        `the server's cost was not steady across the measurement${gap.change > 0 ? ' (a queue spreads users over more workers, which costs more per user)' : ''}; --repeat shows whether it holds.`,
+    ];
+  });
+}

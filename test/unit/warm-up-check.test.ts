@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { VariantResult, WarmUpRecord } from '../../common/result.js';
+import { setupAndNeighbourColumns } from '../../report/detail-columns.js';
+import { resultCaveats } from '../../report/caveats.js';
+import { warmUpCaveats, warmUpGap } from '../../report/warm-up-check.js';
+import { variantResultFixture } from '../support/variant-result-fixture.js';
+
+/** 400 users over 4 s (100 users/s), 0.6 s of app CPU: 1.5 ms per user measured. */
+function measured(warmup: WarmUpRecord | undefined, options: Partial<VariantResult['options']> = {}): VariantResult {
+  const r = variantResultFixture({ users: 400, durationSeconds: 4, cpuSeconds: 0.6 });
+  return { ...r, options: { ...r.options, ...options }, ...(warmup ? { warmup } : {}) };
+}
+
+const rounds = (...costs: Array<number | null>): WarmUpRecord['rounds'] => costs.map((cpuMsPerUser) => ({ users: 100, failed: 0, cpuMsPerUser }));
+
+describe('warmUpGap', () => {
+  it("sets the measured cost against the mean of the warm-up's last three rounds at the same rate", () => {
+    const gap = warmUpGap(measured({ rate: 100, rounds: rounds(4, 3, 1.2, 1.25, 1.15), steady: true, seconds: 5 }));
+    assert.ok(gap);
+    assert.equal(gap.warmMs.toFixed(3), '1.200');
+    assert.equal(gap.measuredMs.toFixed(3), '1.500');
+    assert.equal(gap.change.toFixed(3), '0.250');
+  });
+
+  it('has no answer where the two cannot be compared', () => {
+    assert.equal(warmUpGap(measured(undefined)), undefined, 'no warm-up');
+    assert.equal(warmUpGap(measured({ rate: 100, rounds: rounds(1.2, 1.2), steady: false, seconds: 2 })), undefined, 'fewer than three rounds');
+    assert.equal(warmUpGap(measured({ rate: 100, rounds: rounds(1.2, null, 1.2), steady: false, seconds: 3 })), undefined, 'a round without CPU figures');
+    assert.equal(warmUpGap(measured({ rate: 200, rounds: rounds(1.2, 1.2, 1.2), steady: true, seconds: 3 })), undefined, 'another rate');
+    assert.equal(
+      warmUpGap(measured({ rate: 100, rounds: rounds(1.2, 1.2, 1.2), steady: true, seconds: 3 }, { mode: 'closed', connections: 50 })),
+      undefined,
+      'a closed pool',
+    );
+  });
+});
+
+describe('warmUpCaveats', () => {
+  it('names a measurement more than 10% from where the warm-up settled, and says --repeat', () => {
+    const [caveat, ...rest] = warmUpCaveats([measured({ rate: 100, rounds: rounds(3, 1.2, 1.2, 1.2), steady: true, seconds: 4 })]);
+    assert.equal(rest.length, 0);
+    assert.match(caveat!, /^prefork: the measurement cost 25% more app CPU per user than the warm-up settled at \(1\.20 → 1\.50 ms/);
+    assert.match(caveat!, /--repeat/);
+  });
+
+  it('is silent within 10%, and the summary carries the caveat otherwise', () => {
+    const close = measured({ rate: 100, rounds: rounds(1.4, 1.45, 1.4), steady: true, seconds: 3 });
+    assert.deepEqual(warmUpCaveats([close]), []);
+    const far = measured({ rate: 100, rounds: rounds(2, 2, 2), steady: true, seconds: 3 });
+    assert.ok(resultCaveats([far]).some((c) => c.includes('25% less app CPU per user')));
+  });
+
+  it("shows the measured cost beside the warm-up's in the setup table", () => {
+    const column = setupAndNeighbourColumns.find((c) => c.header === 'warm-up')!;
+    const cell = column.cell(measured({ rate: 100, rounds: rounds(3, 1.2, 1.2, 1.2), steady: true, seconds: 4 }));
+    assert.equal(cell, '4 × 100 users/s: 3.00 → 1.20 CPU ms/user, measured 1.50 (+25%)');
+  });
+});
