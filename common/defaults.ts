@@ -10,7 +10,8 @@ export const RUN_DEFAULTS = {
   warmupRate: 200, // users per second in each one-second warm-up round, the original's rate
   warmupMaxRate: 1000, // a faster measured load is warmed up at this rate, so that its rounds end in seconds
   warmupMaxSeconds: 15, // the most rounds the warm-up takes
-  warmupTolerance: 0.1, // settled when three rounds' CPU per user lie within this share of their lowest
+  warmupSteadyRounds: 3, // rounds whose CPU per user must agree before the warm-up ends (two passed while the cost still fell)
+  warmupTolerance: 0.1, // settled when the last warmupSteadyRounds rounds' CPU per user lie within this share of their lowest
   warmupRampSeconds: 0.5, // `load --warmup-users`: 200 arriving per second, over 0.5 s
   dbPool: 4, // mysql2 connections per worker process or thread
   threadTasks: 1, // requests a pool thread serves at once: one, as a thread-per-request server does

@@ -16,7 +16,7 @@ export interface WarmUpSettings {
   minUsers: number;
   /** The most rounds (seconds) it may take. */
   maxRounds: number;
-  /** Done when the last STEADY_ROUNDS rounds' CPU per user lie within this share of their lowest. */
+  /** Done when the last RUN_DEFAULTS.warmupSteadyRounds rounds' CPU per user lie within this share of their lowest. */
   tolerance: number;
 }
 
@@ -49,16 +49,15 @@ export function warmupRateFor(
 }
 
 /**
- * Rounds that must agree. Two were not enough: a cost still falling slowly (JIT tiers, several
+ * Whether the last RUN_DEFAULTS.warmupSteadyRounds rounds' CPU per user lie within the tolerance
+ * of their lowest. Two rounds were not enough: a cost still falling slowly (JIT tiers, several
  * processes or threads each warming on its share of the users) passed two rounds 10% apart and left
  * the measurement 20–45% above the steady cost (bench/README.md, "Warm-up").
  */
-export const STEADY_ROUNDS = 3;
-
-/** Whether the last STEADY_ROUNDS rounds' CPU per user lie within the tolerance of their lowest. */
 export function steadyAfter(cpuMsPerUser: readonly number[], tolerance: number): boolean {
-  if (cpuMsPerUser.length < STEADY_ROUNDS) return false;
-  const last = cpuMsPerUser.slice(-STEADY_ROUNDS);
+  const rounds = RUN_DEFAULTS.warmupSteadyRounds;
+  if (cpuMsPerUser.length < rounds) return false;
+  const last = cpuMsPerUser.slice(-rounds);
   const lowest = Math.min(...last);
   return lowest > 0 && (Math.max(...last) - lowest) / lowest <= tolerance;
 }

@@ -5,8 +5,8 @@ import { RUN_DEFAULTS } from '../common/defaults.js';
 import type { VariantResult } from '../common/result.js';
 import { cpuMsPerOkUser } from './format.js';
 
-/** The warm-up's rounds that had to agree before it ended (lab/warm-up.ts, STEADY_ROUNDS). */
-const LAST_ROUNDS = 3;
+/** The warm-up's rounds that had to agree before it ended. */
+const LAST_ROUNDS = RUN_DEFAULTS.warmupSteadyRounds;
 
 export interface WarmUpGap {
   /** Mean app CPU per user of the warm-up's last rounds, ms. */
