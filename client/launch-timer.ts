@@ -187,16 +187,11 @@ export class LaunchTimer {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.stopSpin();
-    clearTimeout(this.backstop);
-    this.backstop = undefined;
+    // Disarmed, the thread waits for its next arming, which may be another timer's.
+    this.cancel();
     const waker = this.live;
     this.waker = undefined;
     if (waker === undefined) return;
-    // Disarmed: the thread waits for its next arming, which may be another timer's.
-    waker.due[0] = NO_DUE;
-    Atomics.add(waker.control, ARMED, 1);
-    Atomics.notify(waker.control, ARMED);
     // Ends this timer's pending wait, so nothing is left waiting on the shared memory.
     Atomics.notify(waker.control, FIRED);
     idleWakers.push(waker);
