@@ -133,7 +133,7 @@ async function delayRun(delayMs: number, usersPerSecond: number, workDir: string
     const ticksAfter = readCpuTicks();
     const truth = await targetStats(target.url);
     const share = (cpu: string | undefined) => (cpu === undefined ? undefined : busyShare(ticksBefore, ticksAfter, `cpu${cpu}`));
-    const stolen = (cpu: string | undefined) => (cpu === undefined ? undefined : stolenMs(ticksBefore, ticksAfter, `cpu${cpu}`, clockTicksPerSecond()));
+    const stolenOn = (cpu: string | undefined) => (cpu === undefined ? undefined : stolenMs(ticksBefore, ticksAfter, `cpu${cpu}`, clockTicksPerSecond()));
     const client = result.client;
     return {
       result,
@@ -144,7 +144,7 @@ async function delayRun(delayMs: number, usersPerSecond: number, workDir: string
         target: targetSeconds / wallSeconds,
         load: client === undefined ? 0 : client.cpuSeconds / client.wallSeconds,
       },
-      stolenMs: { server: stolen(cpus.server), client: stolen(cpus.client) },
+      stolenMs: { server: stolenOn(cpus.server), client: stolenOn(cpus.client) },
     };
   } finally {
     target.stop();

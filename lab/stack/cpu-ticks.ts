@@ -30,15 +30,20 @@ export function readCpuTicks(): Map<string, CpuTicks> {
 
 /** The milliseconds `cpu` was stolen by the hypervisor between two readings; undefined when it is not in both. */
 export function stolenMs(before: Map<string, CpuTicks>, after: Map<string, CpuTicks>, cpu: string, ticksPerSecond: number): number | undefined {
+  const both = readingsOf(before, after, cpu);
+  return both === undefined ? undefined : ((both.after.steal - both.before.steal) * 1000) / ticksPerSecond;
+}
+
+/** `cpu`'s two readings, or undefined when it is not in both. */
+function readingsOf(before: Map<string, CpuTicks>, after: Map<string, CpuTicks>, cpu: string): { before: CpuTicks; after: CpuTicks } | undefined {
   const a = before.get(cpu);
   const b = after.get(cpu);
-  return a === undefined || b === undefined ? undefined : ((b.steal - a.steal) * 1000) / ticksPerSecond;
+  return a === undefined || b === undefined ? undefined : { before: a, after: b };
 }
 
 /** The busy share (0–1) of `cpu` between two readings; undefined when it is not in both. */
 export function busyShare(before: Map<string, CpuTicks>, after: Map<string, CpuTicks>, cpu: string): number | undefined {
-  const a = before.get(cpu);
-  const b = after.get(cpu);
-  if (a === undefined || b === undefined || b.total <= a.total) return undefined;
-  return (b.busy - a.busy) / (b.total - a.total);
+  const both = readingsOf(before, after, cpu);
+  if (both === undefined || both.after.total <= both.before.total) return undefined;
+  return (both.after.busy - both.before.busy) / (both.after.total - both.before.total);
 }
