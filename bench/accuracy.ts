@@ -151,7 +151,7 @@ async function delayRun(delayMs: number, usersPerSecond: number, workDir: string
   }
 }
 
-const percent = (share: number | undefined) => (share === undefined ? '-' : `${Math.round(share * 100)}%`);
+const percent = (share: number | undefined) => (share === undefined ? '–' : `${Math.round(share * 100)}%`);
 
 const stolen = (msStolen: number | undefined) => (msStolen === undefined ? '–' : msStolen.toFixed(0));
 
@@ -187,7 +187,7 @@ function timingRow(label: string, rate: number, run: DelayRun): string[] {
     ms(gap),
     goal,
     percent(run.cpu.load),
-    cpuPerUserUs === undefined ? '-' : cpuPerUserUs.toFixed(0),
+    cpuPerUserUs === undefined ? '–' : cpuPerUserUs.toFixed(0),
     `${stolen(run.stolenMs.server)} / ${stolen(run.stolenMs.client)}`,
   ];
 }
@@ -244,7 +244,7 @@ runBench('accuracy', async (workDir, signal) => {
     const { cpu } = delayed;
     notes.push(
       `   ${label} (${rate} users/s): target event-loop delay p99 ${ms(loop.p99)} ms, max ${ms(loop.max)} ms;` +
-        ` client's p99 ${delayed.result.client?.eventLoopDelayP99Ms.toFixed(2) ?? '-'} ms;` +
+        ` client's p99 ${delayed.result.client?.eventLoopDelayP99Ms.toFixed(2) ?? '–'} ms;` +
         ` server CPU ${percent(cpu.server)} busy (target ${percent(cpu.target)}), client CPU ${percent(cpu.client)} busy (client ${percent(cpu.load)})`,
     );
   }
@@ -291,5 +291,5 @@ async function stallCheck(workDir: string, cpus: ReturnType<typeof benchCpus>): 
   ]);
   process.stdout.write(`2. A ${options.stall} ms stall ${stallAtMs} ms into the run; 200 users/s, at most 5 in flight, later arrivals wait\n`);
   process.stdout.write(`${table(['step', 'response p50', 'response p99', 'response max', 'service p99', 'service max'], stallRows)}\n`);
-  process.stdout.write(`   users that waited for a slot: ${stalled.users.waited ?? 0}; peak in flight ${stalled.users.peakInFlight ?? '-'}\n\n`);
+  process.stdout.write(`   users that waited for a slot: ${stalled.users.waited ?? 0}; peak in flight ${stalled.users.peakInFlight ?? '–'}\n\n`);
 }
