@@ -15,6 +15,8 @@ import { SocketPool } from './socket-pool.js';
 export interface LoadHooks {
   onProgress?(progress: LoadProgress): void;
   signal?: AbortSignal;
+  /** Once it fires no more users start; those in flight finish, and the result counts the users started as scheduled. */
+  finish?: AbortSignal;
 }
 
 const US_PER_MS = 1_000;
@@ -38,7 +40,11 @@ export class LoadRun {
   private next = 0;
   /** performance.now() when the cap last blocked a due arrival. */
   private blockedAtMs = Number.NEGATIVE_INFINITY;
+  /** Aborted: no more users start and those in flight are failed. */
   private stopped = false;
+  /** No more users start: aborted, or finished early through hooks.finish. */
+  private launchesOver = false;
+  private finishedEarly = false;
   private ended = false;
   private lastProgressMs = this.startMs;
   /** Wakes the timer loop when the next user is due; open model only. */
@@ -61,10 +67,12 @@ export class LoadRun {
     this.housekeeping = setInterval(this.keepHouse, periodMs);
     if (!options.closed && schedule.length > 0) this.launchTimer = new LaunchTimer(this.launchDue);
     hooks.signal?.addEventListener('abort', this.abort, { once: true });
+    hooks.finish?.addEventListener('abort', this.finish, { once: true });
   }
 
   run(): Promise<LoadResult> {
     if (this.hooks.signal?.aborted) this.abort();
+    else if (this.hooks.finish?.aborted) this.finish();
     else this.launchDue();
     this.endIfFinished();
     return this.done;
@@ -94,7 +102,7 @@ export class LoadRun {
           last.slot = user.slot;
         }
         // A freed slot lets a waiting arrival (or, closed, the next user) start now.
-        if (this.slotsLimited && !this.stopped && this.launchImmediate === undefined) this.launchImmediate = setImmediate(this.launchDue);
+        if (this.slotsLimited && !this.launchesOver && this.launchImmediate === undefined) this.launchImmediate = setImmediate(this.launchDue);
         this.endIfFinished();
       },
     };
@@ -102,7 +110,7 @@ export class LoadRun {
 
   /** Open model: the schedule's users; closed: the users started so far. */
   private get scheduled(): number {
-    return this.options.closed ? this.next : this.schedule.length;
+    return this.options.closed || this.finishedEarly ? this.next : this.schedule.length;
   }
 
   private get slotsLimited(): boolean {
@@ -114,7 +122,7 @@ export class LoadRun {
     const closed = this.options.closed!;
     let nowMs = performance.now();
     let launched = 0;
-    while (!this.stopped && this.inFlight.length < closed.connections && nowMs - this.startMs < closed.durationSeconds * MS_PER_SECOND) {
+    while (!this.launchesOver && this.inFlight.length < closed.connections && nowMs - this.startMs < closed.durationSeconds * MS_PER_SECOND) {
       if (launched === MAX_LAUNCHES_PER_TURN) {
         this.launchImmediate = setImmediate(this.launchDue);
         return;
@@ -141,7 +149,7 @@ export class LoadRun {
     const maxActive = this.options.maxActive ?? Number.POSITIVE_INFINITY;
     let launched = 0;
     let nowMs = performance.now();
-    while (!this.stopped && this.next < schedule.length && startMs + schedule[this.next] / US_PER_MS <= nowMs) {
+    while (!this.launchesOver && this.next < schedule.length && startMs + schedule[this.next] / US_PER_MS <= nowMs) {
       if (launched === MAX_LAUNCHES_PER_TURN) {
         this.launchImmediate = setImmediate(this.launchDue);
         return;
@@ -166,7 +174,7 @@ export class LoadRun {
       launched++;
       nowMs = performance.now();
     }
-    if (this.stopped || this.next === schedule.length) return this.launchTimer?.close();
+    if (this.launchesOver || this.next === schedule.length) return this.launchTimer?.close();
     // Never early: the loop runs again when the next user is due, and starts it then.
     this.launchTimer!.at(startMs + schedule[this.next] / US_PER_MS);
   };
@@ -188,11 +196,23 @@ export class LoadRun {
     }
   };
 
+  private endLaunches(): void {
+    this.launchesOver = true;
+    this.launchTimer?.close();
+    clearImmediate(this.launchImmediate);
+  }
+
+  private readonly finish = (): void => {
+    if (this.launchesOver) return;
+    this.finishedEarly = true;
+    this.endLaunches();
+    this.endIfFinished();
+  };
+
   private readonly abort = (): void => {
     if (this.stopped) return;
     this.stopped = true;
-    this.launchTimer?.close();
-    clearImmediate(this.launchImmediate);
+    this.endLaunches();
     const aborted = new RunAbortedError();
     for (const user of [...this.inFlight]) user.abort(aborted);
     this.endIfFinished();
@@ -210,14 +230,15 @@ export class LoadRun {
   }
 
   private endIfFinished(): void {
-    if (this.ended || this.inFlight.length > 0 || (!this.stopped && this.next < this.schedule.length)) return;
-    if (this.options.closed && !this.stopped && performance.now() - this.startMs < this.options.closed.durationSeconds * MS_PER_SECOND) return;
+    if (this.ended || this.inFlight.length > 0 || (!this.launchesOver && this.next < this.schedule.length)) return;
+    if (this.options.closed && !this.launchesOver && performance.now() - this.startMs < this.options.closed.durationSeconds * MS_PER_SECOND) return;
     this.ended = true;
     const endMs = performance.now();
     clearInterval(this.housekeeping);
     this.launchTimer?.close();
     clearImmediate(this.launchImmediate);
     this.hooks.signal?.removeEventListener('abort', this.abort);
+    this.hooks.finish?.removeEventListener('abort', this.finish);
     this.reportProgress(endMs);
     const result = loadResult(this.options, this.tally, {
       startedAt: this.startedAt,

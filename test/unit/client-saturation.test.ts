@@ -56,6 +56,32 @@ describe('the in-flight cap and the closed model', () => {
     assert.ok(r.latenessUs.max < 5_000, 'a closed-model user starts when its slot frees, so it is never late');
   });
 
+  test('finish: no more users start once it fires; those in flight finish and count, and the result says how many started', async () => {
+    const finish = new AbortController();
+    let firedAtStarted = -1;
+    let inFlightWhenFired = 0;
+    // 20 ms per GET: at 200 users/s for 5 s several users are in flight whenever the progress report comes.
+    const r = await runLoad(
+      { ...base(), users: 1000, rampSeconds: 5 },
+      {
+        finish: finish.signal,
+        onProgress: (p) => {
+          if (finish.signal.aborted) return;
+          firedAtStarted = p.started;
+          inFlightWhenFired = p.inFlight;
+          finish.abort();
+        },
+      },
+    );
+    addsUp(r);
+    assert.ok(inFlightWhenFired > 0, `users were in flight when it fired (${inFlightWhenFired})`);
+    assert.ok(firedAtStarted > 100 && firedAtStarted < 400, `it fired after about a second (${firedAtStarted} started)`);
+    assert.equal(r.users.scheduled, firedAtStarted, 'the users started before it fired are the run');
+    assert.equal(r.users.ok, firedAtStarted, 'every one in flight finished, none was failed');
+    assert.equal(r.users.notStarted, 0);
+    assert.ok(r.durationSeconds < 2, `it ended soon after, not after the 5-s ramp (${r.durationSeconds} s)`);
+  });
+
   test('service time never exceeds response time', async () => {
     const r = await runLoad({ ...base(), users: 40, rampSeconds: 0.2 });
     for (const step of ['get', 'post', 'redirect'] as const) {
