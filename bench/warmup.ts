@@ -1,8 +1,9 @@
 // How warm the server is when the measurement starts: the app's CPU per user, second by second, of a
 // run at a fixed rate on a variant just started (cold), and of the same run after the lab's warm-up
-// (lab/warm-up.ts). The warm-up is good enough when the warm run's first seconds are within 10% of
-// the steady value (the cold run's last half).
-//   npm run bench:warmup [-- --rate 200 --seconds 12 --only http-prefork-fastify]
+// at that rate (lab/warm-up.ts). The warm-up is good enough when the warm run's first three seconds
+// are each within 10% of the steady value: the median of the warm run's last third, long after the
+// warm-up (the cold run's last third is printed beside it, to show whether the cold run got there).
+//   npm run bench:warmup [-- --rate 400 --seconds 30 --only http-prefork-fastify]
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -10,28 +11,32 @@ import path from 'node:path';
 import { VARIANT_SETS, findVariant } from '../apps/variants.js';
 import { runLoad } from '../client/load.js';
 import { RUN_DEFAULTS } from '../common/defaults.js';
-import type { LoadResult } from '../common/result.js';
+import type { LoadResult, WarmUpRecord } from '../common/result.js';
 import { openDatabase } from '../lab/run.js';
 import { runOptionsFrom } from '../lab/run-options.js';
 import { stackOptionsOf } from '../lab/variant-run.js';
-import { clockTicksPerSecond, processTree, readProcStat } from '../lab/stack/sampler.js';
+import { treeCpuNs } from '../lab/stack/sampler.js';
 import { settle } from '../lab/stack/settle.js';
 import { startVariantStack, type VariantStack } from '../lab/stack/variant-stack.js';
-import { DEFAULT_WARM_UP, warmUntilSteady } from '../lab/warm-up.js';
+import { DEFAULT_WARM_UP, warmUntilSteady, type WarmStack } from '../lab/warm-up.js';
 import { benchCpus, integerOptions, machineLine, runBench } from './bench-setup.js';
 
 const DESIGN = VARIANT_SETS['design']!.map((name) => findVariant(name)!.name);
-const options = integerOptions({ rate: 200, seconds: 12 }, DESIGN);
+const options = integerOptions({ rate: 400, seconds: 30 }, DESIGN);
 const SAMPLE_MS = 1_000;
+/** Seconds per printed row. */
+const ROW_SECONDS = 15;
 
-function treeTicks(root: number): number {
-  return processTree([root]).reduce((sum, pid) => sum + (readProcStat(pid)?.cpuTicks ?? 0), 0);
-}
-
-/** The app's CPU ms per arriving user in each second of a run at `rate` users/s for `seconds`. */
-async function perSecondCost(stack: VariantStack, tag: string, signal: AbortSignal): Promise<{ costs: Array<number | null>; result: LoadResult }> {
-  const ticks: number[] = [treeTicks(stack.app.pid)];
-  const timer = setInterval(() => ticks.push(treeTicks(stack.app.pid)), SAMPLE_MS);
+/** The app's CPU ms per arriving user in each second of a run at `rate` users/s for `seconds`; `onStart` as it starts. */
+async function perSecondCost(
+  stack: VariantStack,
+  tag: string,
+  signal: AbortSignal,
+  onStart: () => void,
+): Promise<{ costs: Array<number | null>; result: LoadResult }> {
+  onStart();
+  const cpuNs: number[] = [treeCpuNs(stack.app.pid)];
+  const timer = setInterval(() => cpuNs.push(treeCpuNs(stack.app.pid)), SAMPLE_MS);
   let result: LoadResult;
   try {
     result = await runLoad(
@@ -50,9 +55,8 @@ async function perSecondCost(stack: VariantStack, tag: string, signal: AbortSign
   } finally {
     clearInterval(timer);
   }
-  const msPerTick = 1000 / clockTicksPerSecond();
   const costs = result.timeline.slice(0, options.seconds).map((second, i) => {
-    const used = ticks[i + 1] !== undefined ? (ticks[i + 1]! - ticks[i]!) * msPerTick : null;
+    const used = cpuNs[i + 1] !== undefined ? (cpuNs[i + 1]! - cpuNs[i]!) / 1e6 : null;
     // Per arriving user: at a fixed rate the arrivals are steady, while completions lag behind at the start.
     return used !== null && second.arrivals > 0 ? used / second.arrivals : null;
   });
@@ -98,13 +102,20 @@ runBench('warmup', async (workDir, signal) => {
         fs.mkdirSync(dir, { recursive: true });
         const stack = await startVariantStack(variant, stackOptionsOf(runOptions, database, dir));
         try {
+          // As the lab runs: a settled warm-up load goes on until the measured run starts, with no pause between them.
+          let warm: WarmStack | undefined;
           if (mode === 'warm') {
             const base = { target: stack.target, variant: name, timeoutMs: 10_000, expectBackend: name, checkOwnPost: true };
-            const warm = await warmUntilSteady(stack, base, { ...DEFAULT_WARM_UP, minUsers: RUN_DEFAULTS.warmupUsers }, (k) => `warm${k}`, signal);
-            await settle(stack, database, signal);
-            warmRounds = warm.rounds.map((r) => r.cpuMsPerUser?.toFixed(2) ?? '–').join(', ');
+            warm = await warmUntilSteady(stack, base, { ...DEFAULT_WARM_UP, rate: options.rate, minUsers: RUN_DEFAULTS.warmupUsers }, 'warm', signal, true);
+            if (!warm.keptWarm) await settle(stack, database, signal);
+            const costs = (rounds: WarmUpRecord['rounds']) => rounds.map((r) => r.cpuMsPerUser?.toFixed(2) ?? '–').join(', ');
+            warmRounds = `${costs(warm.record.rounds)}; continuous ${costs(warm.record.slices ?? [])}${warm.keptWarm ? ', kept going' : ' (not settled; drained)'}`;
           }
-          series[mode] = (await perSecondCost(stack, mode, signal)).costs;
+          try {
+            series[mode] = (await perSecondCost(stack, mode, signal, () => void warm?.release())).costs;
+          } finally {
+            await warm?.release();
+          }
         } finally {
           await stack.stop();
         }
@@ -112,25 +123,21 @@ runBench('warmup', async (workDir, signal) => {
       const cold = series['cold']!;
       const warm = series['warm']!;
       const known = (values: (number | null)[]) => values.filter((v): v is number => v !== null);
-      const steady = median(known(cold.slice(Math.floor(cold.length / 2))));
-      console.log(`${name}: app CPU ms per user, second by second (steady: ${ms(steady)}, the cold run's last half)`);
-      console.log(`  warm-up rounds: ${warmRounds}`);
-      console.log(`  second   ${Array.from({ length: options.seconds }, (_, i) => String(i + 1).padStart(6)).join('')}`);
-      console.log(`  cold     ${cold.map(cell).join('')}`);
-      console.log(`  warm     ${warm.map(cell).join('')}`);
-      const firstWarm = known(warm.slice(0, 2));
-      const off = firstWarm.map((v) => Math.abs(v - steady) / steady);
+      const lastThird = (values: (number | null)[]) => median(known(values.slice(Math.floor((values.length * 2) / 3))));
+      const steady = lastThird(warm);
+      const off = (v: number | null) => (v === null || !(steady > 0) ? '–' : `${(((v - steady) / steady) * 100).toFixed(0)}%`);
+      console.log(`${name}: app CPU ms per arriving user, second by second`);
+      console.log(`  warm-up: rounds ${warmRounds}`);
+      for (let from = 0; from < options.seconds; from += ROW_SECONDS) {
+        const to = Math.min(options.seconds, from + ROW_SECONDS);
+        console.log(`  second   ${Array.from({ length: to - from }, (_, i) => String(from + i + 1).padStart(6)).join('')}`);
+        console.log(`  cold     ${cold.slice(from, to).map(cell).join('')}`);
+        console.log(`  warm     ${warm.slice(from, to).map(cell).join('')}`);
+      }
+      console.log(`  steady (the warm run's last third): ${ms(steady)}; the cold run's last third: ${ms(lastThird(cold))}`);
       console.log(
-        `  the warm run's first two seconds are ${off.map((o) => `${(o * 100).toFixed(0)}%`).join(' and ')} from steady (goal: within 10%); cold's first two: ${cold
-          .slice(0, 2)
-          .map((v) => (v === null ? '–' : `${((Math.abs(v - steady) / steady) * 100).toFixed(0)}%`))
-          .join(' and ')}`,
+        `  the warm run's first three seconds from steady: ${warm.slice(0, 3).map(off).join(', ')} (goal: each within 10%); the cold run's: ${cold.slice(0, 3).map(off).join(', ')}\n`,
       );
-      // Single seconds at this rate move by 10–20%; medians of several show the trend through that.
-      const warmStart = median(known(warm.slice(0, 3)));
-      const warmEnd = median(known(warm.slice(Math.floor(warm.length / 2))));
-      const apart = Number.isFinite(warmStart) && Number.isFinite(warmEnd) && warmEnd > 0 ? `${(((warmStart - warmEnd) / warmEnd) * 100).toFixed(0)}%` : '–';
-      console.log(`  the warm run's first three seconds' median ${ms(warmStart)} against its own last half's ${ms(warmEnd)}: ${apart}\n`);
     }
   } finally {
     await database.stop();

@@ -9,7 +9,9 @@ export const RUN_DEFAULTS = {
   warmupUsers: 2000, // the least the warm-up runs (uncounted; a threaded pool's cost still falls until about 2000 users): it goes on in rounds until the app's CPU per user settles; 0: none
   warmupRate: 200, // users per second in each one-second warm-up round, the original's rate
   warmupMaxRate: 1000, // a faster measured load is warmed up at this rate, so that its rounds end in seconds
-  warmupMaxSeconds: 15, // the most rounds the warm-up takes
+  warmupMaxSeconds: 15, // the most one-second rounds the warm-up takes
+  warmupMaxSliceSeconds: 10, // then the most seconds of continuous load, read second by second, until three seconds agree
+  warmupKeepSeconds: 60, // the most a settled continuous warm-up load goes on, waiting for the measurement to start
   warmupSteadyRounds: 3, // rounds whose CPU per user must agree before the warm-up ends (two passed while the cost still fell)
   warmupTolerance: 0.1, // settled when the last warmupSteadyRounds rounds' CPU per user lie within this share of their lowest
   warmupRampSeconds: 0.5, // `load --warmup-users`: 200 arriving per second, over 0.5 s

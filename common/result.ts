@@ -204,11 +204,13 @@ export interface PeakResult {
 }
 
 export interface WarmUpRecord {
-  /** Users per second in each one-second round. */
+  /** Users per second of the warm-up's load. */
   rate: number;
-  /** Each round's users, failed users and the app's CPU per user served (ms). */
+  /** Each one-second round's users, failed users and the app's CPU per user served (ms); the rounds are drained one by one. */
   rounds: Array<{ users: number; failed: number; cpuMsPerUser: number | null }>;
-  /** Whether the last three rounds' CPU per user lay within 10% of their lowest before the rounds ran out. */
+  /** Then each second of a continuous load at the same rate, read the same way (absent in results from before it was added). */
+  slices?: Array<{ users: number; failed: number; cpuMsPerUser: number | null }>;
+  /** Whether the last three slices' CPU per user lay within 10% of their lowest before the continuous load's seconds ran out. */
   steady: boolean;
   seconds: number;
 }

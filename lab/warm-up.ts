@@ -1,21 +1,22 @@
-// The warm-up `run` and `capacity` share: uncounted users in one-second rounds at a fixed rate until
+// The warm-up `run` and `capacity` share: uncounted users at a fixed rate, read second by second, until
 // the app's CPU per user stops falling (JIT, pools, caches and nginx's upstream connections are warm),
 // so the first measured second costs what the last one does.
-import { runLoad } from '../client/load.js';
+import { runLoad, type LoadProgress } from '../client/load.js';
 import { parseStages } from '../client/stages.js';
 import type { LoadOptions } from '../client/load-options.js';
 import { RUN_DEFAULTS } from '../common/defaults.js';
 import type { WarmUpRecord } from '../common/result.js';
-import { startSampler } from './stack/sampler.js';
-import type { VariantStack } from './stack/variant-stack.js';
+import { treeCpuNs } from './stack/sampler.js';
 
 export interface WarmUpSettings {
   /** Users per second in each round. */
   rate: number;
   /** At least this many users in all before the warm-up may end; 0 means no warm-up. */
   minUsers: number;
-  /** The most rounds (seconds) it may take. */
+  /** The most one-second rounds it may take. */
   maxRounds: number;
+  /** The most seconds of the continuous load after the rounds. */
+  maxSlices: number;
   /** Done when the last RUN_DEFAULTS.warmupSteadyRounds rounds' CPU per user lie within this share of their lowest. */
   tolerance: number;
 }
@@ -23,10 +24,13 @@ export interface WarmUpSettings {
 export const DEFAULT_WARM_UP: Omit<WarmUpSettings, 'minUsers'> = {
   rate: RUN_DEFAULTS.warmupRate,
   maxRounds: RUN_DEFAULTS.warmupMaxSeconds,
+  maxSlices: RUN_DEFAULTS.warmupMaxSliceSeconds,
   tolerance: RUN_DEFAULTS.warmupTolerance,
 };
 
 const ROUND_SECONDS = 1;
+/** The load reports progress about once a second; a shorter report (the one at its end) is no slice. */
+const MIN_SLICE_SECONDS = 0.9;
 
 /**
  * The warm-up's rate for a measured load: the default, or the load's own peak arrival rate when
@@ -62,35 +66,123 @@ export function steadyAfter(cpuMsPerUser: readonly number[], tolerance: number):
   return lowest > 0 && (Math.max(...last) - lowest) / lowest <= tolerance;
 }
 
+type Round = WarmUpRecord['rounds'][number];
+
+/** One reading: `users` started, of them `failed`, and the app tree's CPU time (ns) per user served. */
+function round(users: number, failed: number, ok: number, cpuNs: number): Round {
+  return { users, failed, cpuMsPerUser: ok > 0 ? Math.round(cpuNs / 1000 / ok) / 1000 : null };
+}
+
+const costsOf = (rounds: readonly Round[]) => rounds.map((r) => r.cpuMsPerUser ?? 0);
+
+/** What the warm-up reads of the stack: the app's process, whose tree's CPU it samples. */
+type WarmedStack = { app: { pid: number } };
+
+/** A warmed stack: the warm-up's record, and the end of the load that may still keep it warm. */
+export interface WarmStack {
+  record: WarmUpRecord;
+  /** Whether the warm-up's continuous load is still running (it settled, and `keepGoing` asked for it). */
+  keptWarm: boolean;
+  /** No more warm-up users start; resolves once those in flight have finished (never rejects: they are not counted). */
+  release(): Promise<void>;
+}
+
 /**
- * Warms the stack up; `tagOf(k)` tags round k's posts. Each round is timed like a measurement:
- * rate users over one second, the app's process tree sampled meanwhile.
+ * Warms the stack up with uncounted users tagged `tag`, in two parts. First one-second rounds at
+ * `settings.rate`, each drained before the next, until at least `minUsers` have run and the last
+ * rounds agree: a cold server costs up to four times its steady CPU per user, and a continuous load
+ * at the measured rate from cold queued without end (FastCGI at 400 users/s: 2200 users in flight
+ * after 8 s), while each round's pause lets a queue drain. Then a continuous load at the same rate,
+ * read in one-second slices, until the last slices agree: the measurement is a load that keeps
+ * going, and rounds with pauses read dearer than slices of such a load (bench/README.md,
+ * "Warm-up"). The slices are what each run's warm-up check sets beside the measurement.
+ *
+ * With `keepGoing`, a continuous load that settled goes on until `release()` (at most
+ * RUN_DEFAULTS.warmupKeepSeconds more): a pause of a second or two before the measurement put its
+ * first seconds 14–27% above the steady cost, while a measurement started straight from the warm
+ * load began within 10% (bench/README.md, "Warm-up").
  */
 export async function warmUntilSteady(
-  stack: VariantStack,
+  stack: WarmedStack,
   base: Pick<LoadOptions, 'target' | 'variant' | 'timeoutMs' | 'expectBackend' | 'checkOwnPost'>,
   settings: WarmUpSettings,
-  tagOf: (round: number) => string,
+  tag: string,
   signal: AbortSignal,
-): Promise<WarmUpRecord> {
-  const rounds: WarmUpRecord['rounds'] = [];
+  keepGoing = false,
+): Promise<WarmStack> {
   const started = performance.now();
-  if (settings.minUsers === 0) return { rate: settings.rate, rounds, steady: false, seconds: 0 };
+  if (settings.minUsers === 0) return { record: { rate: settings.rate, rounds: [], steady: false, seconds: 0 }, ...NOT_KEPT };
+  const rounds = await roundsUntilSteady(stack, { ...base, runTag: tag }, settings, signal);
+  const continuous = signal.aborted ? { slices: [], ...NOT_KEPT } : await slicesUntilSteady(stack, { ...base, runTag: tag }, settings, keepGoing, signal);
+  const record = {
+    rate: settings.rate,
+    rounds,
+    slices: continuous.slices,
+    steady: steadyAfter(costsOf(continuous.slices), settings.tolerance),
+    seconds: Math.round(performance.now() - started) / 1000,
+  };
+  return { record, keptWarm: continuous.keptWarm, release: continuous.release };
+}
+
+const NOT_KEPT = { keptWarm: false, release: () => Promise.resolve() } as const;
+
+type WarmUpLoad = Pick<LoadOptions, 'target' | 'variant' | 'timeoutMs' | 'expectBackend' | 'checkOwnPost' | 'runTag'>;
+
+async function roundsUntilSteady(stack: WarmedStack, base: WarmUpLoad, settings: WarmUpSettings, signal: AbortSignal): Promise<Round[]> {
+  const rounds: Round[] = [];
   const usersPerRound = Math.max(1, Math.round(settings.rate * ROUND_SECONDS));
   let users = 0;
   while (rounds.length < settings.maxRounds && !signal.aborted) {
-    const sampler = startSampler({ server: () => [stack.app.pid] });
-    const result = await runLoad({ ...base, arrival: 'uniform', users: usersPerRound, rampSeconds: ROUND_SECONDS, runTag: tagOf(rounds.length) }, { signal });
-    const cpuSeconds = sampler.stop()['server']?.cpuSeconds ?? 0;
+    const cpuBefore = treeCpuNs(stack.app.pid);
+    const result = await runLoad({ ...base, arrival: 'uniform', users: usersPerRound, rampSeconds: ROUND_SECONDS }, { signal });
     users += result.users.scheduled;
-    rounds.push({
-      users: result.users.scheduled,
-      failed: result.users.failed,
-      cpuMsPerUser: result.users.ok > 0 ? Math.round((cpuSeconds * 1e6) / result.users.ok) / 1000 : null,
-    });
-    const costs = rounds.map((r) => r.cpuMsPerUser ?? 0);
-    if (users >= settings.minUsers && steadyAfter(costs, settings.tolerance)) break;
+    rounds.push(round(result.users.scheduled, result.users.failed, result.users.ok, treeCpuNs(stack.app.pid) - cpuBefore));
+    if (users >= settings.minUsers && steadyAfter(costsOf(rounds), settings.tolerance)) break;
   }
-  const costs = rounds.map((r) => r.cpuMsPerUser ?? 0);
-  return { rate: settings.rate, rounds, steady: steadyAfter(costs, settings.tolerance), seconds: Math.round(performance.now() - started) / 1000 };
+  return rounds;
+}
+
+/**
+ * A continuous load at the rate, read second by second for at most `settings.maxSlices` seconds.
+ * It ends once its last slices agree, or goes on (`keepGoing`) until released; one that never
+ * settles ends after its seconds.
+ */
+async function slicesUntilSteady(
+  stack: WarmedStack,
+  base: WarmUpLoad,
+  settings: WarmUpSettings,
+  keepGoing: boolean,
+  signal: AbortSignal,
+): Promise<{ slices: Round[]; keptWarm: boolean; release(): Promise<void> }> {
+  const slices: Round[] = [];
+  const finish = new AbortController();
+  let steady = false;
+  let settled = (): void => undefined;
+  const settledNow = new Promise<void>((resolve) => (settled = resolve));
+  let last = { atSeconds: 0, cpuNs: treeCpuNs(stack.app.pid), started: 0, ok: 0, failed: 0 };
+  const onProgress = (p: LoadProgress): void => {
+    if (steady || finish.signal.aborted || p.elapsedSeconds - last.atSeconds < MIN_SLICE_SECONDS) return;
+    const now = { atSeconds: p.elapsedSeconds, cpuNs: treeCpuNs(stack.app.pid), started: p.started, ok: p.ok, failed: p.failed };
+    slices.push(round(now.started - last.started, now.failed - last.failed, now.ok - last.ok, now.cpuNs - last.cpuNs));
+    last = now;
+    steady = steadyAfter(costsOf(slices), settings.tolerance);
+    if (steady && keepGoing) settled();
+    else if (steady || slices.length >= settings.maxSlices) finish.abort();
+  };
+  const seconds = (settings.maxSlices + (keepGoing ? RUN_DEFAULTS.warmupKeepSeconds : 0)) * ROUND_SECONDS;
+  const load = runLoad(
+    { ...base, arrival: 'uniform', users: Math.max(1, Math.round(settings.rate * seconds)), rampSeconds: seconds },
+    { signal, finish: finish.signal, onProgress },
+  );
+  const ended = load.then(
+    () => undefined,
+    () => undefined,
+  );
+  await Promise.race([settledNow, load]);
+  const keptWarm = steady && keepGoing && !finish.signal.aborted;
+  const release = () => {
+    finish.abort();
+    return ended;
+  };
+  return { slices: [...slices], keptWarm, release };
 }

@@ -35,8 +35,9 @@ function resourceColumns(name: string, pick: (r: VariantResult) => ResourceSumma
 }
 
 /**
- * "4 × 200 users/s: 3.10 → 1.25 CPU ms/user, measured 1.30 (+4%)": the warm-up's rounds until the
- * app's cost settled, and the measured window's cost against its last rounds' at the same rate.
+ * "4 × 200 users/s: 3.10 → 1.25, then 3 s: 1.10 CPU ms/user, measured 1.12 (+2%)": the warm-up's
+ * drained rounds until the app's cost settled, its continuous seconds until that cost held, and the
+ * measured window's cost against its last seconds' at the same rate.
  */
 function warmUpText(r: VariantResult): string {
   const w = r.warmup;
@@ -45,7 +46,8 @@ function warmUpText(r: VariantResult): string {
   const gap = warmUpGap(r);
   const measured =
     gap === undefined ? '' : `, measured ${gap.measuredMs.toFixed(2)} (${gap.change >= 0 ? '+' : '−'}${Math.round(Math.abs(gap.change) * 100)}%)`;
-  return `${w.rounds.length} × ${w.rate} users/s: ${cost(w.rounds[0]?.cpuMsPerUser)} → ${cost(w.rounds.at(-1)?.cpuMsPerUser)} CPU ms/user${w.steady ? '' : ' (not settled)'}${measured}`;
+  const slices = w.slices === undefined ? '' : `, then ${w.slices.length} s: ${cost(w.slices.at(-1)?.cpuMsPerUser)}`;
+  return `${w.rounds.length} × ${w.rate} users/s: ${cost(w.rounds[0]?.cpuMsPerUser)} → ${cost(w.rounds.at(-1)?.cpuMsPerUser)}${slices} CPU ms/user${w.steady ? '' : ' (not settled)'}${measured}`;
 }
 
 /** How each variant started, then what nginx and the database cost while it ran. */

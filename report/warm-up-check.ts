@@ -5,7 +5,7 @@ import { RUN_DEFAULTS } from '../common/defaults.js';
 import type { VariantResult } from '../common/result.js';
 import { cpuMsPerOkUser } from './format.js';
 
-/** The warm-up's rounds that had to agree before it ended. */
+/** The warm-up's last readings that had to agree before it ended. */
 const LAST_ROUNDS = RUN_DEFAULTS.warmupSteadyRounds;
 
 export interface WarmUpGap {
@@ -30,8 +30,9 @@ function measuredRate(r: VariantResult): number | undefined {
  * than the warm-up's cap, stages, a closed pool) whose cost per user may differ for that alone.
  */
 export function warmUpGap(r: VariantResult): WarmUpGap | undefined {
-  const rounds = r.warmup?.rounds ?? [];
-  const costs = rounds.slice(-LAST_ROUNDS).map((round) => round.cpuMsPerUser);
+  // The seconds of its continuous load; a result from before that part existed has its drained rounds only.
+  const readings = r.warmup?.slices ?? r.warmup?.rounds ?? [];
+  const costs = readings.slice(-LAST_ROUNDS).map((round) => round.cpuMsPerUser);
   const rate = measuredRate(r);
   const measuredMs = cpuMsPerOkUser(r);
   if (costs.length < LAST_ROUNDS || costs.some((cost) => cost === null) || rate === undefined || measuredMs === null) return undefined;

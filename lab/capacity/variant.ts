@@ -46,6 +46,7 @@ export async function measureCapacity(variant: VariantSpec, ctx: VariantRunConte
     }
     ctx.progress?.phase({ variant: name, phase: 'warming' });
     // At the default rate: the steps then rise from below it, each on a stack the one before warmed.
+    // Its load ends with it (no keepGoing): the steps have pauses between them anyway.
     const warmed = await checkedAndWarm(stack, ctx, DEFAULT_WARM_UP.rate);
     if ('checkFailed' in warmed) {
       return { verification, results, capacity: { variant: name, capacity: null, searchEnd: 'not-measured', steps: [], notMeasured: warmed.checkFailed } };

@@ -1,0 +1,56 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { warmUntilSteady } from '../../lab/warm-up.js';
+import { startScenarioStub, type ScenarioStub } from '../support/scenario-stub.js';
+
+// The warm-up against an in-process stub; the "app" whose CPU it reads is this test's own process.
+describe('the warm-up load', () => {
+  let stub: ScenarioStub;
+  before(async () => {
+    stub = await startScenarioStub();
+  });
+  after(() => stub.close());
+
+  const stack = { app: { pid: process.pid } };
+  const base = () => ({ target: stub.url, variant: 'stub', timeoutMs: 5000, checkOwnPost: true });
+  const posts = (tag: string) => stub.rows.filter((body) => body.startsWith(`bl:${tag}:`)).length;
+
+  test('a warm-up that settled keeps its load going until released, and no user starts after that', { timeout: 30_000 }, async () => {
+    // Any tolerance this wide settles on the third reading of each part.
+    const settings = { rate: 100, minUsers: 100, maxRounds: 5, maxSlices: 5, tolerance: 100 };
+    const warm = await warmUntilSteady(stack, base(), settings, 'keep', new AbortController().signal, true);
+    assert.equal(warm.record.rounds.length, 3, 'three rounds agree');
+    assert.equal(warm.record.slices?.length, 3, 'three seconds of the continuous load agree');
+    assert.equal(warm.record.steady, true);
+    assert.equal(warm.keptWarm, true);
+    for (const slice of warm.record.slices ?? []) {
+      assert.ok(slice.users >= 85 && slice.users <= 115, `about a second's users per slice (${slice.users})`);
+      assert.ok(slice.cpuMsPerUser !== null && slice.cpuMsPerUser > 0, 'a CPU figure per user');
+    }
+    const atReturn = posts('keep');
+    await sleep(500);
+    const later = posts('keep');
+    assert.ok(later >= atReturn + 30, `the load went on after the warm-up returned (${atReturn} → ${later} posts in 0.5 s)`);
+    await warm.release();
+    const atRelease = posts('keep');
+    await sleep(300);
+    assert.equal(posts('keep'), atRelease, 'released: no user started, none was left in flight');
+  });
+
+  test('without keepGoing, or when the seconds run out first, the load has ended when the warm-up returns', { timeout: 30_000 }, async () => {
+    const signal = new AbortController().signal;
+    const settled = await warmUntilSteady(stack, base(), { rate: 100, minUsers: 100, maxRounds: 5, maxSlices: 5, tolerance: 100 }, 'ends', signal);
+    assert.equal(settled.keptWarm, false);
+    // No tolerance: readings never agree exactly, so the continuous part runs its two seconds out.
+    const unsettled = await warmUntilSteady(stack, base(), { rate: 100, minUsers: 100, maxRounds: 3, maxSlices: 2, tolerance: 0 }, 'runs-out', signal, true);
+    assert.equal(unsettled.keptWarm, false);
+    assert.equal(unsettled.record.steady, false);
+    assert.equal(unsettled.record.rounds.length, 3, 'the rounds ran out');
+    assert.equal(unsettled.record.slices?.length, 2, 'so did the seconds');
+    const atReturn = posts('ends') + posts('runs-out');
+    await sleep(300);
+    assert.equal(posts('ends') + posts('runs-out'), atReturn, 'nothing runs after the warm-up returned');
+    await unsettled.release();
+  });
+});
