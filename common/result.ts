@@ -207,10 +207,10 @@ export interface WarmUpRecord {
   /** Users per second of the warm-up's load. */
   rate: number;
   /** Each one-second round's users, failed users and the app's CPU per user served (ms); the rounds are drained one by one. */
-  rounds: Array<{ users: number; failed: number; cpuMsPerUser: number | null }>;
-  /** Then each second of a continuous load at the same rate, read the same way (absent in results from before it was added). */
-  slices?: Array<{ users: number; failed: number; cpuMsPerUser: number | null }>;
-  /** Whether the last three slices' CPU per user lay within 10% of their lowest before the continuous load's seconds ran out. */
+  rounds: Array<{ users: number; failed: number; cpuMsPerUser: number | null; inFlight?: number }>;
+  /** Then each second of a continuous load at the same rate, read the same way, with the users in flight at its end (absent in results from before it was added). */
+  slices?: Array<{ users: number; failed: number; cpuMsPerUser: number | null; inFlight?: number }>;
+  /** Whether the last three slices' CPU per user lay within 10% of their lowest, each with the server keeping up, before the continuous load's seconds ran out. */
   steady: boolean;
   seconds: number;
 }

@@ -31,6 +31,10 @@ export const DEFAULT_WARM_UP: Omit<WarmUpSettings, 'minUsers'> = {
 const ROUND_SECONDS = 1;
 /** The load reports progress about once a second; a shorter report (the one at its end) is no slice. */
 const MIN_SLICE_SECONDS = 0.9;
+/** A continuous second counts as kept up with at most this many seconds' arrivals in flight at its end, */
+const QUEUE_SECONDS_ALLOWED = 0.1;
+/** or this many users, whichever is more. */
+const MIN_QUEUE_ALLOWED = 10;
 
 /**
  * The warm-up's rate for a measured load: the default, or the load's own peak arrival rate when
@@ -75,6 +79,17 @@ function round(users: number, failed: number, ok: number, cpuNs: number): Round 
 
 const costsOf = (rounds: readonly Round[]) => rounds.map((r) => r.cpuMsPerUser ?? 0);
 
+/**
+ * Whether the server kept up through these seconds: at most a tenth of a second's arrivals in flight
+ * at the end of each. A queued server's cost per user is steady too (FastCGI held 2.6–3.1 ms per
+ * user for four seconds, saturated, at three times its cost when keeping up), and a measurement
+ * started from it began behind that queue.
+ */
+export function keptUp(slices: readonly Pick<Round, 'inFlight'>[], rate: number): boolean {
+  const most = Math.max(MIN_QUEUE_ALLOWED, rate * QUEUE_SECONDS_ALLOWED);
+  return slices.every((slice) => slice.inFlight !== undefined && slice.inFlight <= most);
+}
+
 /** What the warm-up reads of the stack: the app's process, whose tree's CPU it samples. */
 type WarmedStack = { app: { pid: number } };
 
@@ -113,12 +128,14 @@ export async function warmUntilSteady(
   const started = performance.now();
   if (settings.minUsers === 0) return { record: { rate: settings.rate, rounds: [], steady: false, seconds: 0 }, ...NOT_KEPT };
   const rounds = await roundsUntilSteady(stack, { ...base, runTag: tag }, settings, signal);
-  const continuous = signal.aborted ? { slices: [], ...NOT_KEPT } : await slicesUntilSteady(stack, { ...base, runTag: tag }, settings, keepGoing, signal);
+  const continuous = signal.aborted
+    ? { slices: [], steady: false, ...NOT_KEPT }
+    : await slicesUntilSteady(stack, { ...base, runTag: tag }, settings, keepGoing, signal);
   const record = {
     rate: settings.rate,
     rounds,
     slices: continuous.slices,
-    steady: steadyAfter(costsOf(continuous.slices), settings.tolerance),
+    steady: continuous.steady,
     seconds: Math.round(performance.now() - started) / 1000,
   };
   return { record, keptWarm: continuous.keptWarm, release: continuous.release };
@@ -153,7 +170,7 @@ async function slicesUntilSteady(
   settings: WarmUpSettings,
   keepGoing: boolean,
   signal: AbortSignal,
-): Promise<{ slices: Round[]; keptWarm: boolean; release(): Promise<void> }> {
+): Promise<{ slices: Round[]; steady: boolean; keptWarm: boolean; release(): Promise<void> }> {
   const slices: Round[] = [];
   const finish = new AbortController();
   let steady = false;
@@ -163,9 +180,9 @@ async function slicesUntilSteady(
   const onProgress = (p: LoadProgress): void => {
     if (steady || finish.signal.aborted || p.elapsedSeconds - last.atSeconds < MIN_SLICE_SECONDS) return;
     const now = { atSeconds: p.elapsedSeconds, cpuNs: treeCpuNs(stack.app.pid), started: p.started, ok: p.ok, failed: p.failed };
-    slices.push(round(now.started - last.started, now.failed - last.failed, now.ok - last.ok, now.cpuNs - last.cpuNs));
+    slices.push({ ...round(now.started - last.started, now.failed - last.failed, now.ok - last.ok, now.cpuNs - last.cpuNs), inFlight: p.inFlight });
     last = now;
-    steady = steadyAfter(costsOf(slices), settings.tolerance);
+    steady = steadyAfter(costsOf(slices), settings.tolerance) && keptUp(slices.slice(-RUN_DEFAULTS.warmupSteadyRounds), settings.rate);
     if (steady && keepGoing) settled();
     else if (steady || slices.length >= settings.maxSlices) finish.abort();
   };
@@ -184,5 +201,5 @@ async function slicesUntilSteady(
     finish.abort();
     return ended;
   };
-  return { slices: [...slices], keptWarm, release };
+  return { slices: [...slices], steady, keptWarm, release };
 }

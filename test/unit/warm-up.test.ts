@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { steadyAfter, warmupRateFor } from '../../lab/warm-up.js';
+import { keptUp, steadyAfter, warmupRateFor } from '../../lab/warm-up.js';
 
 test("the warm-up ends once three rounds' CPU per user lie within the tolerance of their lowest", () => {
   assert.equal(steadyAfter([], 0.1), false);
@@ -23,4 +23,15 @@ test("the warm-up runs at the measured load's own rate, at least 200 and at most
   assert.equal(warmupRateFor({ users: 0, rampSeconds: 10, stages: '10s:20,30s:650,10s:0' }), 650, 'the highest stage');
   assert.equal(warmupRateFor({ users: 4000, rampSeconds: 10, closed: { connections: 50, durationSeconds: 10 } }), 200, 'a closed pool');
   assert.equal(warmupRateFor({ users: 4000, rampSeconds: 10 }, 500), 500, 'never below the base');
+});
+
+test('a continuous second counts as kept up with at most a tenth of a second of arrivals in flight at its end', () => {
+  assert.equal(keptUp([{ inFlight: 2 }, { inFlight: 3 }, { inFlight: 1 }], 400), true);
+  assert.equal(keptUp([{ inFlight: 2 }, { inFlight: 41 }, { inFlight: 1 }], 400), false, '41 in flight at 400 users/s is a queue');
+  assert.equal(keptUp([{ inFlight: 40 }], 400), true);
+  assert.equal(keptUp([{ inFlight: 10 }], 20), true, 'at a low rate a few users in flight are no queue');
+  assert.equal(keptUp([{ inFlight: 11 }], 20), false);
+  // The saturated FastCGI seconds that read steady at 2.6–3.1 ms per user had hundreds in flight.
+  assert.equal(keptUp([{ inFlight: 905 }, { inFlight: 1178 }, { inFlight: 1446 }], 400), false);
+  assert.equal(keptUp([{}], 400), false, 'a second without the figure says nothing');
 });
