@@ -42,15 +42,35 @@ export function warmUpGap(r: VariantResult): WarmUpGap | undefined {
   return { warmMs, measuredMs, change: measuredMs / warmMs - 1 };
 }
 
-/** A sentence per variant whose measurement cost more than the warm-up's tolerance away from where it settled. */
+/** A second whose completions fell this far short of its arrivals is a queue forming. */
+const QUEUED_SHARE = 0.9;
+
+/** The first second of the measured load in which the server fell behind its arrivals, if any. */
+export function firstQueuedSecond(r: Pick<VariantResult, 'timeline'>): { second: number; arrivals: number; completions: number } | undefined {
+  const second = r.timeline.find((s) => s.arrivals > 0 && s.completions < s.arrivals * QUEUED_SHARE);
+  return second === undefined ? undefined : { second: second.second, arrivals: second.arrivals, completions: second.completions };
+}
+
+/**
+ * A sentence per variant whose measurement cost more than the warm-up's tolerance away from where
+ * it settled, with what the result itself shows of why: a warm-up that never settled, a queue in
+ * the measured window, or neither.
+ */
 export function warmUpCaveats(results: readonly VariantResult[]): string[] {
   return results.flatMap((r) => {
     const gap = warmUpGap(r);
     if (gap === undefined || Math.abs(gap.change) <= RUN_DEFAULTS.warmupTolerance) return [];
     const percent = Math.round(Math.abs(gap.change) * 100);
+    const queued = firstQueuedSecond(r);
+    const why =
+      r.warmup?.steady === false
+        ? 'the warm-up had not settled, so its last readings are no steady cost'
+        : queued !== undefined
+          ? `the measurement queued (its second ${queued.second + 1} served ${queued.completions} of ${queued.arrivals} arriving users), and a queue spreads users over more workers and threads, which changes the cost per user`
+          : "the measurement did not queue, so the server's cost moved on its own";
     return [
       `${r.variant}: the measurement cost ${percent}% ${gap.change > 0 ? 'more' : 'less'} app CPU per user than the warm-up settled at (${gap.warmMs.toFixed(2)} → ${gap.measuredMs.toFixed(2)} ms at the same rate): ` +
-        `the server's cost was not steady across the measurement${gap.change > 0 ? ' (a queue spreads users over more workers, which costs more per user)' : ''}; --repeat shows whether it holds.`,
+        `${why}; --repeat shows whether it holds.`,
     ];
   });
 }

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { VariantResult, WarmUpRecord } from '../../common/result.js';
 import { setupAndNeighbourColumns } from '../../report/detail-columns.js';
 import { resultCaveats } from '../../report/caveats.js';
-import { warmUpCaveats, warmUpGap } from '../../report/warm-up-check.js';
+import { firstQueuedSecond, warmUpCaveats, warmUpGap } from '../../report/warm-up-check.js';
 import { variantResultFixture } from '../support/variant-result-fixture.js';
 
 /** 400 users over 4 s (100 users/s), 0.6 s of app CPU: 1.5 ms per user measured. */
@@ -42,6 +42,30 @@ describe('warmUpCaveats', () => {
     assert.equal(rest.length, 0);
     assert.match(caveat!, /^prefork: the measurement cost 25% more app CPU per user than the warm-up settled at \(1\.20 → 1\.50 ms/);
     assert.match(caveat!, /--repeat/);
+    assert.match(caveat!, /the measurement did not queue, so the server's cost moved on its own/, 'the fixture served every second its arrivals');
+  });
+
+  it('says why, from the result: a warm-up that had not settled, or the second in which the measurement queued', () => {
+    const unsettled = warmUpCaveats([measured({ rate: 100, rounds: rounds(3, 1.2, 1.2, 1.2), steady: false, seconds: 4 })]);
+    assert.match(unsettled[0]!, /the warm-up had not settled, so its last readings are no steady cost/);
+    const queued = measured({ rate: 100, rounds: rounds(3, 1.2, 1.2, 1.2), steady: true, seconds: 4 });
+    queued.timeline = [
+      { second: 0, arrivals: 100, completions: 99, errors: 0 },
+      { second: 1, arrivals: 100, completions: 60, errors: 0 },
+      { second: 2, arrivals: 100, completions: 141, errors: 0 },
+    ];
+    assert.deepEqual(firstQueuedSecond(queued), { second: 1, arrivals: 100, completions: 60 }, '99 of 100 is keeping up, 60 is not');
+    assert.match(warmUpCaveats([queued])[0]!, /the measurement queued \(its second 2 served 60 of 100 arriving users\)/);
+  });
+
+  it("sets the measurement beside the warm-up's continuous seconds when it has them, not its drained rounds", () => {
+    const warmup: WarmUpRecord = { rate: 100, rounds: rounds(3, 2, 2, 2), slices: rounds(1.6, 1.45, 1.5, 1.55), steady: true, seconds: 8 };
+    const gap = warmUpGap(measured(warmup));
+    assert.ok(gap !== undefined);
+    assert.equal(gap.warmMs.toFixed(3), '1.500', 'the mean of the last three seconds');
+    assert.deepEqual(warmUpCaveats([measured(warmup)]), [], '1.50 against 1.50');
+    const column = setupAndNeighbourColumns.find((c) => c.header === 'warm-up')!;
+    assert.equal(column.cell(measured(warmup)), '4 × 100 users/s: 3.00 → 2.00, then 4 s: 1.55 CPU ms/user, measured 1.50 (+0%)');
   });
 
   it('is silent within 10%, and the summary carries the caveat otherwise', () => {
