@@ -226,6 +226,7 @@ export class LoadRun {
       ok: this.tally.ok,
       failed: this.tally.failed,
       inFlight: this.inFlight.length,
+      workers: Object.fromEntries(this.tally.workers),
     });
   }
 

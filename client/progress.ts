@@ -8,6 +8,8 @@ export interface LoadProgress {
   ok: number;
   failed: number;
   inFlight: number;
+  /** Responses per X-Worker value so far (one event loop's own progress; absent where loops are combined). */
+  workers?: Readonly<Record<string, number>>;
 }
 
 export function formatProgressLine(progress: LoadProgress): string {

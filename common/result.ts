@@ -207,9 +207,16 @@ export interface WarmUpRecord {
   /** Users per second of the warm-up's load. */
   rate: number;
   /** Each one-second round's users, failed users and the app's CPU per user served (ms); the rounds are drained one by one. */
-  rounds: Array<{ users: number; failed: number; cpuMsPerUser: number | null; inFlight?: number }>;
+  rounds: Array<{ users: number; failed: number; cpuMsPerUser: number | null; inFlight?: number; busiestShare?: number }>;
   /** Then each second of a continuous load at the same rate, read the same way, with the users in flight at its end (absent in results from before it was added). */
-  slices?: Array<{ users: number; failed: number; cpuMsPerUser: number | null; inFlight?: number }>;
+  slices?: Array<{
+    users: number;
+    failed: number;
+    cpuMsPerUser: number | null;
+    inFlight?: number;
+    /** The share (0–1) of the second's responses that the busiest X-Worker served. */
+    busiestShare?: number;
+  }>;
   /** Whether the last three slices' CPU per user lay within 10% of their lowest, each with the server keeping up, before the continuous load's seconds ran out. */
   steady: boolean;
   seconds: number;

@@ -5,6 +5,7 @@ import { runLoad, type LoadProgress } from '../client/load.js';
 import { parseStages } from '../client/stages.js';
 import type { LoadOptions } from '../client/load-options.js';
 import { RUN_DEFAULTS } from '../common/defaults.js';
+import { busiestShare } from '../common/worker-share.js';
 import type { WarmUpRecord } from '../common/result.js';
 import { treeCpuNs } from './stack/sampler.js';
 
@@ -176,11 +177,16 @@ async function slicesUntilSteady(
   let steady = false;
   let settled = (): void => undefined;
   const settledNow = new Promise<void>((resolve) => (settled = resolve));
-  let last = { atSeconds: 0, cpuNs: treeCpuNs(stack.app.pid), started: 0, ok: 0, failed: 0 };
+  let last = { atSeconds: 0, cpuNs: treeCpuNs(stack.app.pid), started: 0, ok: 0, failed: 0, workers: {} as Readonly<Record<string, number>> };
   const onProgress = (p: LoadProgress): void => {
     if (steady || finish.signal.aborted || p.elapsedSeconds - last.atSeconds < MIN_SLICE_SECONDS) return;
-    const now = { atSeconds: p.elapsedSeconds, cpuNs: treeCpuNs(stack.app.pid), started: p.started, ok: p.ok, failed: p.failed };
-    slices.push({ ...round(now.started - last.started, now.failed - last.failed, now.ok - last.ok, now.cpuNs - last.cpuNs), inFlight: p.inFlight });
+    const now = { atSeconds: p.elapsedSeconds, cpuNs: treeCpuNs(stack.app.pid), started: p.started, ok: p.ok, failed: p.failed, workers: p.workers ?? {} };
+    const share = busiestShare(Object.entries(now.workers).map(([worker, responses]) => responses - (last.workers[worker] ?? 0)));
+    slices.push({
+      ...round(now.started - last.started, now.failed - last.failed, now.ok - last.ok, now.cpuNs - last.cpuNs),
+      inFlight: p.inFlight,
+      ...(share === null ? {} : { busiestShare: share }),
+    });
     last = now;
     steady = steadyAfter(costsOf(slices), settings.tolerance) && keptUp(slices.slice(-RUN_DEFAULTS.warmupSteadyRounds), settings.rate);
     if (steady && keepGoing) settled();

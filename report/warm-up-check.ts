@@ -3,6 +3,7 @@
 // claims the first measured second costs what the last one does; each run checks it.
 import { RUN_DEFAULTS } from '../common/defaults.js';
 import type { VariantResult } from '../common/result.js';
+import { busiestShare } from '../common/worker-share.js';
 import { cpuMsPerOkUser } from './format.js';
 
 /** The warm-up's last readings that had to agree before it ended. */
@@ -15,6 +16,8 @@ export interface WarmUpGap {
   measuredMs: number;
   /** measured / warm - 1. */
   change: number;
+  /** The busiest worker's share of the responses (0–1) in the warm-up's last seconds and in the measured window, where both were counted. */
+  spread?: { warm: number; measured: number };
 }
 
 /** The measured load's one arrival rate, users per second; undefined for stages, closed loads or no ramp. */
@@ -39,9 +42,17 @@ export function warmUpGap(r: VariantResult): WarmUpGap | undefined {
   if (Math.abs(rate - r.warmup!.rate) > 1) return undefined;
   const warmMs = (costs as number[]).reduce((sum, cost) => sum + cost, 0) / costs.length;
   if (!(warmMs > 0)) return undefined;
-  return { warmMs, measuredMs, change: measuredMs / warmMs - 1 };
+  const warmShares = readings.slice(-LAST_ROUNDS).map((reading) => reading.busiestShare);
+  const measuredShare = busiestShare(Object.values(r.workers ?? {}));
+  const spread =
+    warmShares.every((share) => share !== undefined) && measuredShare !== null
+      ? { warm: (warmShares as number[]).reduce((sum, share) => sum + share, 0) / warmShares.length, measured: measuredShare }
+      : undefined;
+  return { warmMs, measuredMs, change: measuredMs / warmMs - 1, ...(spread ? { spread } : {}) };
 }
 
+/** Busiest-worker shares this far apart (0–1) are a different spread of the load over the workers. */
+const SPREAD_APART = 0.1;
 /** A second whose completions fell this far short of its arrivals is a queue forming. */
 const QUEUED_SHARE = 0.9;
 
@@ -54,7 +65,7 @@ export function firstQueuedSecond(r: Pick<VariantResult, 'timeline'>): { second:
 /**
  * A sentence per variant whose measurement cost more than the warm-up's tolerance away from where
  * it settled, with what the result itself shows of why: a warm-up that never settled, a queue in
- * the measured window, or neither.
+ * the measured window, a load spread over the workers otherwise than in the warm-up, or none of them.
  */
 export function warmUpCaveats(results: readonly VariantResult[]): string[] {
   return results.flatMap((r) => {
@@ -62,12 +73,24 @@ export function warmUpCaveats(results: readonly VariantResult[]): string[] {
     if (gap === undefined || Math.abs(gap.change) <= RUN_DEFAULTS.warmupTolerance) return [];
     const percent = Math.round(Math.abs(gap.change) * 100);
     const queued = firstQueuedSecond(r);
-    const why =
-      r.warmup?.steady === false
-        ? 'the warm-up had not settled, so its last readings are no steady cost'
-        : queued !== undefined
-          ? `the measurement queued (its second ${queued.second + 1} served ${queued.completions} of ${queued.arrivals} arriving users), and a queue spreads users over more workers and threads, which changes the cost per user`
-          : "the measurement did not queue, so the server's cost moved on its own";
+    const spreadApart = gap.spread !== undefined && Math.abs(gap.spread.measured - gap.spread.warm) >= SPREAD_APART;
+    const pct = (share: number) => `${Math.round(share * 100)}%`;
+    const reasons = [
+      ...(r.warmup?.steady === false ? ['the warm-up had not settled, so its last readings are no steady cost'] : []),
+      ...(queued !== undefined
+        ? [`the measurement queued (its second ${queued.second + 1} served ${queued.completions} of ${queued.arrivals} arriving users)`]
+        : []),
+      ...(spreadApart
+        ? [
+            `its busiest worker served ${pct(gap.spread!.measured)} of the responses against ${pct(gap.spread!.warm)} in the warm-up's last seconds (one busy worker costs less per user than several)`,
+          ]
+        : []),
+    ];
+    const alike =
+      gap.spread === undefined
+        ? ''
+        : ` and spread its users over the workers as the warm-up did (busiest ${pct(gap.spread.measured)} against ${pct(gap.spread.warm)})`;
+    const why = reasons.length > 0 ? reasons.join('; ') : `the measurement did not queue${alike}, so the server's cost moved on its own`;
     return [
       `${r.variant}: the measurement cost ${percent}% ${gap.change > 0 ? 'more' : 'less'} app CPU per user than the warm-up settled at (${gap.warmMs.toFixed(2)} → ${gap.measuredMs.toFixed(2)} ms at the same rate): ` +
         `${why}; --repeat shows whether it holds.`,

@@ -58,6 +58,20 @@ describe('warmUpCaveats', () => {
     assert.match(warmUpCaveats([queued])[0]!, /the measurement queued \(its second 2 served 60 of 100 arriving users\)/);
   });
 
+  it("sets the busiest worker's share of the measurement beside the warm-up's last seconds'", () => {
+    const slices = (...shares: number[]) => shares.map((busiestShare) => ({ users: 100, failed: 0, cpuMsPerUser: 1.2, busiestShare }));
+    const spread = measured({ rate: 100, rounds: rounds(3, 1.2, 1.2, 1.2), slices: slices(0.9, 0.95, 0.94), steady: true, seconds: 7 });
+    spread.workers = { '1001': 660, '1002': 330, '1003': 10 };
+    assert.deepEqual(warmUpGap(spread)?.spread, { warm: (0.9 + 0.95 + 0.94) / 3, measured: 0.66 });
+    assert.match(warmUpCaveats([spread])[0]!, /its busiest worker served 66% of the responses against 93% in the warm-up's last seconds/);
+    const alike = measured({ rate: 100, rounds: rounds(3, 1.2, 1.2, 1.2), slices: slices(0.6, 0.66, 0.63), steady: true, seconds: 7 });
+    alike.workers = { '1001': 660, '1002': 330, '1003': 10 };
+    assert.match(
+      warmUpCaveats([alike])[0]!,
+      /the measurement did not queue and spread its users over the workers as the warm-up did \(busiest 66% against 63%\), so the server's cost moved on its own/,
+    );
+  });
+
   it("sets the measurement beside the warm-up's continuous seconds when it has them, not its drained rounds", () => {
     const warmup: WarmUpRecord = { rate: 100, rounds: rounds(3, 2, 2, 2), slices: rounds(1.6, 1.45, 1.5, 1.55), steady: true, seconds: 8 };
     const gap = warmUpGap(measured(warmup));

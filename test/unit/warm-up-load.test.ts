@@ -27,6 +27,8 @@ describe('the warm-up load', () => {
     for (const slice of warm.record.slices ?? []) {
       assert.ok(slice.users >= 85 && slice.users <= 115, `about a second's users per slice (${slice.users})`);
       assert.ok(slice.cpuMsPerUser !== null && slice.cpuMsPerUser > 0, 'a CPU figure per user');
+      // The stub names three workers in turn, so the busiest served about a third of the second's responses.
+      assert.ok(slice.busiestShare !== undefined && slice.busiestShare > 0.3 && slice.busiestShare < 0.4, `busiest share ${slice.busiestShare}`);
     }
     const atReturn = posts('keep');
     await sleep(500);
