@@ -18,7 +18,12 @@ export interface RepetitionSummary {
   representative: number;
   metrics: Record<RepeatedMetric, MetricSpread>;
   /** Each round's own verdicts, in round order: a saturated or lossy round is named, whichever round is representative. */
-  rounds?: Array<{ valid: boolean; integrityOk: boolean | null }>;
+  rounds?: Array<{
+    valid: boolean;
+    integrityOk: boolean | null;
+    /** The round's measured app CPU per user against its warm-up's last readings (measured / warm − 1), where the two compare. */
+    warmUpChange?: number;
+  }>;
 }
 
 const MS_PER_US = 1 / 1000;

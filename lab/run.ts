@@ -14,6 +14,7 @@ import { probeSpeeds } from './stack/calibration.js';
 import { fileNameOf, optionsFor, plannedMeasurements } from './sweep.js';
 import { placed, type LabProgress } from './progress/phase-reporter.js';
 import { representativeOf, shuffled } from '../common/repetitions.js';
+import { withWarmUpChecks } from '../report/warm-up-check.js';
 import { variantAvailable } from './stack/variant-command.js';
 import type { Verification } from '../common/finding.js';
 import type { RunOptions } from './run-options.js';
@@ -220,7 +221,7 @@ export async function runLab(options: RunOptions, hooks: LabHooks): Promise<LabR
     for (const { name } of planned) {
       const runs = repetitions.get(name);
       if (!runs) continue;
-      const result = options.repeat > 1 ? representativeOf(runs) : runs[0]!;
+      const result = options.repeat > 1 ? withWarmUpChecks(representativeOf(runs), runs) : runs[0]!;
       results.push(result);
       if (options.repeat > 1) fs.writeFileSync(path.join(outDir, `${fileNameOf(name)}.json`), `${JSON.stringify(result, null, 2)}\n`);
     }

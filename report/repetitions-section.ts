@@ -1,3 +1,4 @@
+import { RUN_DEFAULTS } from '../common/defaults.js';
 import type { VariantResult } from '../common/result.js';
 import { beyondNoise, type MetricSpread, type RepeatedMetric } from '../common/repetitions.js';
 import { markdownTable } from './markdown-table.js';
@@ -20,10 +21,20 @@ function noiseVerdict(r: VariantResult, best: VariantResult | undefined): string
   return beyondNoise(mine, theirs) ? `slower than ${best.variant}` : `within noise of ${best.variant}`;
 }
 
-/** Rounds whose client was saturated or whose audit failed: their figures are in the spread, and say so here. */
+const signedPercent = (change: number) => `${change >= 0 ? '+' : '−'}${Math.round(Math.abs(change) * 100)}%`;
+
+/**
+ * Rounds whose client was saturated, whose audit failed, or whose measurement cost more than the
+ * warm-up's tolerance away from where its warm-up settled: their figures are in the spread, and say so here.
+ */
 function flaggedRounds(r: VariantResult): string {
   const flagged = (r.repetitions?.rounds ?? []).flatMap((round, i) => {
-    const what = [...(round.valid ? [] : ['INVALID']), ...(round.integrityOk === false ? ['integrity FAIL'] : [])];
+    const offWarm = round.warmUpChange !== undefined && Math.abs(round.warmUpChange) > RUN_DEFAULTS.warmupTolerance;
+    const what = [
+      ...(round.valid ? [] : ['INVALID']),
+      ...(round.integrityOk === false ? ['integrity FAIL'] : []),
+      ...(offWarm ? [`app CPU per user ${signedPercent(round.warmUpChange!)} from its warm-up`] : []),
+    ];
     return what.length === 0 ? [] : [`round ${i + 1}: ${what.join(', ')}`];
   });
   return flagged.length === 0 ? 'none' : flagged.join('; ');

@@ -97,3 +97,14 @@ export function warmUpCaveats(results: readonly VariantResult[]): string[] {
     ];
   });
 }
+
+/** Each round's own warm-up check, kept with the rounds' verdicts: the summary shows the representative round's caveats only. */
+export function withWarmUpChecks(result: VariantResult, runs: readonly VariantResult[]): VariantResult {
+  const rounds = result.repetitions?.rounds;
+  if (rounds === undefined) return result;
+  const checked = rounds.map((round, i) => {
+    const gap = runs[i] === undefined ? undefined : warmUpGap(runs[i]);
+    return gap === undefined ? round : { ...round, warmUpChange: Math.round(gap.change * 1000) / 1000 };
+  });
+  return { ...result, repetitions: { ...result.repetitions!, rounds: checked } };
+}

@@ -3,7 +3,9 @@ import { describe, it } from 'node:test';
 import type { VariantResult, WarmUpRecord } from '../../common/result.js';
 import { setupAndNeighbourColumns } from '../../report/detail-columns.js';
 import { resultCaveats } from '../../report/caveats.js';
-import { firstQueuedSecond, warmUpCaveats, warmUpGap } from '../../report/warm-up-check.js';
+import { firstQueuedSecond, warmUpCaveats, warmUpGap, withWarmUpChecks } from '../../report/warm-up-check.js';
+import { representativeOf } from '../../common/repetitions.js';
+import { repetitionsSection } from '../../report/repetitions-section.js';
 import { variantResultFixture } from '../support/variant-result-fixture.js';
 
 /** 400 users over 4 s (100 users/s), 0.6 s of app CPU: 1.5 ms per user measured. */
@@ -93,5 +95,19 @@ describe('warmUpCaveats', () => {
     const column = setupAndNeighbourColumns.find((c) => c.header === 'warm-up')!;
     const cell = column.cell(measured({ rate: 100, rounds: rounds(3, 1.2, 1.2, 1.2), steady: true, seconds: 4 }));
     assert.equal(cell, '4 × 100 users/s: 3.00 → 1.20 CPU ms/user, measured 1.50 (+25%)');
+  });
+
+  it("keeps each --repeat round's own check with the rounds' verdicts, and the repetitions table names a round off its warm-up", () => {
+    const settled = (cost: number): WarmUpRecord => ({ rate: 100, rounds: rounds(3, cost, cost, cost), steady: true, seconds: 4 });
+    // 1.5 ms measured in every round: 0% from a warm-up at 1.5, +25% from one at 1.2; a round without a warm-up has no check.
+    const runs = [measured(settled(1.5)), measured(settled(1.2)), measured(undefined)].map((r) => ({ ...r, validity: { valid: true, reasons: [] } }));
+    const result = withWarmUpChecks(representativeOf(runs), runs);
+    assert.deepEqual(
+      result.repetitions?.rounds?.map((round) => round.warmUpChange),
+      [0, 0.25, undefined],
+    );
+    const table = repetitionsSection([result]).join('\n');
+    assert.match(table, /round 2: app CPU per user \+25% from its warm-up/);
+    assert.doesNotMatch(table, /round 1:|round 3:/, 'rounds within 10% or without a warm-up are not flagged');
   });
 });
