@@ -77,7 +77,7 @@ export function defineRun(program: Command): Command {
     .option(
       '--warmup-users <n>',
       withDefault(
-        `the least uncounted users before each measurement: the warm-up runs one-second rounds at the measured load's own arrival rate (at least ${RUN_DEFAULTS.warmupRate}, at most ${RUN_DEFAULTS.warmupMaxRate} users/s) until the app's CPU per user settles (at most ${RUN_DEFAULTS.warmupMaxSeconds} s); 0: none`,
+        `the least uncounted users before each measurement: the warm-up runs drained one-second rounds, then a continuous load that goes on until the measurement starts, at the measured load's own arrival rate (at least ${RUN_DEFAULTS.warmupRate}, at most ${RUN_DEFAULTS.warmupMaxRate} users/s), until the app's CPU per user settles (at most ${RUN_DEFAULTS.warmupMaxSeconds} rounds and ${RUN_DEFAULTS.warmupMaxSliceSeconds} s); 0: none`,
         RUN_DEFAULTS.warmupUsers,
       ),
     )
