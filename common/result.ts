@@ -204,10 +204,18 @@ export interface PeakResult {
 }
 
 export interface WarmUpRecord {
-  /** Users per second of the warm-up's load. */
+  /** Users per second of the warm-up's load (its last rounds and its continuous seconds). */
   rate: number;
   /** Each one-second round's users, failed users and the app's CPU per user served (ms); the rounds are drained one by one. */
-  rounds: Array<{ users: number; failed: number; cpuMsPerUser: number | null; inFlight?: number; busiestShare?: number }>;
+  rounds: Array<{
+    users: number;
+    failed: number;
+    cpuMsPerUser: number | null;
+    inFlight?: number;
+    busiestShare?: number;
+    /** Users per second of this round: the base rate's rounds come before a faster measured load's (absent in older results: `rate`). */
+    rate?: number;
+  }>;
   /** Then each second of a continuous load at the same rate, read the same way, with the users in flight at its end (absent in results from before it was added). */
   slices?: Array<{
     users: number;

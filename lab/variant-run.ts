@@ -8,6 +8,7 @@ import type { Database } from './stack/database.js';
 import type { RunOptions } from './run-options.js';
 import { runLoad } from '../client/load.js';
 import { DEFAULT_WARM_UP, warmUntilSteady, warmupRateFor, type WarmStack } from './warm-up.js';
+import { roundsByRate } from '../report/detail-columns.js';
 import { settle } from './stack/settle.js';
 import type { FaultRecord, LoadResult, ResourceSummary, VariantResult, WarmUpRecord } from '../common/result.js';
 import type { VariantSpec } from '../apps/variants.js';
@@ -66,7 +67,7 @@ export async function checkAndWarm(stack: VariantStack, ctx: VariantRunContext, 
   if (w.rounds.length > 0) {
     const costs = (rounds: WarmUpRecord['rounds']) => rounds.map((r) => r.cpuMsPerUser?.toFixed(2) ?? '–').join(', ');
     ctx.log(
-      `${name}: warmed up at ${w.rate} users/s in ${w.seconds.toFixed(0)} s, CPU ms/user in ${w.rounds.length} rounds ${costs(w.rounds)}, ` +
+      `${name}: warmed up at ${w.rate} users/s in ${w.seconds.toFixed(0)} s, CPU ms/user in ${roundsByRate(w)} rounds ${costs(w.rounds)}, ` +
         `then ${w.slices?.length ?? 0} s continuous ${costs(w.slices ?? [])}${w.steady ? '' : ' (not settled)'}${warm.keptWarm ? ', kept going until the measurement' : ''}`,
     );
     // An overload during the warm-up must not leave work queued for the measurement; a load that

@@ -1,5 +1,5 @@
 // Columns of the secondary tables (per step, setup and neighbours, the original), shared by every renderer.
-import type { ResourceSummary, StepName, VariantResult } from '../common/result.js';
+import type { ResourceSummary, StepName, VariantResult, WarmUpRecord } from '../common/result.js';
 import type { Column } from './columns.js';
 import { variantColumn } from './columns.js';
 import { formatCpuSeconds, formatMegabytes, formatTimeField, MISSING } from './format.js';
@@ -39,6 +39,18 @@ function resourceColumns(name: string, pick: (r: VariantResult) => ResourceSumma
  * drained rounds until the app's cost settled, its continuous seconds until that cost held, and the
  * measured window's cost against its last seconds' at the same rate.
  */
+/** "4 × 200" or, with rounds at the base rate before a faster load's, "6 × 200 + 5 × 473". */
+export function roundsByRate(w: WarmUpRecord): string {
+  const runs: Array<{ rate: number; count: number }> = [];
+  for (const round of w.rounds) {
+    const rate = round.rate ?? w.rate;
+    const lastRun = runs.at(-1);
+    if (lastRun !== undefined && lastRun.rate === rate) lastRun.count++;
+    else runs.push({ rate, count: 1 });
+  }
+  return runs.map((run) => `${run.count} × ${run.rate}`).join(' + ');
+}
+
 function warmUpText(r: VariantResult): string {
   const w = r.warmup;
   if (w === undefined || w.rounds.length === 0) return MISSING;
@@ -47,7 +59,7 @@ function warmUpText(r: VariantResult): string {
   const measured =
     gap === undefined ? '' : `, measured ${gap.measuredMs.toFixed(2)} (${gap.change >= 0 ? '+' : '−'}${Math.round(Math.abs(gap.change) * 100)}%)`;
   const slices = w.slices === undefined ? '' : `, then ${w.slices.length} s: ${cost(w.slices.at(-1)?.cpuMsPerUser)}`;
-  return `${w.rounds.length} × ${w.rate} users/s: ${cost(w.rounds[0]?.cpuMsPerUser)} → ${cost(w.rounds.at(-1)?.cpuMsPerUser)}${slices} CPU ms/user${w.steady ? '' : ' (not settled)'}${measured}`;
+  return `${roundsByRate(w)} users/s: ${cost(w.rounds[0]?.cpuMsPerUser)} → ${cost(w.rounds.at(-1)?.cpuMsPerUser)}${slices} CPU ms/user${w.steady ? '' : ' (not settled)'}${measured}`;
 }
 
 /** How each variant started, then what nginx and the database cost while it ran. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { VariantResult, WarmUpRecord } from '../../common/result.js';
-import { setupAndNeighbourColumns } from '../../report/detail-columns.js';
+import { roundsByRate, setupAndNeighbourColumns } from '../../report/detail-columns.js';
 import { resultCaveats } from '../../report/caveats.js';
 import { firstQueuedSecond, warmUpCaveats, warmUpGap, withWarmUpChecks } from '../../report/warm-up-check.js';
 import { representativeOf } from '../../common/repetitions.js';
@@ -109,5 +109,13 @@ describe('warmUpCaveats', () => {
     const table = repetitionsSection([result]).join('\n');
     assert.match(table, /round 2: app CPU per user \+25% from its warm-up/);
     assert.doesNotMatch(table, /round 1:|round 3:/, 'rounds within 10% or without a warm-up are not flagged');
+  });
+});
+
+describe('roundsByRate', () => {
+  it("groups the warm-up's rounds by their rate, in order; older records carry the warm-up's one rate", () => {
+    const at = (rate: number | undefined) => ({ users: 1, failed: 0, cpuMsPerUser: 1, ...(rate === undefined ? {} : { rate }) });
+    assert.equal(roundsByRate({ rate: 473, rounds: [at(200), at(200), at(473), at(473), at(473)], steady: true, seconds: 9 }), '2 × 200 + 3 × 473');
+    assert.equal(roundsByRate({ rate: 400, rounds: [at(undefined), at(undefined)], steady: true, seconds: 2 }), '2 × 400');
   });
 });

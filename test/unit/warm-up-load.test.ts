@@ -55,4 +55,27 @@ describe('the warm-up load', () => {
     assert.equal(posts('ends') + posts('runs-out'), atReturn, 'nothing runs after the warm-up returned');
     await unsettled.release();
   });
+
+  test('a rate above the base one is reached through rounds at the base rate first', { timeout: 30_000 }, async () => {
+    const warm = await warmUntilSteady(
+      stack,
+      base(),
+      { rate: 250, minUsers: 100, maxRounds: 5, maxSlices: 5, tolerance: 100 },
+      'two-rates',
+      new AbortController().signal,
+    );
+    assert.deepEqual(
+      warm.record.rounds.map((r) => [r.rate, r.users]),
+      [
+        [200, 200],
+        [200, 200],
+        [200, 200],
+        [250, 250],
+        [250, 250],
+        [250, 250],
+      ],
+      'three agreeing rounds at 200 users/s, then three at 250',
+    );
+    assert.equal(warm.record.rate, 250);
+  });
 });
