@@ -82,7 +82,10 @@ export function warmUpCaveats(results: readonly VariantResult[]): string[] {
         : []),
       ...(spreadApart
         ? [
-            `its busiest worker served ${pct(gap.spread!.measured)} of the responses against ${pct(gap.spread!.warm)} in the warm-up's last seconds (one busy worker costs less per user than several)`,
+            `its busiest worker served ${pct(gap.spread!.measured)} of the responses against ${pct(gap.spread!.warm)} in the warm-up's last seconds${
+              // The usual direction: a load spread wider costs more per user, one more concentrated less.
+              gap.spread!.measured < gap.spread!.warm === gap.change > 0 ? ' (one busy worker costs less per user than several)' : ''
+            }`,
           ]
         : []),
     ];

@@ -66,6 +66,17 @@ describe('warmUpCaveats', () => {
     spread.workers = { '1001': 660, '1002': 330, '1003': 10 };
     assert.deepEqual(warmUpGap(spread)?.spread, { warm: (0.9 + 0.95 + 0.94) / 3, measured: 0.66 });
     assert.match(warmUpCaveats([spread])[0]!, /its busiest worker served 66% of the responses against 93% in the warm-up's last seconds/);
+    assert.match(warmUpCaveats([spread])[0]!, /one busy worker costs less per user than several/, 'spread wider and dearer: the usual direction');
+    const cheaper = measured({
+      rate: 100,
+      rounds: rounds(3, 2, 2, 2),
+      slices: slices(0.9, 0.95, 0.94).map((x) => ({ ...x, cpuMsPerUser: 2 })),
+      steady: true,
+      seconds: 7,
+    });
+    cheaper.workers = { '1001': 660, '1002': 330, '1003': 10 };
+    assert.match(warmUpCaveats([cheaper])[0]!, /25% less .* its busiest worker served 66% of the responses against 93% in the warm-up's last seconds;/);
+    assert.doesNotMatch(warmUpCaveats([cheaper])[0]!, /one busy worker costs less/, 'spread wider yet cheaper: no explanation claimed');
     const alike = measured({ rate: 100, rounds: rounds(3, 1.2, 1.2, 1.2), slices: slices(0.6, 0.66, 0.63), steady: true, seconds: 7 });
     alike.workers = { '1001': 660, '1002': 330, '1003': 10 };
     assert.match(
