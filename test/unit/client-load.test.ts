@@ -229,6 +229,11 @@ describe('runLoad against the scenario stub', () => {
       await runLoad(small(stub.url, { users: 10, rampSeconds: 0.1 }), { onProgress: (p) => reports.push(p) });
       const last = reports.at(-1);
       assert.ok(last);
-      assert.deepEqual({ ...last, elapsedSeconds: 0 }, { elapsedSeconds: 0, scheduled: 10, started: 10, ok: 10, failed: 0, inFlight: 0 });
+      assert.deepEqual(
+        { ...last, elapsedSeconds: 0, workers: undefined },
+        { elapsedSeconds: 0, scheduled: 10, started: 10, ok: 10, failed: 0, inFlight: 0, workers: undefined },
+      );
+      // The stub names three workers in turn: 30 responses, 10 each.
+      assert.deepEqual(Object.values(last.workers ?? {}), [10, 10, 10], 'the responses per X-Worker so far');
     }));
 });
