@@ -11,14 +11,14 @@ import path from 'node:path';
 import { VARIANT_SETS, findVariant } from '../apps/variants.js';
 import { runLoad } from '../client/load.js';
 import { RUN_DEFAULTS } from '../common/defaults.js';
-import type { LoadResult, WarmUpRecord } from '../common/result.js';
+import type { LoadResult } from '../common/result.js';
 import { openDatabase } from '../lab/run.js';
 import { runOptionsFrom } from '../lab/run-options.js';
 import { stackOptionsOf } from '../lab/variant-run.js';
 import { treeCpuNs } from '../lab/stack/sampler.js';
 import { settle } from '../lab/stack/settle.js';
 import { startVariantStack, type VariantStack } from '../lab/stack/variant-stack.js';
-import { DEFAULT_WARM_UP, warmUntilSteady, type WarmStack } from '../lab/warm-up.js';
+import { costsText, DEFAULT_WARM_UP, warmUntilSteady, type WarmStack } from '../lab/warm-up.js';
 import { benchCpus, integerOptions, machineLine, runBench } from './bench-setup.js';
 
 const DESIGN = VARIANT_SETS['design']!.map((name) => findVariant(name)!.name);
@@ -108,8 +108,7 @@ runBench('warmup', async (workDir, signal) => {
             const base = { target: stack.target, variant: name, timeoutMs: 10_000, expectBackend: name, checkOwnPost: true };
             warm = await warmUntilSteady(stack, base, { ...DEFAULT_WARM_UP, rate: options.rate, minUsers: RUN_DEFAULTS.warmupUsers }, 'warm', signal, true);
             if (!warm.keptWarm) await settle(stack, database, signal);
-            const costs = (rounds: WarmUpRecord['rounds']) => rounds.map((r) => r.cpuMsPerUser?.toFixed(2) ?? '–').join(', ');
-            warmRounds = `${costs(warm.record.rounds)}; continuous ${costs(warm.record.slices ?? [])}${warm.keptWarm ? ', kept going' : ' (not settled; drained)'}`;
+            warmRounds = `${costsText(warm.record.rounds)}; continuous ${costsText(warm.record.slices ?? [])}${warm.keptWarm ? ', kept going' : ' (not settled; drained)'}`;
           }
           try {
             series[mode] = (await perSecondCost(stack, mode, signal, () => void warm?.release())).costs;

@@ -203,28 +203,31 @@ export interface PeakResult {
   client?: { cpuSeconds: number; wallSeconds: number };
 }
 
+/** One reading of the warm-up: users started, of them failed, and the app's CPU per user served (ms). */
+export interface WarmUpReading {
+  users: number;
+  failed: number;
+  cpuMsPerUser: number | null;
+}
+
 export interface WarmUpRecord {
   /** Users per second of the warm-up's load (its last rounds and its continuous seconds). */
   rate: number;
   /** Each one-second round's users, failed users and the app's CPU per user served (ms); the rounds are drained one by one. */
-  rounds: Array<{
-    users: number;
-    failed: number;
-    cpuMsPerUser: number | null;
-    inFlight?: number;
-    busiestShare?: number;
-    /** Users per second of this round: the base rate's rounds come before a faster measured load's (absent in older results: `rate`). */
-    rate?: number;
-  }>;
+  rounds: Array<
+    WarmUpReading & {
+      /** Users per second of this round: the base rate's rounds come before a faster measured load's (absent in older results: `rate`). */
+      rate?: number;
+    }
+  >;
   /** Then each second of a continuous load at the same rate, read the same way, with the users in flight at its end (absent in results from before it was added). */
-  slices?: Array<{
-    users: number;
-    failed: number;
-    cpuMsPerUser: number | null;
-    inFlight?: number;
-    /** The share (0–1) of the second's responses that the busiest X-Worker served. */
-    busiestShare?: number;
-  }>;
+  slices?: Array<
+    WarmUpReading & {
+      inFlight?: number;
+      /** The share (0–1) of the second's responses that the busiest X-Worker served. */
+      busiestShare?: number;
+    }
+  >;
   /** Whether the last three slices' CPU per user lay within 10% of their lowest, each with the server keeping up, before the continuous load's seconds ran out. */
   steady: boolean;
   seconds: number;

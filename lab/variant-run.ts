@@ -7,10 +7,10 @@ import { startVariantStack, type VariantStack, type VariantStackOptions } from '
 import type { Database } from './stack/database.js';
 import type { RunOptions } from './run-options.js';
 import { runLoad } from '../client/load.js';
-import { DEFAULT_WARM_UP, warmUntilSteady, warmupRateFor, type WarmStack } from './warm-up.js';
+import { costsText, DEFAULT_WARM_UP, warmUntilSteady, warmupRateFor, type WarmStack } from './warm-up.js';
 import { roundsByRate } from '../report/detail-columns.js';
 import { settle } from './stack/settle.js';
-import type { FaultRecord, LoadResult, ResourceSummary, VariantResult, WarmUpRecord } from '../common/result.js';
+import type { FaultRecord, LoadResult, ResourceSummary, VariantResult } from '../common/result.js';
 import type { VariantSpec } from '../apps/variants.js';
 import type { Verification } from '../common/finding.js';
 import { startCopyWithoutDatabase, verifyAllButDatabaseDown, type CopyWithoutDatabase, type PartialVerification } from './verify.js';
@@ -65,10 +65,9 @@ export async function checkAndWarm(stack: VariantStack, ctx: VariantRunContext, 
   const warm = await warmUntilSteady(stack, base, { ...DEFAULT_WARM_UP, rate, minUsers: o.warmupUsers }, warmupTag(ctx.runTag), ctx.signal, keepGoing);
   const w = warm.record;
   if (w.rounds.length > 0) {
-    const costs = (rounds: WarmUpRecord['rounds']) => rounds.map((r) => r.cpuMsPerUser?.toFixed(2) ?? '–').join(', ');
     ctx.log(
-      `${name}: warmed up at ${w.rate} users/s in ${w.seconds.toFixed(0)} s, CPU ms/user in ${roundsByRate(w)} rounds ${costs(w.rounds)}, ` +
-        `then ${w.slices?.length ?? 0} s continuous ${costs(w.slices ?? [])}${w.steady ? '' : ' (not settled)'}${warm.keptWarm ? ', kept going until the measurement' : ''}`,
+      `${name}: warmed up at ${w.rate} users/s in ${w.seconds.toFixed(0)} s, CPU ms/user in ${roundsByRate(w)} rounds ${costsText(w.rounds)}, ` +
+        `then ${w.slices?.length ?? 0} s continuous ${costsText(w.slices ?? [])}${w.steady ? '' : ' (not settled)'}${warm.keptWarm ? ', kept going until the measurement' : ''}`,
     );
     // An overload during the warm-up must not leave work queued for the measurement; a load that
     // settled and goes on has no queue.
@@ -211,10 +210,9 @@ export async function checkedAndWarm(
   ctx: VariantRunContext,
   rate?: number,
   keepGoing = false,
-): Promise<{ warmup: WarmUpRecord; warm: WarmStack } | { checkFailed: string }> {
+): Promise<{ warm: WarmStack } | { checkFailed: string }> {
   try {
-    const warm = await checkAndWarm(stack, ctx, rate, keepGoing);
-    return { warmup: warm.record, warm };
+    return { warm: await checkAndWarm(stack, ctx, rate, keepGoing) };
   } catch (error) {
     if (!(error instanceof LabError) || error.code !== 'BL_ERR_CHECK') throw error;
     ctx.log(`${stack.variant.name}: ${error.message}: not measured`);
@@ -311,7 +309,7 @@ export async function runVariant(variant: VariantSpec, ctx: VariantRunContext, r
           return { verification };
         }
         if ('checkFailed' in warmed) return { verification, notMeasured: warmed.checkFailed };
-        return { verification, result: { ...(await measureStack(stack, load, ctx, clients, warmed.warm)), warmup: warmed.warmup } };
+        return { verification, result: { ...(await measureStack(stack, load, ctx, clients, warmed.warm)), warmup: warmed.warm.record } };
       } finally {
         if ('warm' in warmed) await warmed.warm.release();
       }

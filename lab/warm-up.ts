@@ -6,7 +6,7 @@ import { parseStages } from '../client/stages.js';
 import type { LoadOptions } from '../client/load-options.js';
 import { RUN_DEFAULTS } from '../common/defaults.js';
 import { busiestShare } from '../common/worker-share.js';
-import type { WarmUpRecord } from '../common/result.js';
+import type { WarmUpReading, WarmUpRecord } from '../common/result.js';
 import { treeCpuNs } from './stack/sampler.js';
 
 export interface WarmUpSettings {
@@ -78,13 +78,17 @@ export function steadyAfter(cpuMsPerUser: readonly number[], tolerance: number):
 }
 
 type Round = WarmUpRecord['rounds'][number];
+type Slice = NonNullable<WarmUpRecord['slices']>[number];
 
 /** One reading: `users` started, of them `failed`, and the app tree's CPU time (ns) per user served. */
-function round(users: number, failed: number, ok: number, cpuNs: number): Round {
+function round(users: number, failed: number, ok: number, cpuNs: number): WarmUpReading {
   return { users, failed, cpuMsPerUser: ok > 0 ? Math.round(cpuNs / 1000 / ok) / 1000 : null };
 }
 
-const costsOf = (rounds: readonly Round[]) => rounds.map((r) => r.cpuMsPerUser ?? 0);
+const costsOf = (readings: readonly WarmUpReading[]) => readings.map((r) => r.cpuMsPerUser ?? 0);
+
+/** "3.10, 2.05, –": readings' CPU per user as the log and the bench print them. */
+export const costsText = (readings: readonly WarmUpReading[]) => readings.map((r) => r.cpuMsPerUser?.toFixed(2) ?? '–').join(', ');
 
 /**
  * Whether the server kept up through these seconds: at most a tenth of a second's arrivals in flight
@@ -92,7 +96,7 @@ const costsOf = (rounds: readonly Round[]) => rounds.map((r) => r.cpuMsPerUser ?
  * user for four seconds, saturated, at three times its cost when keeping up), and a measurement
  * started from it began behind that queue.
  */
-export function keptUp(slices: readonly Pick<Round, 'inFlight'>[], rate: number): boolean {
+export function keptUp(slices: readonly Pick<Slice, 'inFlight'>[], rate: number): boolean {
   const most = Math.max(MIN_QUEUE_ALLOWED, rate * QUEUE_SECONDS_ALLOWED);
   return slices.every((slice) => slice.inFlight !== undefined && slice.inFlight <= most);
 }
@@ -192,8 +196,8 @@ async function slicesUntilSteady(
   settings: WarmUpSettings,
   keepGoing: boolean,
   signal: AbortSignal,
-): Promise<{ slices: Round[]; steady: boolean; keptWarm: boolean; release(): Promise<void> }> {
-  const slices: Round[] = [];
+): Promise<{ slices: Slice[]; steady: boolean; keptWarm: boolean; release(): Promise<void> }> {
+  const slices: Slice[] = [];
   const finish = new AbortController();
   let steady = false;
   let settled = (): void => undefined;

@@ -2,7 +2,7 @@
 import type { ResourceSummary, StepName, VariantResult, WarmUpRecord } from '../common/result.js';
 import type { Column } from './columns.js';
 import { variantColumn } from './columns.js';
-import { formatCpuSeconds, formatMegabytes, formatTimeField, MISSING } from './format.js';
+import { formatCpuSeconds, formatMegabytes, formatTimeField, MISSING, signedPercent } from './format.js';
 import type { PublishedUserTimes } from './original.js';
 import { errorsFraction } from './user-times-block.js';
 import { warmUpGap } from './warm-up-check.js';
@@ -34,11 +34,6 @@ function resourceColumns(name: string, pick: (r: VariantResult) => ResourceSumma
   ];
 }
 
-/**
- * "4 × 200 users/s: 3.10 → 1.25, then 3 s: 1.10 CPU ms/user, measured 1.12 (+2%)": the warm-up's
- * drained rounds until the app's cost settled, its continuous seconds until that cost held, and the
- * measured window's cost against its last seconds' at the same rate.
- */
 /** "4 × 200" or, with rounds at the base rate before a faster load's, "6 × 200 + 5 × 473". */
 export function roundsByRate(w: WarmUpRecord): string {
   const runs: Array<{ rate: number; count: number }> = [];
@@ -51,13 +46,17 @@ export function roundsByRate(w: WarmUpRecord): string {
   return runs.map((run) => `${run.count} × ${run.rate}`).join(' + ');
 }
 
+/**
+ * "4 × 200 users/s: 3.10 → 1.25, then 3 s: 1.10 CPU ms/user, measured 1.12 (+2%)": the warm-up's
+ * drained rounds until the app's cost settled, its continuous seconds until that cost held, and the
+ * measured window's cost against its last seconds' at the same rate.
+ */
 function warmUpText(r: VariantResult): string {
   const w = r.warmup;
   if (w === undefined || w.rounds.length === 0) return MISSING;
   const cost = (v: number | null | undefined) => (typeof v === 'number' ? v.toFixed(2) : MISSING);
   const gap = warmUpGap(r);
-  const measured =
-    gap === undefined ? '' : `, measured ${gap.measuredMs.toFixed(2)} (${gap.change >= 0 ? '+' : '−'}${Math.round(Math.abs(gap.change) * 100)}%)`;
+  const measured = gap === undefined ? '' : `, measured ${gap.measuredMs.toFixed(2)} (${signedPercent(gap.change)})`;
   const slices = w.slices === undefined ? '' : `, then ${w.slices.length} s: ${cost(w.slices.at(-1)?.cpuMsPerUser)}`;
   return `${roundsByRate(w)} users/s: ${cost(w.rounds[0]?.cpuMsPerUser)} → ${cost(w.rounds.at(-1)?.cpuMsPerUser)}${slices} CPU ms/user${w.steady ? '' : ' (not settled)'}${measured}`;
 }

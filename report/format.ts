@@ -10,6 +10,11 @@ const MICROSECONDS_PER_MS = 1_000;
 const BYTES_PER_MB = 1_000_000;
 
 /** numerator ÷ denominator, or null when that would divide by zero or is not a finite number. */
+/** A change (measured / reference − 1) as "+25%" or "−12%". */
+export function signedPercent(change: number): string {
+  return `${change >= 0 ? '+' : '−'}${Math.round(Math.abs(change) * 100)}%`;
+}
+
 export function ratio(numerator: number, denominator: number): number | null {
   if (denominator === 0 || !Number.isFinite(numerator) || !Number.isFinite(denominator)) return null;
   return numerator / denominator;

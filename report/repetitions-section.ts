@@ -2,7 +2,7 @@ import { RUN_DEFAULTS } from '../common/defaults.js';
 import type { VariantResult } from '../common/result.js';
 import { beyondNoise, type MetricSpread, type RepeatedMetric } from '../common/repetitions.js';
 import { markdownTable } from './markdown-table.js';
-import { MISSING } from './format.js';
+import { MISSING, signedPercent } from './format.js';
 import type { Column } from './columns.js';
 
 function spread(s: MetricSpread | undefined, digits: number): string {
@@ -20,8 +20,6 @@ function noiseVerdict(r: VariantResult, best: VariantResult | undefined): string
   if (best === r) return 'best p99';
   return beyondNoise(mine, theirs) ? `slower than ${best.variant}` : `within noise of ${best.variant}`;
 }
-
-const signedPercent = (change: number) => `${change >= 0 ? '+' : '−'}${Math.round(Math.abs(change) * 100)}%`;
 
 /**
  * Rounds whose client was saturated, whose audit failed, or whose measurement cost more than the

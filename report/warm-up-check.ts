@@ -20,6 +20,8 @@ export interface WarmUpGap {
   spread?: { warm: number; measured: number };
 }
 
+const mean = (values: readonly number[]) => values.reduce((sum, v) => sum + v, 0) / values.length;
+
 /** The measured load's one arrival rate, users per second; undefined for stages, closed loads or no ramp. */
 function measuredRate(r: VariantResult): number | undefined {
   const o = r.options;
@@ -34,19 +36,19 @@ function measuredRate(r: VariantResult): number | undefined {
  */
 export function warmUpGap(r: VariantResult): WarmUpGap | undefined {
   // The seconds of its continuous load; a result from before that part existed has its drained rounds only.
-  const readings = r.warmup?.slices ?? r.warmup?.rounds ?? [];
-  const costs = readings.slice(-LAST_ROUNDS).map((round) => round.cpuMsPerUser);
+  const costs = (r.warmup?.slices ?? r.warmup?.rounds ?? []).slice(-LAST_ROUNDS).map((reading) => reading.cpuMsPerUser);
   const rate = measuredRate(r);
   const measuredMs = cpuMsPerOkUser(r);
   if (costs.length < LAST_ROUNDS || costs.some((cost) => cost === null) || rate === undefined || measuredMs === null) return undefined;
   if (Math.abs(rate - r.warmup!.rate) > 1) return undefined;
-  const warmMs = (costs as number[]).reduce((sum, cost) => sum + cost, 0) / costs.length;
+  const warmMs = mean(costs as number[]);
   if (!(warmMs > 0)) return undefined;
-  const warmShares = readings.slice(-LAST_ROUNDS).map((reading) => reading.busiestShare);
+  // Only the continuous seconds count the workers.
+  const warmShares = (r.warmup?.slices ?? []).slice(-LAST_ROUNDS).map((slice) => slice.busiestShare);
   const measuredShare = busiestShare(Object.values(r.workers ?? {}));
   const spread =
-    warmShares.every((share) => share !== undefined) && measuredShare !== null
-      ? { warm: (warmShares as number[]).reduce((sum, share) => sum + share, 0) / warmShares.length, measured: measuredShare }
+    warmShares.length === LAST_ROUNDS && warmShares.every((share) => share !== undefined) && measuredShare !== null
+      ? { warm: mean(warmShares as number[]), measured: measuredShare }
       : undefined;
   return { warmMs, measuredMs, change: measuredMs / warmMs - 1, ...(spread ? { spread } : {}) };
 }
@@ -73,26 +75,24 @@ export function warmUpCaveats(results: readonly VariantResult[]): string[] {
     if (gap === undefined || Math.abs(gap.change) <= RUN_DEFAULTS.warmupTolerance) return [];
     const percent = Math.round(Math.abs(gap.change) * 100);
     const queued = firstQueuedSecond(r);
-    const spreadApart = gap.spread !== undefined && Math.abs(gap.spread.measured - gap.spread.warm) >= SPREAD_APART;
+    const spread = gap.spread;
     const pct = (share: number) => `${Math.round(share * 100)}%`;
     const reasons = [
       ...(r.warmup?.steady === false ? ['the warm-up had not settled, so its last readings are no steady cost'] : []),
       ...(queued !== undefined
         ? [`the measurement queued (its second ${queued.second + 1} served ${queued.completions} of ${queued.arrivals} arriving users)`]
         : []),
-      ...(spreadApart
+      ...(spread !== undefined && Math.abs(spread.measured - spread.warm) >= SPREAD_APART
         ? [
-            `its busiest worker served ${pct(gap.spread!.measured)} of the responses against ${pct(gap.spread!.warm)} in the warm-up's last seconds${
+            `its busiest worker served ${pct(spread.measured)} of the responses against ${pct(spread.warm)} in the warm-up's last seconds${
               // The usual direction: a load spread wider costs more per user, one more concentrated less.
-              gap.spread!.measured < gap.spread!.warm === gap.change > 0 ? ' (one busy worker costs less per user than several)' : ''
+              spread.measured < spread.warm === gap.change > 0 ? ' (one busy worker costs less per user than several)' : ''
             }`,
           ]
         : []),
     ];
     const alike =
-      gap.spread === undefined
-        ? ''
-        : ` and spread its users over the workers as the warm-up did (busiest ${pct(gap.spread.measured)} against ${pct(gap.spread.warm)})`;
+      spread === undefined ? '' : ` and spread its users over the workers as the warm-up did (busiest ${pct(spread.measured)} against ${pct(spread.warm)})`;
     const why = reasons.length > 0 ? reasons.join('; ') : `the measurement did not queue${alike}, so the server's cost moved on its own`;
     return [
       `${r.variant}: the measurement cost ${percent}% ${gap.change > 0 ? 'more' : 'less'} app CPU per user than the warm-up settled at (${gap.warmMs.toFixed(2)} → ${gap.measuredMs.toFixed(2)} ms at the same rate): ` +

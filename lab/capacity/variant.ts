@@ -69,7 +69,7 @@ export async function measureCapacity(variant: VariantSpec, ctx: VariantRunConte
         detail: `step ${steps.length + 1}: ${next.rate} users/s${nth === 1 ? '' : ' again, to confirm'}`,
       };
       // Each step carries the one warm-up before the first: the steps after it ran on a warm stack.
-      const result = { ...(await measureStack(stack, load, ctx)), warmup: warmed.warmup };
+      const result = { ...(await measureStack(stack, load, ctx)), warmup: warmed.warm.record };
       const file = `${label}.json`;
       fs.writeFileSync(path.join(outDir, file), `${JSON.stringify(result, null, 2)}\n`);
       results.set(next.rate, result);
