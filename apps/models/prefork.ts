@@ -32,10 +32,15 @@ export async function runPrefork(options: PreforkOptions): Promise<void> {
 
   let started = false;
   let startupFailed: ((reason: Error) => void) | undefined;
+  // Workers that have listened: one of them that dies while the others still start is replaced like
+  // any other (killing the first worker while the second still loaded once stopped the whole server).
+  const listened = new Set<number>();
+  cluster.on('listening', (worker) => listened.add(worker.id));
 
   cluster.on('exit', (worker, code, signal) => {
+    const hadListened = listened.delete(worker.id);
     if (stopping || code === 0) return;
-    if (!started) {
+    if (!started && !hadListened) {
       // A worker that cannot even start would fail the same way again: stop instead of looping.
       stopping = true;
       for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
