@@ -54,6 +54,10 @@ export function defineCapacity(program: Command): Command {
     .option('--max-rate <users/s>', withDefault('highest rate tried', CAPACITY_DEFAULTS.maxRate))
     .option('--step-seconds <seconds>', withDefault('users arrive for this long at each rate', CAPACITY_DEFAULTS.stepSeconds))
     .option('--steps <n>', withDefault('measurements per variant at most', CAPACITY_DEFAULTS.maxSteps))
+    .option(
+      '--confirm <n>',
+      withDefault('measurements of the rate found after the first; it counts only if it held every time', CAPACITY_DEFAULTS.confirmations),
+    )
     .option('--timeout <ms>', withDefault('per-request timeout in ms', "2 × the SLO's slowest time limit, 1000 to 10000"))
     .option(
       '--warmup-users <n>',

@@ -61,7 +61,8 @@ export const CAPACITY_DEFAULTS = {
   startRate: 50, // users arriving per second in the first step
   maxRate: 3200, // the search never goes above this many users per second
   stepSeconds: 10, // users arrive for this long in each step: as long as a default run's ramp, which the capacity predicts
-  maxSteps: 10, // measurements per variant: with the defaults, 50..800 doubling, bisecting to within 10%, then the rate found again
+  maxSteps: 14, // measurements per variant: with the defaults, 50..800 doubling, bisecting to within 10%, then the rate found twice again
+  confirmations: 2, // the rate found is measured this many times more, and counts only if it held every time
   precision: 0.1, // bisect until (failing - passing) / passing is below this
   timeoutFactor: 2, // per-request timeout: this × the SLO's slowest latency limit, so an overloaded step drains soon
   minTimeoutMs: 1000,

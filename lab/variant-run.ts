@@ -1,4 +1,5 @@
 import { LabError } from '../common/errors.js';
+import { RUN_DEFAULTS } from '../common/defaults.js';
 import { scheduleFaults } from './faults/kinds.js';
 import { faultInjector } from './faults/injectors.js';
 import { startSampler, type Sampler } from './stack/sampler.js';
@@ -7,7 +8,7 @@ import { startVariantStack, type VariantStack, type VariantStackOptions } from '
 import type { Database } from './stack/database.js';
 import type { RunOptions } from './run-options.js';
 import { runLoad } from '../client/load.js';
-import { costsText, DEFAULT_WARM_UP, warmUntilSteady, warmupRateFor, type WarmStack } from './warm-up.js';
+import { costsText, DEFAULT_WARM_UP, leadIn, warmUntilSteady, warmupRateFor, type LeadIn, type WarmStack } from './warm-up.js';
 import { roundsByRate } from '../report/detail-columns.js';
 import { settle } from './stack/settle.js';
 import type { FaultRecord, LoadResult, ResourceSummary, VariantResult } from '../common/result.js';
@@ -74,6 +75,32 @@ export async function checkAndWarm(stack: VariantStack, ctx: VariantRunContext, 
     if (!warm.keptWarm) await settle(stack, ctx.database, ctx.signal);
   }
   return warm;
+}
+
+/**
+ * Empties the table and leads into one of `capacity`'s steps on a warm stack: the warm-up's
+ * continuous load at the step's rate, going on until the step's clients start. One that did not
+ * settle within `maxSeconds` (the step's own length, at least the three seconds that can agree, at
+ * most the warm-up's) has ended (`queued` says when for a queue), and the stack is settled before
+ * the step. Nothing when the warm-up is off (`--warmup-users 0`).
+ */
+export async function leadInto(stack: VariantStack, ctx: VariantRunContext, rate: number, maxSeconds: number): Promise<LeadIn | undefined> {
+  const o = ctx.options;
+  if (o.warmupUsers === 0) return undefined;
+  const name = stack.variant.name;
+  await ctx.database.resetTable();
+  const base = { target: stack.target, variant: name, timeoutMs: o.timeoutMs, expectBackend: name, checkOwnPost: true, runTag: warmupTag(ctx.runTag) };
+  const maxSlices = Math.min(DEFAULT_WARM_UP.maxSlices, Math.max(RUN_DEFAULTS.warmupSteadyRounds, Math.ceil(maxSeconds)));
+  const lead = await leadIn(stack, base, { ...DEFAULT_WARM_UP, rate, minUsers: o.warmupUsers, maxSlices }, ctx.signal);
+  const slices = lead.record.slices ?? [];
+  const how = lead.keptWarm
+    ? 'kept going into the step'
+    : lead.queued !== undefined
+      ? `ended with ${lead.queued} users in flight (not kept up)`
+      : 'not settled';
+  ctx.log(`${name}: lead-in at ${rate} users/s, ${slices.length} s, CPU ms/user ${costsText(slices)}: ${how}`);
+  if (!lead.keptWarm) await settle(stack, ctx.database, ctx.signal);
+  return lead;
 }
 
 /**

@@ -154,7 +154,38 @@ export async function warmUntilSteady(
 
 const NOT_KEPT = { keptWarm: false, release: () => Promise.resolve() } as const;
 
-type WarmUpLoad = Pick<LoadOptions, 'target' | 'variant' | 'timeoutMs' | 'expectBackend' | 'checkOwnPost' | 'runTag'>;
+/** A lead-in: the warm-up's continuous part alone, and whether it ended for a queue. */
+export interface LeadIn extends WarmStack {
+  /** Users in flight when it ended because a second's arrivals were (the server did not keep up); absent otherwise. */
+  queued?: number;
+}
+
+/**
+ * The warm-up's continuous part alone, at `settings.rate`, on a stack that earlier loads warmed:
+ * what leads into each of `capacity`'s steps, so that a step starts from the same running load a
+ * `run` starts from, not from an idle server (a server slower than the rate works off a queue from
+ * empty for seconds before the SLO breaks, so a step from idle held rates that a run below them did
+ * not). A lead-in that settles goes on until released, as `run`'s does.
+ */
+export async function leadIn(stack: WarmedStack, base: WarmUpLoad, settings: WarmUpSettings, signal: AbortSignal): Promise<LeadIn> {
+  const started = performance.now();
+  const continuous = await slicesUntilSteady(stack, base, settings, true, signal);
+  const record = {
+    rate: settings.rate,
+    rounds: [],
+    slices: continuous.slices,
+    steady: continuous.steady,
+    seconds: Math.round(performance.now() - started) / 1000,
+  };
+  return {
+    record,
+    keptWarm: continuous.keptWarm,
+    release: continuous.release,
+    ...(continuous.queued === undefined ? {} : { queued: continuous.queued }),
+  };
+}
+
+export type WarmUpLoad = Pick<LoadOptions, 'target' | 'variant' | 'timeoutMs' | 'expectBackend' | 'checkOwnPost' | 'runTag'>;
 
 /**
  * Drained one-second rounds until at least `minUsers` have run and the last rounds at the measured
@@ -196,10 +227,11 @@ async function slicesUntilSteady(
   settings: WarmUpSettings,
   keepGoing: boolean,
   signal: AbortSignal,
-): Promise<{ slices: Slice[]; steady: boolean; keptWarm: boolean; release(): Promise<void> }> {
+): Promise<{ slices: Slice[]; steady: boolean; keptWarm: boolean; release(): Promise<void>; queued?: number }> {
   const slices: Slice[] = [];
   const finish = new AbortController();
   let steady = false;
+  let queued: number | undefined;
   let settled = (): void => undefined;
   const settledNow = new Promise<void>((resolve) => (settled = resolve));
   let last = { atSeconds: 0, cpuNs: treeCpuNs(stack.app.pid), started: 0, ok: 0, failed: 0, workers: {} as Readonly<Record<string, number>> };
@@ -216,7 +248,10 @@ async function slicesUntilSteady(
     steady = steadyAfter(costsOf(slices), settings.tolerance) && keptUp(slices.slice(-RUN_DEFAULTS.warmupSteadyRounds), settings.rate);
     if (steady && keepGoing) settled();
     // A second's arrivals in flight is a queue the load will not work off at this rate: it ends now.
-    else if (steady || slices.length >= settings.maxSlices || p.inFlight > settings.rate * QUEUE_SECONDS_ABANDONED) finish.abort();
+    else if (!steady && p.inFlight > settings.rate * QUEUE_SECONDS_ABANDONED) {
+      queued = p.inFlight;
+      finish.abort();
+    } else if (steady || slices.length >= settings.maxSlices) finish.abort();
   };
   const seconds = (settings.maxSlices + (keepGoing ? RUN_DEFAULTS.warmupKeepSeconds : 0)) * ROUND_SECONDS;
   const load = runLoad(
@@ -233,5 +268,5 @@ async function slicesUntilSteady(
     finish.abort();
     return ended;
   };
-  return { slices: [...slices], steady, keptWarm, release };
+  return { slices: [...slices], steady, keptWarm, release, ...(queued === undefined ? {} : { queued }) };
 }

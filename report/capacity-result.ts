@@ -22,6 +22,12 @@ export interface CapacityStep {
   broken: string[];
   /** The step's full result, beside capacity.json. */
   file: string;
+  /**
+   * The continuous load at the step's rate that led into it: its seconds, whether it settled and went
+   * on until the step's clients started, and the users in flight when it ended because the server did
+   * not keep up (absent in older results and with --warmup-users 0).
+   */
+  leadIn?: { seconds: number; keptWarm: boolean; queued?: number };
 }
 
 export interface VariantCapacity {
@@ -43,6 +49,8 @@ export interface CapacityReport {
   maxRate: number;
   stepSeconds: number;
   maxSteps: number;
+  /** Measurements of the rate found after the first (absent in older results: one). */
+  confirmations?: number;
   variants: VariantCapacity[];
 }
 

@@ -7,10 +7,12 @@ import { paintPadded } from './summary-table.js';
 import { alignColumns, joinColumns } from './text-table.js';
 
 export const CAPACITY_HOW_TO_READ =
-  'Capacity is the highest arrival rate (users starting per second) at which a variant held the SLO in a step of its own; ' +
+  'Capacity is the highest arrival rate (users starting per second) at which a variant held the SLO in a step of its own, ' +
+  'each step led into by a continuous load at its rate, as a run is by its warm-up; ' +
   'the rate doubled from the start rate while the SLO held, then was bisected between the last passing and the first failing rate, ' +
-  'and the rate found was measured once more: a rate counts only if it held every time. ' +
-  '"≥" means even the highest rate tried passed. A step also fails when a write was lost or doubled.';
+  'and the rate found was measured again (--confirm times): a rate counts only if it held every time. ' +
+  '"≥" means even the highest rate tried passed; "(steps ran out)" that the search ended before the rate was bisected to within 10% or confirmed. ' +
+  'A step also fails when a write was lost or doubled.';
 
 function percent(value: number): string {
   return `${fixedTrimmed(value, 2)}%`;
@@ -20,7 +22,8 @@ function percent(value: number): string {
 export function formatCapacity(v: VariantCapacity): string {
   if (v.searchEnd === 'not-measured') return 'not measured';
   if (v.capacity === null) return 'none';
-  return v.searchEnd === 'max-rate' ? `≥ ${v.capacity}` : String(v.capacity);
+  if (v.searchEnd === 'max-rate') return `≥ ${v.capacity}`;
+  return v.searchEnd === 'steps' ? `${v.capacity} (steps ran out)` : String(v.capacity);
 }
 
 export function formatBroken(step: CapacityStep): string {
@@ -76,7 +79,7 @@ const stepColumns: readonly Column<StepRow>[] = [
 ];
 
 function settingsLine(report: CapacityReport): string {
-  return `SLO: \`${report.slo}\`; rates from ${report.startRate} users/s up to ${report.maxRate}, ${report.stepSeconds} s per step, at most ${report.maxSteps} steps per variant.`;
+  return `SLO: \`${report.slo}\`; rates from ${report.startRate} users/s up to ${report.maxRate}, ${report.stepSeconds} s per step, at most ${report.maxSteps} steps per variant, the rate found measured ${1 + (report.confirmations ?? 1)} times.`;
 }
 
 /** summary.md's "## Capacity": the capacities, then every step in the order it ran. */

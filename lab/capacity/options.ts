@@ -39,6 +39,7 @@ export type RawCapacityOptions = Pick<
   maxRate?: string;
   stepSeconds?: string;
   steps?: string;
+  confirm?: string;
 };
 
 export interface CapacityOptions {
@@ -65,6 +66,7 @@ export function capacityOptionsFrom(raw: RawCapacityOptions, env: NodeJS.Process
   if (maxRate < startRate) throw optionError('--max-rate', `must be at least --start-rate (got ${maxRate} below ${startRate})`);
   const stepSeconds = raw.stepSeconds !== undefined ? parseSeconds('--step-seconds', raw.stepSeconds, 0.5, 600) : CAPACITY_DEFAULTS.stepSeconds;
   const maxSteps = raw.steps !== undefined ? parseInteger('--steps', raw.steps, 1, 100) : CAPACITY_DEFAULTS.maxSteps;
+  const confirmations = raw.confirm !== undefined ? parseInteger('--confirm', raw.confirm, 0, 10) : CAPACITY_DEFAULTS.confirmations;
   // A step needs at least one user.
   const minRate = Math.ceil(1 / stepSeconds);
   if (startRate < minRate) throw optionError('--start-rate', `must give at least one user per step: ${startRate}/s × ${stepSeconds} s is below 1`);
@@ -79,12 +81,26 @@ export function capacityOptionsFrom(raw: RawCapacityOptions, env: NodeJS.Process
       rampSeconds: stepSeconds,
     },
     slo,
-    search: { startRate, maxRate, maxSteps, precision: CAPACITY_DEFAULTS.precision, minRate },
+    search: { startRate, maxRate, maxSteps, precision: CAPACITY_DEFAULTS.precision, confirmations, minRate },
     stepSeconds,
   };
 }
 
 /** The search settings as they go into capacity.json and run.json. */
-export function capacitySettings(o: CapacityOptions): { slo: string; startRate: number; maxRate: number; stepSeconds: number; maxSteps: number } {
-  return { slo: sloText(o.slo), startRate: o.search.startRate, maxRate: o.search.maxRate, stepSeconds: o.stepSeconds, maxSteps: o.search.maxSteps };
+export function capacitySettings(o: CapacityOptions): {
+  slo: string;
+  startRate: number;
+  maxRate: number;
+  stepSeconds: number;
+  maxSteps: number;
+  confirmations: number;
+} {
+  return {
+    slo: sloText(o.slo),
+    startRate: o.search.startRate,
+    maxRate: o.search.maxRate,
+    stepSeconds: o.stepSeconds,
+    maxSteps: o.search.maxSteps,
+    confirmations: o.search.confirmations,
+  };
 }

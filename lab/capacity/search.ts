@@ -1,6 +1,6 @@
 // The rate search of `benchlab capacity`, pure: double the rate while the SLO holds, then bisect
-// between the highest passing and the lowest failing rate, and measure the rate found once more
-// before believing it. Near its limit a server can hold a rate once and collapse at it the next
+// between the highest passing and the lowest failing rate, and measure the rate found again
+// (`confirmations` times) before believing it. Near its limit a server can hold a rate once and collapse at it the next
 // time (prefork with three workers on one core held 500 users/s for 10 s in one step, and a run at
 // 450 queued for seconds: a queue spreads requests over more workers, which costs more CPU per
 // user, which lengthens the queue), so a capacity is a rate that held every time it was measured.
@@ -18,6 +18,8 @@ export interface RateSearch {
   maxSteps: number;
   /** Stop bisecting once (failing - passing) / passing is below this. */
   precision: number;
+  /** Measurements of the rate found after the first: it counts only if it held every time. */
+  confirmations: number;
   /** Lowest rate worth measuring (a step needs at least one user). */
   minRate: number;
 }
@@ -59,9 +61,11 @@ export function nextRate(history: readonly RateVerdict[], search: RateSearch): N
     if (history.length >= search.maxSteps) return { done: 'steps' };
     return { rate: Math.min(lower * 2, search.maxRate) };
   }
-  // Converged: the rate found is measured a second time, when steps are left for it.
-  const confirmed = (): NextRate =>
-    history.filter((h) => h.rate === lower).length < 2 && history.length < search.maxSteps ? { rate: lower } : { done: 'converged' };
+  // Converged: the rate found is measured again, `confirmations` times, while steps are left for it.
+  const confirmed = (): NextRate => {
+    if (history.filter((h) => h.rate === lower).length > search.confirmations) return { done: 'converged' };
+    return history.length < search.maxSteps ? { rate: lower } : { done: 'steps' };
+  };
   if (lower > 0 && (upper - lower) / lower < search.precision) return confirmed();
   // Nothing passed yet: halve towards the floor; else bisect.
   const candidate = lower === 0 ? Math.floor(upper / 2) : Math.round((lower + upper) / 2);

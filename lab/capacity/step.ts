@@ -11,9 +11,11 @@ function integrityBreak(result: VariantResult): string[] {
   return [`integrity (${i.problems.join(', ')})`];
 }
 
-export function judgeStep(result: VariantResult, rate: number, slo: readonly Objective[], file: string): CapacityStep {
+export function judgeStep(result: VariantResult, rate: number, slo: readonly Objective[], file: string, leadIn?: CapacityStep['leadIn']): CapacityStep {
   const times = result.sessionTimeUs;
   const { failed, scheduled, ok } = result.users;
+  // A lead-in that queued is recorded, not judged: the step then starts from a drained server, as a
+  // run does after a warm-up that queued, and a step is judged as a run at its rate would be.
   const broken = [...sloBreaks(result, slo), ...integrityBreak(result)];
   return {
     rate,
@@ -27,5 +29,6 @@ export function judgeStep(result: VariantResult, rate: number, slo: readonly Obj
     pass: broken.length === 0,
     broken,
     file,
+    ...(leadIn === undefined ? {} : { leadIn }),
   };
 }

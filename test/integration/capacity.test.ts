@@ -49,14 +49,14 @@ describe('benchlab capacity', () => {
 
     const capacity = readJson<CapacityReport>(path.join(out, 'capacity.json'));
     assert.equal(capacity.slo, 'errors<1%,p99<1s');
-    assert.deepEqual([capacity.startRate, capacity.maxRate, capacity.stepSeconds, capacity.maxSteps], [20, 80, 1, 10]);
+    assert.deepEqual([capacity.startRate, capacity.maxRate, capacity.stepSeconds, capacity.maxSteps], [20, 80, 1, 14]);
     assert.equal(capacity.variants.length, 1);
     const v = capacity.variants[0]!;
     assert.equal(v.variant, VARIANT);
     assert.ok(v.steps.length >= 1 && v.steps.length <= 10);
 
     // The steps are the search's own sequence: replaying it gives the same rates and the same end.
-    const search = { startRate: 20, maxRate: 80, maxSteps: 10, precision: 0.1, minRate: 1 };
+    const search = { startRate: 20, maxRate: 80, maxSteps: 14, precision: 0.1, confirmations: 2, minRate: 1 };
     for (const [i, step] of v.steps.entries()) assert.deepEqual(nextRate(v.steps.slice(0, i), search), { rate: step.rate }, `step ${i + 1}`);
     assert.deepEqual(nextRate(v.steps, search), { done: v.searchEnd });
     // A rate counts only if it held every time it was measured (the search confirms the one it found).
@@ -75,6 +75,9 @@ describe('benchlab capacity', () => {
       assert.equal(result.integrity.ok, true, `${step.rate}: integrity ${JSON.stringify(result.integrity)}`);
       assert.equal(result.integrity.rows, result.integrity.postsAccepted, `${step.rate}: only this step's posts in the table`);
       assert.equal(step.integrityOk, true);
+      // Each step followed a continuous load at its own rate.
+      assert.ok(step.leadIn !== undefined && step.leadIn.seconds > 0, `${step.rate}: led in`);
+      assert.equal(result.warmup?.rate, step.rate, `${step.rate}: the warm-up record's seconds are the step's lead-in`);
       assert.equal(step.pass, sloBreaks(result, slo).length === 0, `${step.rate}: verdict matches the result`);
       assert.ok(Math.abs(step.errorsPercent - (100 * result.users.failed) / result.users.scheduled) < 0.001);
     }
@@ -100,6 +103,13 @@ describe('benchlab capacity', () => {
     assert.match(res.stdout, new RegExp(`^variant\\s+capacity/s\\s+served/s\\s+p99 ms\\s+errors\\s+fails at/s\\s+what broke\\n${VARIANT}\\s`, 'm'));
     assert.match(res.stdout, new RegExp(`^results: ${out}$`, 'm'));
     assert.match(res.stderr, new RegExp(`^${VARIANT}: up in \\d+ ms behind http://127\\.0\\.0\\.1:\\d+$`, 'm'));
+    assert.match(
+      res.stderr,
+      new RegExp(
+        `^${VARIANT}: lead-in at 20 users/s, \\d+ s, CPU ms/user [^:]*: (kept going into the step|not settled|ended with \\d+ users in flight \\(not kept up\\))$`,
+        'm',
+      ),
+    );
     assert.match(res.stderr, new RegExp(`^${VARIANT}: 20 users over 1 s$`, 'm'));
     assert.match(res.stderr, new RegExp(`^${VARIANT}: 20 users/s (held|broke) the SLO: `, 'm'));
 

@@ -60,9 +60,9 @@ describe('checking a result against the SLO', () => {
 });
 
 describe('capacity options', () => {
-  test('defaults: 50 to 3200 users/s, 10 s steps, 10 steps, the default SLO and a timeout of twice its p99', () => {
+  test('defaults: 50 to 3200 users/s, 10 s steps, 14 steps, the rate found confirmed twice, the default SLO and a timeout of twice its p99', () => {
     const o = capacityOptionsFrom({}, {}, 2);
-    assert.deepEqual(o.search, { startRate: 50, maxRate: 3200, maxSteps: 10, precision: 0.1, minRate: 1 });
+    assert.deepEqual(o.search, { startRate: 50, maxRate: 3200, maxSteps: 14, precision: 0.1, confirmations: 2, minRate: 1 });
     assert.equal(o.stepSeconds, 10);
     assert.equal(sloText(o.slo), 'errors<1%,p99<1s');
     assert.equal(o.run.timeoutMs, 2000);
@@ -71,7 +71,7 @@ describe('capacity options', () => {
       ['prefork', 'threaded', 'fastcgi'],
     );
     assert.equal(o.run.label, 'capacity-design');
-    assert.deepEqual(capacitySettings(o), { slo: 'errors<1%,p99<1s', startRate: 50, maxRate: 3200, stepSeconds: 10, maxSteps: 10 });
+    assert.deepEqual(capacitySettings(o), { slo: 'errors<1%,p99<1s', startRate: 50, maxRate: 3200, stepSeconds: 10, maxSteps: 14, confirmations: 2 });
   });
 
   test("the shared options go through run's parser, with its messages", () => {
@@ -86,8 +86,8 @@ describe('capacity options', () => {
   });
 
   test("capacity's own options", () => {
-    const o = capacityOptionsFrom({ startRate: '20', maxRate: '80', stepSeconds: '1', steps: '4', slo: 'p99<300ms' }, {}, 2);
-    assert.deepEqual(o.search, { startRate: 20, maxRate: 80, maxSteps: 4, precision: 0.1, minRate: 1 });
+    const o = capacityOptionsFrom({ startRate: '20', maxRate: '80', stepSeconds: '1', steps: '4', confirm: '0', slo: 'p99<300ms' }, {}, 2);
+    assert.deepEqual(o.search, { startRate: 20, maxRate: 80, maxSteps: 4, precision: 0.1, confirmations: 0, minRate: 1 });
     assert.equal(o.stepSeconds, 1);
     assert.equal(o.run.timeoutMs, 1000, 'never below 1 s');
     assert.equal(capacityOptionsFrom({ stepSeconds: '500ms', startRate: '4' }, {}, 2).search.minRate, 2);
@@ -96,6 +96,8 @@ describe('capacity options', () => {
 
   test('bad capacity options name the option', () => {
     optionFailure(() => capacityOptionsFrom({ startRate: '0' }, {}, 2), /--start-rate must be between 1 and/);
+    optionFailure(() => capacityOptionsFrom({ confirm: 'twice' }, {}, 2), /--confirm must be a whole number/);
+    optionFailure(() => capacityOptionsFrom({ confirm: '11' }, {}, 2), /--confirm must be between 0 and 10/);
     optionFailure(() => capacityOptionsFrom({ startRate: 'fast' }, {}, 2), /--start-rate must be a whole number/);
     optionFailure(() => capacityOptionsFrom({ startRate: '100', maxRate: '50' }, {}, 2), /--max-rate must be at least --start-rate/);
     optionFailure(() => capacityOptionsFrom({ stepSeconds: '0.1' }, {}, 2), /--step-seconds must be between 0.5 s and 600 s/);

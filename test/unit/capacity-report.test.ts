@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { judgeStep } from '../../lab/capacity/step.js';
-import { stepLogLine } from '../../lab/capacity/variant.js';
+import { stepLogLine, withLeadIn } from '../../lab/capacity/variant.js';
 import { parseSlo } from '../../common/slo.js';
 import { readResultsDir } from '../../lab/results-dir.js';
 import { capacityResultFiles } from '../../lab/capacity/results.js';
@@ -102,6 +102,32 @@ describe('a step judged against the SLO', () => {
     assert.equal(judgeStep(unaudited, 100, slo, 'f').pass, true);
   });
 
+  test('the lead-in is recorded, not judged: a step after one that queued is judged as a run after such a warm-up', () => {
+    const result = variantResultFixture({ variant: 'fastcgi', users: 400, medianMs: 40, durationSeconds: 4 });
+    const queued = judgeStep(result, 100, slo, 'f', { seconds: 3.2, keptWarm: false, queued: 140 });
+    assert.equal(queued.pass, true);
+    assert.deepEqual(queued.broken, []);
+    assert.deepEqual(queued.leadIn, { seconds: 3.2, keptWarm: false, queued: 140 });
+    assert.match(
+      stepLogLine('fastcgi', queued),
+      /^fastcgi: 100 users\/s held the SLO: served 100\.0 users\/s, p99 [\d.]+ ms, errors 0% \(after a lead-in that queued: 140 users in flight\)$/,
+    );
+    const kept = judgeStep(result, 100, slo, 'f', { seconds: 4.1, keptWarm: true });
+    assert.equal(kept.pass, true);
+    assert.deepEqual(kept.leadIn, { seconds: 4.1, keptWarm: true });
+    const unsettled = judgeStep(result, 100, slo, 'f', { seconds: 10, keptWarm: false });
+    assert.equal(unsettled.pass, true, 'a lead-in whose costs did not agree, without a queue, is no break');
+    assert.equal('leadIn' in judgeStep(result, 100, slo, 'f'), false);
+  });
+
+  test("a step's warm-up record is the one warm-up's rounds with its own lead-in's seconds, at its rate", () => {
+    const rounds = [{ users: 200, failed: 0, cpuMsPerUser: 2.1, rate: 200 }];
+    const warmUp = { rate: 200, rounds, slices: [{ users: 200, failed: 0, cpuMsPerUser: 1.9, inFlight: 2 }], steady: true, seconds: 9.5 };
+    const lead = { rate: 350, rounds: [], slices: [{ users: 350, failed: 0, cpuMsPerUser: 1.7, inFlight: 3 }], steady: false, seconds: 4.25 };
+    assert.deepEqual(withLeadIn(warmUp, lead), { rate: 350, rounds, slices: lead.slices, steady: false, seconds: 13.75 });
+    assert.equal(withLeadIn(warmUp, undefined), warmUp);
+  });
+
   test('errors and a saturated client are recorded', () => {
     const result = { ...variantResultFixture({ users: 200, errors: { timeout: 4 } }), validity: { valid: false, reasons: ['late'] } };
     const judged = judgeStep(result, 40, slo, 'f');
@@ -134,7 +160,7 @@ describe("reading a variant's search", () => {
   });
 
   test('the capacity as a cell', () => {
-    assert.deepEqual(REPORT.variants.map(formatCapacity), ['350', '175', 'none', '≥ 100', 'not measured']);
+    assert.deepEqual(REPORT.variants.map(formatCapacity), ['350', '175 (steps ran out)', 'none', '≥ 100', 'not measured']);
   });
 });
 
@@ -142,10 +168,13 @@ describe('the capacity section of summary.md', () => {
   const section = capacitySection(REPORT).join('\n\n');
 
   test('a row per variant: capacity, its figures, and the first failing rate with what broke', () => {
-    assert.match(section, /^## Capacity\n\nSLO: `errors<1%,p99<1s`; rates from 50 users\/s up to 3200, 5 s per step, at most 8 steps per variant\./);
+    assert.match(
+      section,
+      /^## Capacity\n\nSLO: `errors<1%,p99<1s`; rates from 50 users\/s up to 3200, 5 s per step, at most 8 steps per variant, the rate found measured 2 times\./,
+    );
     assert.ok(section.includes('| variant | capacity users/s | served users/s | p99 ms | errors | first failing users/s | what broke |'));
     assert.ok(section.includes('| prefork | 350 | 349.5 | 80.0 | 0% | 375 | errors 3.5% (66 of 1875 users), p99 2826.2 ms (client saturated) |'), section);
-    assert.ok(section.includes('| threaded | 175 | 174.5 | 80.0 | 0% | 200 | p99 2826.2 ms |'));
+    assert.ok(section.includes('| threaded | 175 (steps ran out) | 174.5 | 80.0 | 0% | 200 | p99 2826.2 ms |'));
     assert.ok(section.includes('| fastcgi | none | – | – | – | 12 | p99 2826.2 ms |'));
     assert.ok(section.includes('| single | ≥ 100 | 99.5 | 80.0 | 0% | – | none up to --max-rate |'));
     assert.ok(section.includes('| odd | not measured | – | – | – | – | failed verification: post-302 |'));

@@ -116,6 +116,7 @@ describe('defaults shown by --help are the ones the commands use', () => {
       '--max-rate': c.search.maxRate,
       '--step-seconds': c.stepSeconds,
       '--steps': c.search.maxSteps,
+      '--confirm': c.search.confirmations,
       '--timeout': "2 × the SLO's slowest time limit, 1000 to 10000",
       '--warmup-users': c.run.warmupUsers,
       '--label': 'capacity-<variants>',
