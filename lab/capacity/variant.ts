@@ -23,10 +23,12 @@ export interface VariantCapacityOutcome {
 /** "prefork: 200 users/s held the SLO: served 199.8 users/s, p99 62.3 ms, errors 0%", or what broke it. */
 export function stepLogLine(variant: string, step: CapacityStep): string {
   const served = `served ${step.usersPerSecond === null ? MISSING : step.usersPerSecond.toFixed(1)} users/s`;
-  const saturated = `${step.clientSaturated ? ' (client saturated)' : ''}${step.leadIn?.queued !== undefined ? ` (after a lead-in that queued: ${step.leadIn.queued} users in flight)` : ''}`;
-  if (!step.pass) return `${variant}: ${step.rate} users/s broke the SLO: ${step.broken.join(', ')}; ${served}${saturated}`;
+  const saturated = step.clientSaturated ? ' (client saturated)' : '';
+  const queuedLeadIn = step.leadIn?.queued !== undefined ? ` (after a lead-in that queued: ${step.leadIn.queued} users in flight)` : '';
+  const notes = `${saturated}${queuedLeadIn}`;
+  if (!step.pass) return `${variant}: ${step.rate} users/s broke the SLO: ${step.broken.join(', ')}; ${served}${notes}`;
   const p99 = step.p99Ms === null ? MISSING : `${formatMs(step.p99Ms)} ms`;
-  return `${variant}: ${step.rate} users/s held the SLO: ${served}, p99 ${p99}, errors ${step.errorsPercent}%${saturated}`;
+  return `${variant}: ${step.rate} users/s held the SLO: ${served}, p99 ${p99}, errors ${step.errorsPercent}%${notes}`;
 }
 
 /** The warm-up before the first step with a step's lead-in as its continuous seconds, at the step's rate. */

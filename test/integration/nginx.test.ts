@@ -11,6 +11,7 @@ import { LabError } from '../../common/errors.js';
 import { findNginx, nginxVersion, parseAccessLog, startNginx, type NginxServer } from '../../lab/stack/nginx.js';
 import { freePort } from '../../lab/stack/ports.js';
 import { isRunning } from '../support/live-process.js';
+import { until } from '../support/lab-process.js';
 
 const require = createRequire(import.meta.url);
 
@@ -75,12 +76,13 @@ async function assertStopsCleanly(nginx: NginxServer): Promise<void> {
  * so a client that has read the response can be ahead of the log line (seen on a loaded machine).
  */
 async function accessLogWith(file: string, lines: number): Promise<string> {
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
-    if (parseAccessLog(text).length >= lines || Date.now() > deadline) return text;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  const read = () => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '');
+  await until(
+    () => parseAccessLog(read()).length >= lines,
+    5000,
+    () => `${lines} lines in the access log (it holds: ${read()})`,
+  );
+  return read();
 }
 
 test('nginx is installed and reports its version', async () => {

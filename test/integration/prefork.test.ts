@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../../lab/stack/ports.js';
 import { isRunning } from '../support/live-process.js';
+import { until } from '../support/lab-process.js';
 
 const fixture = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'prefork-server.js');
 
@@ -50,34 +51,33 @@ function answeringPid(port: number): Promise<number | undefined> {
   });
 }
 
-async function until<T>(what: string | (() => string), timeoutMs: number, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await sleep(50);
-  }
-  throw new Error(`${typeof what === 'string' ? what : what()} within ${timeoutMs} ms`);
-}
-
 test('a worker killed while another still starts is replaced, and the server comes up', async (t) => {
   const server = await startServer(t, { PREFORK_SLOW_MS: '4000' });
-  const first = await until('the first worker answers', 20_000, () => answeringPid(server.port));
-  assert.equal(server.stdout(), '', 'the second worker is still starting');
-  process.kill(first, 'SIGKILL');
-  const replacement = await until(
-    () => `a worker other than the killed one answers (stderr: ${server.stderr().trim()})`,
-    20_000,
+  let first: number | undefined;
+  await until(
     async () => {
-      const pid = await answeringPid(server.port);
-      return pid !== undefined && pid !== first ? pid : undefined;
+      first = await answeringPid(server.port);
+      return first !== undefined;
     },
+    20_000,
+    'the first worker answers',
+  );
+  assert.equal(server.stdout(), '', 'the second worker is still starting');
+  process.kill(first!, 'SIGKILL');
+  let replacement: number | undefined;
+  await until(
+    async () => {
+      replacement = await answeringPid(server.port);
+      return replacement !== undefined && replacement !== first;
+    },
+    20_000,
+    () => `a worker other than the killed one answers (stderr: ${server.stderr().trim()})`,
   );
   assert.notEqual(replacement, first);
   await until(
-    () => `the server reports ready (stderr: ${server.stderr().trim()})`,
+    () => server.stdout().includes('ready'),
     20_000,
-    () => (server.stdout().includes('ready') ? true : undefined),
+    () => `the server reports ready (stderr: ${server.stderr().trim()})`,
   );
   assert.equal(server.child.exitCode, null, 'the primary still runs');
   assert.ok(isRunning(server.child.pid!));

@@ -62,10 +62,11 @@ export function processesOf(lab: LabProcess): FoundProcess[] {
   return found;
 }
 
-export async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+/** Polls `check` until it holds; `what` may be a function, to name what was seen by the deadline. */
+export async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string | (() => string)): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    if (Date.now() > deadline) throw new Error(`${typeof what === 'string' ? what : what()}: not within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
