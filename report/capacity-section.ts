@@ -79,7 +79,9 @@ const stepColumns: readonly Column<StepRow>[] = [
 ];
 
 function settingsLine(report: CapacityReport): string {
-  return `SLO: \`${report.slo}\`; rates from ${report.startRate} users/s up to ${report.maxRate}, ${report.stepSeconds} s per step, at most ${report.maxSteps} steps per variant, the rate found measured ${1 + (report.confirmations ?? 1)} times.`;
+  // Older capacity.json files do not say how often the rate found was measured: nothing is claimed then.
+  const confirmed = report.confirmations === undefined ? '' : `, the rate found measured ${1 + report.confirmations} times`;
+  return `SLO: \`${report.slo}\`; rates from ${report.startRate} users/s up to ${report.maxRate}, ${report.stepSeconds} s per step, at most ${report.maxSteps} steps per variant${confirmed}.`;
 }
 
 /** summary.md's "## Capacity": the capacities, then every step in the order it ran. */

@@ -59,6 +59,7 @@ const REPORT: CapacityReport = {
   maxRate: 3200,
   stepSeconds: 5,
   maxSteps: 8,
+  confirmations: 2,
   variants: [
     variant('prefork', [
       step(50, true),
@@ -167,10 +168,17 @@ describe("reading a variant's search", () => {
 describe('the capacity section of summary.md', () => {
   const section = capacitySection(REPORT).join('\n\n');
 
+  test('a capacity.json from before --confirm claims no number of measurements', () => {
+    const { confirmations: _omitted, ...older } = REPORT;
+    const line = capacitySection(older).join('\n\n');
+    assert.match(line, /at most 8 steps per variant\. Capacity is/);
+    assert.doesNotMatch(line, /rate found measured/);
+  });
+
   test('a row per variant: capacity, its figures, and the first failing rate with what broke', () => {
     assert.match(
       section,
-      /^## Capacity\n\nSLO: `errors<1%,p99<1s`; rates from 50 users\/s up to 3200, 5 s per step, at most 8 steps per variant, the rate found measured 2 times\./,
+      /^## Capacity\n\nSLO: `errors<1%,p99<1s`; rates from 50 users\/s up to 3200, 5 s per step, at most 8 steps per variant, the rate found measured 3 times\./,
     );
     assert.ok(section.includes('| variant | capacity users/s | served users/s | p99 ms | errors | first failing users/s | what broke |'));
     assert.ok(section.includes('| prefork | 350 | 349.5 | 80.0 | 0% | 375 | errors 3.5% (66 of 1875 users), p99 2826.2 ms (client saturated) |'), section);
