@@ -228,6 +228,11 @@ export interface WarmUpRecord {
       busiestShare?: number;
     }
   >;
+  /**
+   * Users in flight when each earlier continuous load ended for a queue: it drained and started
+   * again, the slices above being the last attempt's (absent when the first attempt did not queue).
+   */
+  queuedAttempts?: number[];
   /** Whether the last three slices' CPU per user lay within 10% of their lowest, each with the server keeping up, before the continuous load's seconds ran out. */
   steady: boolean;
   seconds: number;

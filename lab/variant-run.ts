@@ -68,13 +68,20 @@ export async function checkAndWarm(stack: VariantStack, ctx: VariantRunContext, 
   if (w.rounds.length > 0) {
     ctx.log(
       `${name}: warmed up at ${w.rate} users/s in ${w.seconds.toFixed(0)} s, CPU ms/user in ${roundsByRate(w)} rounds ${costsText(w.rounds)}, ` +
-        `then ${w.slices?.length ?? 0} s continuous ${costsText(w.slices ?? [])}${w.steady ? '' : ' (not settled)'}${warm.keptWarm ? ', kept going until the measurement' : ''}`,
+        `then ${w.slices?.length ?? 0} s continuous ${costsText(w.slices ?? [])}${w.steady ? '' : ' (not settled)'}${warm.keptWarm ? ', kept going until the measurement' : ''}${attemptsText(w.queuedAttempts)}`,
     );
     // An overload during the warm-up must not leave work queued for the measurement; a load that
     // settled and goes on has no queue.
     if (!warm.keptWarm) await settle(stack, ctx.database, ctx.signal);
   }
   return warm;
+}
+
+/** "; started again after 2 attempts that queued (612, 540 users in flight)": nothing when none did. */
+export function attemptsText(queuedAttempts: readonly number[] | undefined): string {
+  if (!queuedAttempts?.length) return '';
+  const n = queuedAttempts.length;
+  return `; started again after ${n} attempt${n === 1 ? '' : 's'} that queued (${queuedAttempts.join(', ')} users in flight)`;
 }
 
 /**
@@ -98,7 +105,7 @@ export async function leadInto(stack: VariantStack, ctx: VariantRunContext, rate
     : lead.queued !== undefined
       ? `ended with ${lead.queued} users in flight (not kept up)`
       : 'not settled';
-  ctx.log(`${name}: lead-in at ${rate} users/s, ${slices.length} s, CPU ms/user ${costsText(slices)}: ${how}`);
+  ctx.log(`${name}: lead-in at ${rate} users/s, ${slices.length} s, CPU ms/user ${costsText(slices)}: ${how}${attemptsText(lead.record.queuedAttempts)}`);
   if (!lead.keptWarm) await settle(stack, ctx.database, ctx.signal);
   return lead;
 }

@@ -27,7 +27,7 @@ export interface CapacityStep {
    * on until the step's clients started, and the users in flight when it ended because the server did
    * not keep up (absent in older results and with --warmup-users 0).
    */
-  leadIn?: { seconds: number; keptWarm: boolean; queued?: number };
+  leadIn?: { seconds: number; keptWarm: boolean; queued?: number; queuedAttempts?: number[] };
 }
 
 export interface VariantCapacity {

@@ -48,7 +48,8 @@ export function roundsByRate(w: WarmUpRecord): string {
 
 /**
  * "4 × 200 users/s: 3.10 → 1.25, then 3 s: 1.10 CPU ms/user, measured 1.12 (+2%)": the warm-up's
- * drained rounds until the app's cost settled, its continuous seconds until that cost held, and the
+ * drained rounds until the app's cost settled, its continuous seconds until that cost held (with the
+ * attempt they belong to when earlier ones queued: "then 3 s (attempt 2, 1 queued)"), and the
  * measured window's cost against its last seconds' at the same rate.
  */
 function warmUpText(r: VariantResult): string {
@@ -57,7 +58,9 @@ function warmUpText(r: VariantResult): string {
   const cost = (v: number | null | undefined) => (typeof v === 'number' ? v.toFixed(2) : MISSING);
   const gap = warmUpGap(r);
   const measured = gap === undefined ? '' : `, measured ${gap.measuredMs.toFixed(2)} (${signedPercent(gap.change)})`;
-  const slices = w.slices === undefined ? '' : `, then ${w.slices.length} s: ${cost(w.slices.at(-1)?.cpuMsPerUser)}`;
+  const queued = w.queuedAttempts?.length ?? 0;
+  const attempt = queued === 0 ? '' : ` (attempt ${queued + 1}, ${queued} queued)`;
+  const slices = w.slices === undefined ? '' : `, then ${w.slices.length} s${attempt}: ${cost(w.slices.at(-1)?.cpuMsPerUser)}`;
   return `${roundsByRate(w)} users/s: ${cost(w.rounds[0]?.cpuMsPerUser)} → ${cost(w.rounds.at(-1)?.cpuMsPerUser)}${slices} CPU ms/user${w.steady ? '' : ' (not settled)'}${measured}`;
 }
 

@@ -95,7 +95,12 @@ export async function measureCapacity(variant: VariantSpec, ctx: VariantRunConte
         next.rate,
         o.slo,
         file,
-        lead && { seconds: lead.record.seconds, keptWarm: lead.keptWarm, ...(lead.queued === undefined ? {} : { queued: lead.queued }) },
+        lead && {
+          seconds: lead.record.seconds,
+          keptWarm: lead.keptWarm,
+          ...(lead.queued === undefined ? {} : { queued: lead.queued }),
+          ...(lead.record.queuedAttempts === undefined ? {} : { queuedAttempts: lead.record.queuedAttempts }),
+        },
       );
       steps.push(step);
       ctx.log(stepLogLine(name, step));

@@ -95,6 +95,12 @@ describe('warmUpCaveats', () => {
     assert.equal(column.cell(measured(warmup)), '4 × 100 users/s: 3.00 → 2.00, then 4 s: 1.55 CPU ms/user, measured 1.50 (+0%)');
   });
 
+  it('names the continuous attempt the seconds belong to when earlier ones queued', () => {
+    const warmup: WarmUpRecord = { rate: 100, rounds: rounds(3, 2), slices: rounds(1.5, 1.5, 1.5), queuedAttempts: [240, 180], steady: true, seconds: 12 };
+    const column = setupAndNeighbourColumns.find((c) => c.header === 'warm-up')!;
+    assert.equal(column.cell(measured(warmup)), '2 × 100 users/s: 3.00 → 2.00, then 3 s (attempt 3, 2 queued): 1.50 CPU ms/user, measured 1.50 (+0%)');
+  });
+
   it('is silent within 10%, and the summary carries the caveat otherwise', () => {
     const close = measured({ rate: 100, rounds: rounds(1.4, 1.45, 1.4), steady: true, seconds: 3 });
     assert.deepEqual(warmUpCaveats([close]), []);

@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { warmUntilSteady } from '../../lab/warm-up.js';
+import { leadIn, warmUntilSteady } from '../../lab/warm-up.js';
 import { startScenarioStub, type ScenarioStub } from '../support/scenario-stub.js';
 
 // The warm-up against an in-process stub; the "app" whose CPU it reads is this test's own process.
@@ -77,5 +77,28 @@ describe('the warm-up load', () => {
       'three agreeing rounds at 200 users/s, then three at 250',
     );
     assert.equal(warm.record.rate, 250);
+  });
+
+  test('a continuous load that queues drains and starts again, and the record says so', { timeout: 30_000 }, async () => {
+    // A stub that answers every GET 3 s late for its first 2.5 s: the first attempt's users pile up.
+    const slowUntil = Date.now() + 2500;
+    const slow = await startScenarioStub({ getDelayMs: () => (Date.now() < slowUntil ? 3000 : 0) });
+    try {
+      const settings = { rate: 100, minUsers: 100, maxRounds: 5, maxSlices: 5, tolerance: 100 };
+      const lead = await leadIn(
+        stack,
+        { target: slow.url, variant: 'stub', timeoutMs: 10_000, checkOwnPost: true, runTag: 'again' },
+        settings,
+        new AbortController().signal,
+      );
+      assert.equal(lead.record.queuedAttempts?.length, 1, `one attempt queued (${JSON.stringify(lead.record.queuedAttempts)})`);
+      assert.ok(lead.record.queuedAttempts![0]! > 100, 'it ended with more than a second of arrivals in flight');
+      assert.equal(lead.queued, undefined, 'the attempt that counts did not queue');
+      assert.equal(lead.keptWarm, true, 'the second attempt settled and keeps going');
+      assert.equal(lead.record.slices?.length, 3, "the record's seconds are the second attempt's");
+      await lead.release();
+    } finally {
+      await slow.close();
+    }
   });
 });
