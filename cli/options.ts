@@ -10,8 +10,8 @@ export const withDefault = (text: string, value: unknown): string => `${text} (d
 export function serverSideOptions(command: Command): Command {
   return command
     .option('--manifest <file>', 'JSON file adding foreign variants')
-    .option('--database <url>', withDefault('use this MySQL/MariaDB', '$DATABASE_URL, else 127.0.0.1:3306 if it answers, else a private server'))
-    .option('--private-db', 'always start a private mariadbd/mysqld in a temp dir')
+    .option('--database <url>', withDefault('use this MySQL/MariaDB', '$DATABASE_URL, else a private server'))
+    .option('--private-db', 'start a private mariadbd/mysqld in a temp dir even when $DATABASE_URL is set (the default otherwise)')
     .option('--workers <n>', withDefault('processes per prefork variant', '2 × server cores + 1'))
     .option('--threads <n>', withDefault('threads per threaded variant', '2 × server cores + 1'))
     .option('--thread-tasks <n>', withDefault('requests each thread of a threaded variant serves at once', RUN_DEFAULTS.threadTasks))

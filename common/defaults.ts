@@ -53,9 +53,6 @@ export const SERVE_DEFAULTS = {
   backlog: RUN_DEFAULTS.backlog,
 };
 
-/** The local database URL tried when neither --database nor DATABASE_URL is given. */
-export const LOCAL_DATABASE_URL = 'mysql://root@127.0.0.1:3306/benchlab';
-
 export const CAPACITY_DEFAULTS = {
   slo: RUN_DEFAULTS.slo, // what a variant must hold at a rate to sustain it
   startRate: 50, // users arriving per second in the first step

@@ -203,7 +203,9 @@ export function runOptionsFrom(raw: RawRunOptions, env: NodeJS.ProcessEnv = proc
   if (raw.privateDb && raw.database) throw optionError('--private-db', 'cannot be combined with --database');
   refuseUnusedKnobs(raw, variants);
   const faults = raw.fault !== undefined ? parseFaults(raw.fault) : [];
-  checkFaults(faults, { variants, privateDatabase: raw.privateDb === true });
+  // A private server is the default: only a database given by URL is not one.
+  const privateDatabase = raw.privateDb === true || databaseUrl === undefined;
+  checkFaults(faults, { variants, privateDatabase });
   if (raw.quiet && raw.json) throw optionError('--quiet', 'cannot be combined with --json');
   if (raw.label !== undefined && !/^[\w.-]{1,80}$/.test(raw.label)) throw optionError('--label', `may hold only letters, digits, . _ - (got "${raw.label}")`);
   // By default the folder is named after what was asked for: a set's name, or the variants.
@@ -222,7 +224,7 @@ export function runOptionsFrom(raw: RawRunOptions, env: NodeJS.ProcessEnv = proc
     arrival: raw.arrival ? oneOf('--arrival', raw.arrival, ['uniform', 'poisson'] as const) : RUN_DEFAULTS.arrival,
     warmupUsers: raw.warmupUsers !== undefined ? parseInteger('--warmup-users', raw.warmupUsers, 0, 100_000) : RUN_DEFAULTS.warmupUsers,
     databaseUrl: raw.privateDb ? undefined : databaseUrl,
-    privateDatabase: raw.privateDb === true,
+    privateDatabase,
     workers: raw.workers ? parseInteger('--workers', raw.workers, 1, 256) : defaultWorkers(serverCores),
     threads: raw.threads ? parseInteger('--threads', raw.threads, 1, 256) : defaultWorkers(serverCores),
     threadTasks: raw.threadTasks ? parseInteger('--thread-tasks', raw.threadTasks, 1, 1000) : RUN_DEFAULTS.threadTasks,

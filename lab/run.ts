@@ -1,8 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { LabError } from '../common/errors.js';
-import { LOCAL_DATABASE_URL } from '../common/defaults.js';
 import { connectExternal, startPrivateDatabase, type Database } from './stack/database.js';
 import { findNginx, nginxVersion } from './stack/nginx.js';
 import { runEnvironment } from './environment.js';
@@ -68,17 +66,17 @@ export async function openDatabase(options: RunOptions, log: (line: string) => v
   }
 }
 
+/**
+ * The database a run uses: the one it was given (`--database`, `$DATABASE_URL`), else a private
+ * server started for the run. The private one is the default even where a server already runs on
+ * this machine: such a server commits with an fsync per transaction (Debian's default), and on this
+ * kind of virtual disk that, not the app server, decided whether a run near its capacity held:
+ * prefork at 450 users/s held in 5 of 8 runs against the machine's server and in 8 of 8 against the
+ * private one or the same machine server set to flush once a second (bench/README.md, "One answer
+ * per question").
+ */
 async function connectDatabase(options: RunOptions, log: (line: string) => void): Promise<Database> {
   if (options.databaseUrl !== undefined) return connectExternal(options.databaseUrl);
-  if (!options.privateDatabase) {
-    try {
-      const db = await connectExternal(LOCAL_DATABASE_URL);
-      log(`database: ${db.version} at 127.0.0.1:3306 (database benchlab)`);
-      return db;
-    } catch (error) {
-      if (!(error instanceof LabError) || error.code !== 'BL_ERR_DATABASE') throw error;
-    }
-  }
   log('database: starting a private server in a temp dir');
   return withInstalledTool(() => startPrivateDatabase(options.serverCpus !== undefined ? { cpus: options.serverCpus } : {}), log);
 }

@@ -44,7 +44,10 @@ export function parseFaults(text: string): Fault[] {
 export function checkFaults(faults: readonly Fault[], run: { variants: readonly VariantSpec[]; privateDatabase: boolean }): void {
   const kinds = new Set(faults.map((f) => f.kind));
   if (kinds.has('restart-db') && !run.privateDatabase) {
-    throw optionError(OPTION, 'restart-db needs --private-db: the lab restarts only a database server it started itself');
+    throw optionError(
+      OPTION,
+      'restart-db needs the private database (the default; --private-db where $DATABASE_URL is set): the lab restarts only a database server it started itself, not one given by --database',
+    );
   }
   if (kinds.has('kill-worker')) {
     const without = run.variants.filter((v) => v.model === 'single' || (v.model === 'threaded' && v.command !== undefined));

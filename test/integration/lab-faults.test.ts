@@ -144,7 +144,7 @@ test('restart-db on a private database: recorded, and the audit still holds', { 
 
 test('faults the run cannot inject are refused in one line, exit 2, before anything starts', async () => {
   const cases: Array<[string[], RegExp]> = [
-    [['--fault', 'restart-db@2s', '--database', DATABASE_URL], /^benchlab: option --fault restart-db needs --private-db/],
+    [['--fault', 'restart-db@2s', '--database', DATABASE_URL], /^benchlab: option --fault restart-db needs the private database/],
     [['--fault', 'kill-worker@1s', '--variants', 'http-single-node-http'], /^benchlab: option --fault kill-worker needs a prefork worker or a pool thread/],
     [['--fault', 'crash-disk@1s'], /^benchlab: option --fault has an unknown fault "crash-disk"/],
     [['--fault', 'stop-app'], /^benchlab: option --fault must look like KIND@SECONDS/],

@@ -33,7 +33,7 @@ test('a malformed fault list is refused naming --fault and the offending part', 
 
 test('faults the run cannot inject are refused before it starts', () => {
   const prefork = { variants: [variant('prefork'), variant('threaded')], privateDatabase: false };
-  assert.throws(() => checkFaults(parseFaults('restart-db@2s'), prefork), refusal(/^option --fault restart-db needs --private-db/));
+  assert.throws(() => checkFaults(parseFaults('restart-db@2s'), prefork), refusal(/^option --fault restart-db needs the private database/));
   assert.doesNotThrow(() => checkFaults(parseFaults('restart-db@2s'), { ...prefork, privateDatabase: true }));
   assert.doesNotThrow(() => checkFaults(parseFaults('kill-worker@1s,stop-app@2s,reload-nginx@3s'), prefork));
   const single = { variants: [variant('prefork'), variant('http-single-fastify')], privateDatabase: false };

@@ -58,7 +58,7 @@ describe('defaults shown by --help are the ones the commands use', () => {
     assert.equal(o.nginxLimits.connections, 2 * o.users + 512, 'nginx sized for every scheduled user in flight');
     assert.equal(o.nginxLimits.backlog, Math.min(o.users, kernelBacklogCap() ?? o.users));
     expectEveryDefault('run', {
-      '--database': '$DATABASE_URL, else 127.0.0.1:3306 if it answers, else a private server',
+      '--database': '$DATABASE_URL, else a private server',
       '--workers': '2 × server cores + 1',
       '--threads': '2 × server cores + 1',
       '--thread-tasks': o.threadTasks,
@@ -97,7 +97,7 @@ describe('defaults shown by --help are the ones the commands use', () => {
     assert.equal(c.run.label, 'capacity-design');
     assert.equal(c.run.nginxLimits.connections, 2 * c.search.maxRate * c.stepSeconds + 512, 'nginx sized for the highest rate the search may try');
     expectEveryDefault('capacity', {
-      '--database': '$DATABASE_URL, else 127.0.0.1:3306 if it answers, else a private server',
+      '--database': '$DATABASE_URL, else a private server',
       '--workers': '2 × server cores + 1',
       '--threads': '2 × server cores + 1',
       '--thread-tasks': c.run.threadTasks,
@@ -166,7 +166,7 @@ describe('defaults shown by --help are the ones the commands use', () => {
     const o = runOptionsFrom({}, ENV, CORES);
     expectEveryDefault('verify', {
       '--variants': 'design',
-      '--database': '$DATABASE_URL, else 127.0.0.1:3306 if it answers, else a private server',
+      '--database': '$DATABASE_URL, else a private server',
       '--app-socket': o.appSocket,
     });
   });
