@@ -132,7 +132,7 @@ async function delayRun(delayMs: number, usersPerSecond: number, workDir: string
     const targetSeconds = ((readProcStat(target.pid)?.cpuTicks ?? 0) - targetBefore) / clockTicksPerSecond();
     const ticksAfter = readCpuTicks();
     const truth = await targetStats(target.url);
-    const share = (cpu: string | undefined) => (cpu === undefined ? undefined : busyShare(ticksBefore, ticksAfter, `cpu${cpu}`));
+    const share = (cpu: string | undefined) => (cpu === undefined ? undefined : busyShare(ticksBefore, ticksAfter, `cpu${cpu}`, clockTicksPerSecond()));
     const stolenOn = (cpu: string | undefined) => (cpu === undefined ? undefined : stolenMs(ticksBefore, ticksAfter, `cpu${cpu}`, clockTicksPerSecond()));
     const client = result.client;
     return {

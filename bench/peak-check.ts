@@ -83,9 +83,8 @@ export interface ServerCpu {
 interface CoreSample {
   atMs: number;
   serverTicks: number;
-  /** The server core's idle + iowait ticks and all its ticks, from /proc/stat. */
+  /** The server core's idle + iowait ticks, from /proc/stat. */
   idleTicks: number;
-  totalTicks: number;
 }
 
 /** The sample nearest to a time. */
@@ -102,7 +101,7 @@ function watchServerCore(pids: number[], core: string | undefined): { between(st
   const read = () => {
     const serverTicks = pids.reduce((sum, pid) => sum + (readProcStat(pid)?.cpuTicks ?? 0), 0);
     const ticks = core === undefined ? undefined : readCpuTicks().get(`cpu${core}`);
-    samples.push({ atMs: Date.now(), serverTicks, idleTicks: ticks === undefined ? 0 : ticks.total - ticks.busy, totalTicks: ticks?.total ?? 0 });
+    samples.push({ atMs: Date.now(), serverTicks, idleTicks: ticks?.idle ?? 0 });
   };
   read();
   const timer = setInterval(read, 100);
@@ -112,10 +111,11 @@ function watchServerCore(pids: number[], core: string | undefined): { between(st
       const from = sampleAt(samples, startMs);
       const to = sampleAt(samples, endMs);
       if (from === undefined || to === undefined || to.atMs <= from.atMs) return undefined;
-      const total = to.totalTicks - from.totalTicks;
+      const seconds = (to.atMs - from.atMs) / 1000;
       return {
-        share: (to.serverTicks - from.serverTicks) / hz / ((to.atMs - from.atMs) / 1000),
-        coreIdle: total > 0 ? (to.idleTicks - from.idleTicks) / total : 0,
+        share: (to.serverTicks - from.serverTicks) / hz / seconds,
+        // Idle is counted by the idle loop, the busy fields only sampled at the tick (lab/stack/cpu-ticks.ts): idle over the wall time.
+        coreIdle: core === undefined ? 0 : Math.min(1, (to.idleTicks - from.idleTicks) / hz / seconds),
       };
     },
     stop: () => clearInterval(timer),

@@ -251,8 +251,8 @@ export interface Isolation {
   /** Server-side processes (app, nginx, a database on this machine) with a thread allowed on other CPUs; empty when confined. */
   strays: string[];
   /**
-   * CPU the client CPUs spent on anything but the client during the window (/proc/stat's busy time
-   * minus the client's own), and what of it was the lab's own process (its sampling, logs and
+   * CPU the client CPUs spent on anything but the client during the window (the window less their
+   * idle time in /proc/stat, minus the client's own), and what of it was the lab's own process (its sampling, logs and
    * progress; null where it was not measured, as in results written before it was).
    */
   clientCpusOthers: { cpuSeconds: number; percent: number; labSeconds?: number | null } | null;

@@ -58,7 +58,7 @@ export function isolationSection(run: RunInfo, results: readonly VariantResult[]
     ...(withIsolation.length > 0
       ? [
           'Every thread of the app, nginx and a database on this machine was checked in /proc to be allowed only on the server CPUs; ' +
-            "other work on the client CPUs is their busy time in /proc/stat minus the client's own CPU during the window, " +
+            "other work on the client CPUs is their busy time during the window (its length less their idle time in /proc/stat) minus the client's own CPU, " +
             "split into the lab's own process (which keeps to the client CPUs while the clients run) and the rest (other processes, the kernel's own work).",
           markdownTable(columns, withIsolation),
         ]

@@ -3,7 +3,7 @@
 import type { Isolation, LoadResult } from '../../common/result.js';
 import type { RunOptions } from '../run-options.js';
 import { cpuSet, strayProcesses } from './confine.js';
-import type { CpuTicks } from './cpu-ticks.js';
+import { busySeconds, type CpuTicks } from './cpu-ticks.js';
 import type { Database } from './database.js';
 import { clockTicksPerSecond, processTree } from './sampler.js';
 import type { VariantStack } from './variant-stack.js';
@@ -14,7 +14,8 @@ export function cpuSecondsBetween(before: NodeJS.CpuUsage, after: NodeJS.CpuUsag
 }
 
 /**
- * What else used the client CPUs between two /proc/stat readings: their busy time minus the
+ * What else used the client CPUs between two /proc/stat readings: their busy time (the time between
+ * the readings less their idle time, `busySeconds`) minus the
  * client's own CPU, and of that the lab's own process (which keeps to the client CPUs during a
  * pinned run); null when the lab's was not measured. The kernel's interrupt work is not split out:
  * the softirq time /proc/stat shows is partly spent in the client's own context and counted in its
@@ -31,11 +32,10 @@ export function clientCpusOthersOf(
   let busy = 0;
   let total = 0;
   for (const cpu of cpuSet(clientCpus).map((c) => `cpu${c}`)) {
-    const a = before.get(cpu);
-    const b = after.get(cpu);
-    if (a === undefined || b === undefined) continue;
-    busy += (b.busy - a.busy) / ticksPerSecond;
-    total += (b.total - a.total) / ticksPerSecond;
+    const seconds = busySeconds(before, after, cpu, ticksPerSecond);
+    if (seconds === undefined) continue;
+    busy += seconds.busy;
+    total += seconds.elapsed;
   }
   const round = (seconds: number) => Math.round(seconds * 1000) / 1000;
   const others = Math.max(0, busy - clientCpuSeconds);
