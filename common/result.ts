@@ -29,6 +29,8 @@ export interface TimelineSecond {
   errors: number;
   /** Arrivals the schedule planned for this second, next to the achieved ones. */
   planned?: number;
+  /** The app's CPU in this second, ms (all its processes and threads), read by the lab; absent where it was not measured. */
+  serverCpuMs?: number;
 }
 
 export interface LoadResult {

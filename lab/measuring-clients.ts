@@ -154,10 +154,15 @@ export async function startMeasuringClients(stack: VariantStack, load: MeasuredL
 }
 
 /** Opens the clients' start gate, follows their progress, and merges their results exactly (histograms added, never averaged). */
-export async function runMeasuringClients(m: MeasuringClients, stack: VariantStack, ctx: VariantRunContext, onStarted?: () => void): Promise<LoadResult> {
+export async function runMeasuringClients(
+  m: MeasuringClients,
+  stack: VariantStack,
+  ctx: VariantRunContext,
+  onStarted?: (startMs: number) => void,
+): Promise<LoadResult> {
   const gated = m.clients.map((c) => ({ readyFile: c.readyFile, hasExited: () => c.client.hasExited() }));
-  await openStartGate(m.gate, gated, ctx.signal, CLIENT_READY_TIMEOUT_MS);
-  onStarted?.();
+  const startMs = await openStartGate(m.gate, gated, ctx.signal, CLIENT_READY_TIMEOUT_MS);
+  onStarted?.(startMs);
   const progress = ctx.progress;
   const stopWatching =
     progress === undefined

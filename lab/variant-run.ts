@@ -2,7 +2,8 @@ import { LabError } from '../common/errors.js';
 import { RUN_DEFAULTS } from '../common/defaults.js';
 import { scheduleFaults } from './faults/kinds.js';
 import { faultInjector } from './faults/injectors.js';
-import { startSampler, type Sampler } from './stack/sampler.js';
+import { startSampler, treeCpuNs, type Sampler } from './stack/sampler.js';
+import { startCpuTimeline, type CpuTimeline } from './stack/cpu-timeline.js';
 import { readCpuTicks, type CpuTicks } from './stack/cpu-ticks.js';
 import { startVariantStack, type VariantStack, type VariantStackOptions } from './stack/variant-stack.js';
 import type { Database } from './stack/database.js';
@@ -142,6 +143,8 @@ export async function measureStack(
   let ticksAtEnd: Map<string, CpuTicks> | undefined;
   let labCpuAtStart: NodeJS.CpuUsage | undefined;
   let labSeconds: number | undefined;
+  let cpuTimeline: CpuTimeline | undefined;
+  let cpuBySecond: number[] = [];
   try {
     ctx.log(`${stack.variant.name}: ${load.stages ? `stages ${load.stages}` : `${load.users} users over ${load.rampSeconds} s`}`);
     ctx.progress?.phase({
@@ -152,7 +155,7 @@ export async function measureStack(
     });
     measuring = clients ?? (await startMeasuringClients(stack, load, ctx));
     // The window opens with the start gate: the clients' boot and wait are not the server's figures.
-    result = await runMeasuringClients(measuring, stack, ctx, () => {
+    result = await runMeasuringClients(measuring, stack, ctx, (startMs) => {
       // The warm-up's load, if it still runs, ends as the measured one starts: no pause between them.
       void warm?.release();
       sampler = startSampler({
@@ -162,10 +165,12 @@ export async function measureStack(
       });
       ticksAtStart = readCpuTicks();
       labCpuAtStart = process.cpuUsage();
+      cpuTimeline = startCpuTimeline(() => treeCpuNs(stack.app.pid), startMs);
       faults?.start();
     });
   } finally {
     resources = sampler?.stop();
+    cpuBySecond = cpuTimeline?.stop() ?? [];
     ticksAtEnd = readCpuTicks();
     if (labCpuAtStart !== undefined) labSeconds = cpuSecondsBetween(labCpuAtStart, process.cpuUsage());
     injected = await faults?.settle();
@@ -183,6 +188,10 @@ export async function measureStack(
   const nginxEvents = nginxEventsOf(textSince(stack.nginx.errorLog, errorLogOffset), access);
   const measured: VariantResult = {
     ...result,
+    timeline: result.timeline.map((second) => {
+      const serverCpuMs = cpuBySecond[second.second];
+      return serverCpuMs === undefined ? second : { ...second, serverCpuMs };
+    }),
     validity: bothValid(
       bothValid(clientValidity(result, ctx.options.maxLatenessMs), peak ? peakValidity(peak) : undefined),
       isolation.strays.length > 0

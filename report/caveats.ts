@@ -1,7 +1,7 @@
 // Facts a reader must see before trusting a row: interrupted runs, users turned away, and checks not passed or not made.
 import type { VariantResult } from '../common/result.js';
 import { isolationCaveats } from './isolation-section.js';
-import { warmUpCaveats } from './warm-up-check.js';
+import { measuredStartCaveats, warmUpCaveats } from './warm-up-check.js';
 
 export function resultCaveats(results: readonly VariantResult[]): string[] {
   return results.flatMap((r) => [
@@ -16,5 +16,6 @@ export function resultCaveats(results: readonly VariantResult[]): string[] {
     ...(r.validity && !r.validity.valid ? [`${r.variant}: INVALID: ${r.validity.reasons.join('; ')}.`] : []),
     ...isolationCaveats([r]),
     ...warmUpCaveats([r]),
+    ...measuredStartCaveats([r]),
   ]);
 }

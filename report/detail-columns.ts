@@ -5,7 +5,7 @@ import { variantColumn } from './columns.js';
 import { formatCpuSeconds, formatMegabytes, formatTimeField, MISSING, signedPercent } from './format.js';
 import type { PublishedUserTimes } from './original.js';
 import { errorsFraction } from './user-times-block.js';
-import { warmUpGap } from './warm-up-check.js';
+import { measuredStart, START_SECONDS, warmUpGap } from './warm-up-check.js';
 
 const STEP_NAMES: readonly StepName[] = ['get', 'post', 'redirect'];
 const STEP_FIELDS = ['p50', 'p99', 'max'] as const;
@@ -50,7 +50,8 @@ export function roundsByRate(w: WarmUpRecord): string {
  * "4 × 200 users/s: 3.10 → 1.25, then 3 s: 1.10 CPU ms/user, measured 1.12 (+2%)": the warm-up's
  * drained rounds until the app's cost settled, its continuous seconds until that cost held (with the
  * attempt they belong to when earlier ones queued: "then 3 s (attempt 2, 1 queued)"), and the
- * measured window's cost against its last seconds' at the same rate.
+ * measured window's cost against its last seconds' at the same rate; then the measurement's first
+ * seconds against its own last half ("; first 3 s 1.14 against 1.12 (+2%)").
  */
 function warmUpText(r: VariantResult): string {
   const w = r.warmup;
@@ -58,10 +59,13 @@ function warmUpText(r: VariantResult): string {
   const cost = (v: number | null | undefined) => (typeof v === 'number' ? v.toFixed(2) : MISSING);
   const gap = warmUpGap(r);
   const measured = gap === undefined ? '' : `, measured ${gap.measuredMs.toFixed(2)} (${signedPercent(gap.change)})`;
+  const start = measuredStart(r);
+  const ownStart =
+    start === undefined ? '' : `; first ${START_SECONDS} s ${start.startMs.toFixed(2)} against ${start.steadyMs.toFixed(2)} (${signedPercent(start.change)})`;
   const queued = w.queuedAttempts?.length ?? 0;
   const attempt = queued === 0 ? '' : ` (attempt ${queued + 1}, ${queued} queued)`;
   const slices = w.slices === undefined ? '' : `, then ${w.slices.length} s${attempt}: ${cost(w.slices.at(-1)?.cpuMsPerUser)}`;
-  return `${roundsByRate(w)} users/s: ${cost(w.rounds[0]?.cpuMsPerUser)} → ${cost(w.rounds.at(-1)?.cpuMsPerUser)}${slices} CPU ms/user${w.steady ? '' : ' (not settled)'}${measured}`;
+  return `${roundsByRate(w)} users/s: ${cost(w.rounds[0]?.cpuMsPerUser)} → ${cost(w.rounds.at(-1)?.cpuMsPerUser)}${slices} CPU ms/user${w.steady ? '' : ' (not settled)'}${measured}${ownStart}`;
 }
 
 /** How each variant started, then what nginx and the database cost while it ran. */

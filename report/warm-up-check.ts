@@ -2,7 +2,7 @@
 // per user against the measured window's, when both ran at the same arrival rate. The warm-up
 // claims the first measured second costs what the last one does; each run checks it.
 import { RUN_DEFAULTS } from '../common/defaults.js';
-import type { VariantResult } from '../common/result.js';
+import type { TimelineSecond, VariantResult } from '../common/result.js';
 import { busiestShare } from '../common/worker-share.js';
 import { cpuMsPerOkUser } from './format.js';
 
@@ -51,6 +51,63 @@ export function warmUpGap(r: VariantResult): WarmUpGap | undefined {
       ? { warm: mean(warmShares as number[]), measured: measuredShare }
       : undefined;
   return { warmMs, measuredMs, change: measuredMs / warmMs - 1, ...(spread ? { spread } : {}) };
+}
+
+/** The measured seconds set against the rest of the run: long enough to hold a few hundred users, short enough to show a cold start. */
+export const START_SECONDS = 3;
+
+export interface MeasuredStart {
+  /** App CPU per user completed in the measurement's first START_SECONDS seconds, ms. */
+  startMs: number;
+  /** The same over the last half of its arrival seconds, ms. */
+  steadyMs: number;
+  /** start / steady - 1. */
+  change: number;
+}
+
+/**
+ * The measurement's first seconds against its own last half, from the app's CPU second by second
+ * (`timeline[].serverCpuMs`) and the users completed in those seconds: whether the measured window
+ * began at the cost it went on at, which is what the warm-up is for. Unlike the comparison with the
+ * warm-up's last seconds, both figures come from the same load, so a spread of the users over the
+ * workers that changed at the hand-off does not count against it unless it changed within the run.
+ * Undefined where it cannot be read: stages or a closed pool (whose rate changes), fewer than twice
+ * START_SECONDS arrival seconds, a second without its CPU figure (results from before it was read),
+ * or no users completed.
+ */
+export function measuredStart(r: VariantResult): MeasuredStart | undefined {
+  const rate = measuredRate(r);
+  if (rate === undefined) return undefined;
+  const seconds = Math.round(r.options.rampSeconds);
+  if (seconds < 2 * START_SECONDS) return undefined;
+  const window = r.timeline.filter((s) => s.second < seconds);
+  if (window.length < seconds || window.some((s) => s.serverCpuMs === undefined)) return undefined;
+  const costOf = (part: readonly TimelineSecond[]) => {
+    const users = part.reduce((sum, s) => sum + s.completions, 0);
+    return users > 0 ? part.reduce((sum, s) => sum + s.serverCpuMs!, 0) / users : undefined;
+  };
+  const startMs = costOf(window.slice(0, START_SECONDS));
+  const steadyMs = costOf(window.slice(Math.ceil(seconds / 2)));
+  if (startMs === undefined || steadyMs === undefined || !(steadyMs > 0)) return undefined;
+  return { startMs, steadyMs, change: startMs / steadyMs - 1 };
+}
+
+/** A sentence per variant whose measurement started more than the warm-up's tolerance away from its own steady cost. */
+export function measuredStartCaveats(results: readonly VariantResult[]): string[] {
+  return results.flatMap((r) => {
+    const start = measuredStart(r);
+    if (start === undefined || Math.abs(start.change) <= RUN_DEFAULTS.warmupTolerance) return [];
+    const queued = firstQueuedSecond(r);
+    const why =
+      queued !== undefined
+        ? `the measurement queued (its second ${queued.second + 1} served ${queued.completions} of ${queued.arrivals} arriving users), and a queue changes the cost per user`
+        : start.change > 0
+          ? 'it had not reached its steady cost when measuring began'
+          : 'its cost rose later in the run';
+    return [
+      `${r.variant}: the measurement's first ${START_SECONDS} s cost ${Math.round(Math.abs(start.change) * 100)}% ${start.change > 0 ? 'more' : 'less'} app CPU per user than its own last half (${start.startMs.toFixed(2)} against ${start.steadyMs.toFixed(2)} ms): ${why}; --repeat shows whether it holds.`,
+    ];
+  });
 }
 
 /** Busiest-worker shares this far apart (0–1) are a different spread of the load over the workers. */

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { VariantResult, WarmUpRecord } from '../../common/result.js';
 import { roundsByRate, setupAndNeighbourColumns } from '../../report/detail-columns.js';
 import { resultCaveats } from '../../report/caveats.js';
-import { firstQueuedSecond, warmUpCaveats, warmUpGap, withWarmUpChecks } from '../../report/warm-up-check.js';
+import { firstQueuedSecond, measuredStart, measuredStartCaveats, warmUpCaveats, warmUpGap, withWarmUpChecks } from '../../report/warm-up-check.js';
 import { representativeOf } from '../../common/repetitions.js';
 import { repetitionsSection } from '../../report/repetitions-section.js';
 import { variantResultFixture } from '../support/variant-result-fixture.js';
@@ -134,5 +134,72 @@ describe('roundsByRate', () => {
     const at = (rate: number | undefined) => ({ users: 1, failed: 0, cpuMsPerUser: 1, ...(rate === undefined ? {} : { rate }) });
     assert.equal(roundsByRate({ rate: 473, rounds: [at(200), at(200), at(473), at(473), at(473)], steady: true, seconds: 9 }), '2 × 200 + 3 × 473');
     assert.equal(roundsByRate({ rate: 400, rounds: [at(undefined), at(undefined)], steady: true, seconds: 2 }), '2 × 400');
+  });
+});
+
+/** 100 users/s for `cpuMs.length` seconds, each second's app CPU given (ms); every user completes in its second. */
+function secondBySecond(cpuMs: ReadonlyArray<number | undefined>, completions = (_second: number) => 100): VariantResult {
+  const r = variantResultFixture({ users: 100 * cpuMs.length, durationSeconds: cpuMs.length });
+  return {
+    ...r,
+    timeline: cpuMs.map((serverCpuMs, second) => ({
+      second,
+      arrivals: 100,
+      completions: completions(second),
+      errors: 0,
+      ...(serverCpuMs === undefined ? {} : { serverCpuMs }),
+    })),
+  };
+}
+
+describe('measuredStart', () => {
+  it("sets the first three seconds' CPU per completed user against the last half's", () => {
+    // 10 s: first three at 150, 130, 110 ms (1.3 ms/user), last five at 100 (1.0 ms/user).
+    const start = measuredStart(secondBySecond([150, 130, 110, 105, 100, 100, 100, 100, 100, 100]));
+    assert.ok(start);
+    assert.equal(start.startMs.toFixed(3), '1.300');
+    assert.equal(start.steadyMs.toFixed(3), '1.000');
+    assert.equal(start.change.toFixed(3), '0.300');
+  });
+
+  it('divides by the users completed, not those that arrived, and takes the last half of an odd count from its middle on', () => {
+    // 7 s: seconds 4–6 are the last half (ceil(7 / 2) = 4); second 5 completed 50 users for 100 ms.
+    const start = measuredStart(secondBySecond([100, 100, 100, 100, 100, 100, 100], (second) => (second === 5 ? 50 : 100)));
+    assert.equal(start?.steadyMs.toFixed(3), ((300 / 250) as number).toFixed(3));
+  });
+
+  it('has no answer where the run cannot show it', () => {
+    assert.equal(measuredStart(secondBySecond([100, 100, 100, 100, 100])), undefined, 'fewer than six seconds');
+    assert.equal(measuredStart(secondBySecond([100, 100, 100, undefined, 100, 100])), undefined, 'a second without its CPU');
+    const closed = secondBySecond([100, 100, 100, 100, 100, 100]);
+    assert.equal(measuredStart({ ...closed, options: { ...closed.options, mode: 'closed', connections: 50 } }), undefined, 'a closed pool');
+    assert.equal(measuredStart(secondBySecond([100, 100, 100, 100, 100, 100], () => 0)), undefined, 'no user completed');
+    assert.ok(measuredStart(secondBySecond([100, 100, 100, 100, 100, 100])), 'six seconds are enough');
+  });
+});
+
+describe('measuredStartCaveats', () => {
+  it('names a measurement whose first seconds lay more than 10% from its own last half, and is silent within it', () => {
+    const [caveat, ...rest] = measuredStartCaveats([secondBySecond([150, 130, 110, 105, 100, 100, 100, 100, 100, 100])]);
+    assert.equal(rest.length, 0);
+    assert.equal(
+      caveat,
+      "prefork: the measurement's first 3 s cost 30% more app CPU per user than its own last half (1.30 against 1.00 ms): it had not reached its steady cost when measuring began; --repeat shows whether it holds.",
+    );
+    assert.deepEqual(measuredStartCaveats([secondBySecond([108, 105, 110, 100, 100, 100, 100, 100, 100, 100])]), []);
+    assert.ok(resultCaveats([secondBySecond([150, 130, 110, 105, 100, 100, 100, 100, 100, 100])]).some((c) => c.includes('first 3 s cost 30% more')));
+  });
+
+  it('names a queue in the window as the likelier cause', () => {
+    const [caveat] = measuredStartCaveats([secondBySecond([100, 100, 100, 100, 100, 150, 150, 150, 150, 150], (second) => (second === 5 ? 60 : 100))]);
+    assert.match(caveat!, /cost \d+% less app CPU per user than its own last half/);
+    assert.match(caveat!, /the measurement queued \(its second 6 served 60 of 100 arriving users\)/);
+  });
+
+  it('shows the own start beside the warm-up check in the setup table', () => {
+    const column = setupAndNeighbourColumns.find((c) => c.header === 'warm-up')!;
+    const r = secondBySecond([150, 130, 110, 105, 100, 100, 100, 100, 100, 100]);
+    const cell = column.cell({ ...r, warmup: { rate: 100, rounds: rounds(3, 1.2, 1.2, 1.2), steady: true, seconds: 4 } });
+    assert.match(cell, /; first 3 s 1\.30 against 1\.00 \(\+30%\)$/);
   });
 });
