@@ -55,14 +55,19 @@ export class LoadTally {
   private readonly arrivalsBySecond: number[] = [];
   private readonly completionsBySecond: number[] = [];
   private readonly errorsBySecond: number[] = [];
+  /** The latest start in each second, µs after its schedule. */
+  private readonly latenessMaxBySecond: number[] = [];
 
   /** @param originMs performance.now() of the first scheduled arrival, second 0 of the timeline. */
   constructor(private readonly originMs: number) {}
 
   userStarted(nowMs: number, scheduledMs: number): void {
     this.started++;
-    this.lateness.recordValue(Math.round((nowMs - scheduledMs) * US_PER_MS));
-    bump(this.arrivalsBySecond, this.secondOf(nowMs));
+    const latenessUs = Math.round((nowMs - scheduledMs) * US_PER_MS);
+    this.lateness.recordValue(latenessUs);
+    const second = this.secondOf(nowMs);
+    bump(this.arrivalsBySecond, second);
+    if (!(latenessUs <= (this.latenessMaxBySecond[second] ?? -1))) this.latenessMaxBySecond[second] = latenessUs;
   }
 
   stepDone(step: StepName, fromMs: number, sentMs: number, toMs: number): void {
@@ -143,6 +148,7 @@ export class LoadTally {
         arrivals: this.arrivalsBySecond[second] ?? 0,
         completions: this.completionsBySecond[second] ?? 0,
         errors: this.errorsBySecond[second] ?? 0,
+        ...(this.latenessMaxBySecond[second] === undefined ? {} : { latenessMaxMs: this.latenessMaxBySecond[second] / US_PER_MS }),
       });
     }
     return timeline;

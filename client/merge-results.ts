@@ -60,6 +60,7 @@ function mergedTimeline(shards: readonly Shard[], startMs: number): TimelineSeco
       into.completions += second.completions;
       into.errors += second.errors;
       if (second.planned !== undefined) into.planned = (into.planned ?? 0) + second.planned;
+      if (second.latenessMaxMs !== undefined) into.latenessMaxMs = Math.max(into.latenessMaxMs ?? 0, second.latenessMaxMs);
     }
   }
   return timeline;

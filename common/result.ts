@@ -29,6 +29,8 @@ export interface TimelineSecond {
   errors: number;
   /** Arrivals the schedule planned for this second, next to the achieved ones. */
   planned?: number;
+  /** The latest start of a user in this second, ms after its scheduled time; absent where none started. */
+  latenessMaxMs?: number;
   /** The app's CPU in this second, ms (all its processes and threads), read by the lab; absent where it was not measured. */
   serverCpuMs?: number;
 }

@@ -36,7 +36,8 @@ describe('startCpuTimeline', () => {
     await sleep(2150);
     const seconds = timeline.stop();
     assert.equal(seconds.length, 2);
-    for (const ms of seconds) assert.ok(Math.abs(ms - 1000) < 1, `${ms} ms`);
+    // Each reading takes the clock twice (its time, then the counter): a busy machine puts a few ms between them.
+    for (const ms of seconds) assert.ok(Math.abs(ms - 1000) < 10, `${ms} ms`);
     assert.deepEqual(timeline.stop(), seconds, 'a second stop returns the same figures');
   });
 });

@@ -121,6 +121,20 @@ describe('merging client shards', () => {
     );
   });
 
+  it("keeps each second's latest start over the shards, where any shard had one", () => {
+    const late = (result: LoadResult, latenessMaxMs: Array<number | undefined>): LoadResult => ({
+      ...result,
+      timeline: result.timeline.map((s, i) => (latenessMaxMs[i] === undefined ? s : { ...s, latenessMaxMs: latenessMaxMs[i] })),
+    });
+    const one = late(shard({ seed: 7, users: 20, failed: 0, timeline: [5, 5, 10] }).result, [0.4, 7.5, undefined]);
+    const two = late(shard({ seed: 8, users: 20, failed: 0, timeline: [10, 10, 0] }).result, [2.25, 0.1, undefined]);
+    const merged = mergeLoadResults(asShards([one, two]));
+    assert.deepEqual(
+      merged.timeline.map((s) => s.latenessMaxMs),
+      [2.25, 7.5, undefined],
+    );
+  });
+
   it('keeps the facts every client agrees on and lists the ones they do not', () => {
     const one = shard({ seed: 6, users: 5, failed: 0, meta: { app_cpus: '1', host: 'client-a' } });
     const two = shard({ seed: 7, users: 5, failed: 0, meta: { app_cpus: '1', host: 'client-b' } });
