@@ -41,6 +41,8 @@ export interface RawLoadCommandOptions extends RawArrivalOptions {
   waitForTarget?: string;
   /** Uncounted users before the measured ones (and before --start-at). */
   warmupUsers?: string;
+  /** Uncounted users against a stand-in guestbook in this process, warming the client's own code. */
+  selfWarmUsers?: string;
   meta?: string[];
   /** Replace this file with the live counts as JSON each second, for a lab watching the run. */
   progressFile?: string;
@@ -122,6 +124,7 @@ export function loadSettingsFrom(raw: RawLoadCommandOptions, env: NodeJS.Process
     gate: env[START_GATE_ENV] || undefined,
     waitSeconds: raw.waitForTarget === undefined ? undefined : parseSeconds('--wait-for-target', raw.waitForTarget, 0, MAX_WAIT_FOR_TARGET_SECONDS),
     warmupUsers: raw.warmupUsers === undefined ? LOAD_DEFAULTS.warmupUsers : parseInteger('--warmup-users', raw.warmupUsers, 0, 100_000),
+    selfWarmUsers: raw.selfWarmUsers === undefined ? LOAD_DEFAULTS.selfWarmUsers : parseInteger('--self-warm-users', raw.selfWarmUsers, 0, 100_000),
     threads: raw.threads === undefined ? LOAD_DEFAULTS.threads : parseInteger('--threads', raw.threads, 1, MAX_THREADS),
   };
 }
@@ -135,7 +138,8 @@ export async function loadCommand(raw: RawLoadCommandOptions): Promise<void> {
     return peakCommand(raw, closed!);
   }
   const settings = loadSettingsFrom(raw);
-  const { options, meta, startOption, gate, waitSeconds, warmupUsers, threads } = settings;
+  const { options, meta, startOption, gate, waitSeconds, warmupUsers, selfWarmUsers, threads } = settings;
+  if (selfWarmUsers > 0 && threads > 1) throw optionError('--self-warm-users', 'warms one event loop: it cannot be combined with --threads above 1');
   let startMs = settings.startMs;
   const outFile = raw.out === undefined ? undefined : resultFile(raw.out);
   const live = !raw.quiet && !raw.json && process.stdout.isTTY === true;
@@ -147,6 +151,10 @@ export async function loadCommand(raw: RawLoadCommandOptions): Promise<void> {
   const interrupt = abortOnSignals();
   let lastDrawMs = 0;
   try {
+    if (selfWarmUsers > 0) {
+      const { warmClientCode } = await import('../client/self-warm.js');
+      await warmClientCode({ ...options, runTag: 'self-warm' }, selfWarmUsers, interrupt.signal);
+    }
     if (waitSeconds !== undefined) await waitForTarget(options.target, waitSeconds * 1000, interrupt.signal);
     // Like benchlab run's warm-up: the same users, uncounted, before the schedule and its common start.
     // Its posts carry a tag of their own, so an audit of a table nothing empties afterwards (compose) can set them apart.
@@ -227,6 +235,13 @@ export function defineLoad(program: Command): Command {
     .option(
       '--warmup-users <n>',
       withDefault(`uncounted users first, over ${RUN_DEFAULTS.warmupRampSeconds} s, as benchlab run warms a variant up`, LOAD_DEFAULTS.warmupUsers),
+    )
+    .option(
+      '--self-warm-users <n>',
+      withDefault(
+        "uncounted users first against a stand-in guestbook in this process, warming the client's own code without loading the target (benchlab run's measuring clients: 2000)",
+        LOAD_DEFAULTS.selfWarmUsers,
+      ),
     )
     .option('--meta <key=value>', 'record this fact in the result (repeatable)', (pair: string, all: string[]) => [...all, pair], [] as string[])
     .option('--progress-file <path>', 'replace this file with the live counts as JSON each second (for a lab watching the run)')

@@ -25,6 +25,7 @@ export const RUN_DEFAULTS = {
   latenessShareOfP50: 0.05, // lateness is inside every user time: it changes a conclusion only when it is a noticeable part of one
   repeat: 1, // rounds over all variants
   clientThreads: 1, // event loops per client process
+  clientSelfWarmUsers: 2000, // uncounted users each measuring client (one event loop) runs against a stand-in in its own process before the start gate
   resultsDir: 'results',
   slo: 'errors<1%,p99<1s', // what a variant must hold: capacity's search, and run's verdict
 };
@@ -38,6 +39,7 @@ export const LOAD_DEFAULTS = {
   seed: 1, // of the Poisson schedule
   checkOwnPost: true,
   warmupUsers: 0, // uncounted users before the schedule
+  selfWarmUsers: 0, // uncounted users against a stand-in in the client's own process, before anything else
   threads: 1, // event loops sharing the users
 };
 

@@ -1,5 +1,6 @@
 // The measured load's client processes: `benchlab load` pinned to the client CPUs, started ahead,
 // waiting at a start gate, each taking its share of one schedule; their results merged exactly.
+import { RUN_DEFAULTS } from '../common/defaults.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -47,6 +48,16 @@ function arrivalArgs(target: string, load: MeasuredLoad, o: RunOptions, processe
   const shard = { index: k, count: processes };
   const users = scheduledUsers({ target, users: load.users, rampSeconds: load.rampSeconds, stages: load.stages, arrival: o.arrival, shard });
   return [...arrivals, ...(processes > 1 ? ['--shard', `${k}/${processes}`] : []), ...capArgs, ...threadArgs(o, users, cap)];
+}
+
+/**
+ * `--self-warm-users` for a client process with one event loop: a fresh process started its first
+ * users up to 22 ms late in its first two seconds, cold (client/self-warm.ts). It boots while the
+ * variant warms up, so the time is not the run's.
+ */
+function selfWarmArgs(target: string, load: MeasuredLoad, o: RunOptions, processes: number, k: number): string[] {
+  const loops = arrivalArgs(target, load, o, processes, k).includes('--threads');
+  return loops || RUN_DEFAULTS.clientSelfWarmUsers === 0 ? [] : ['--self-warm-users', String(RUN_DEFAULTS.clientSelfWarmUsers)];
 }
 
 /** Client processes for a measurement: never more than there are users, pool connections or in-flight slots to share. */
@@ -139,6 +150,7 @@ export async function startMeasuringClients(stack: VariantStack, load: MeasuredL
           '--out',
           out,
           ...(ctx.progress !== undefined ? ['--progress-file', progressFile] : []),
+          ...selfWarmArgs(stack.target, load, o, count, k),
         ],
         path.join(ctx.workDir, `${load.label}${suffix}.client.log`),
         ctx,

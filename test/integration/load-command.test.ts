@@ -66,6 +66,36 @@ describe('benchlab load against nginx in front of benchlab serve', () => {
     assert.match(bad.stderr, /^benchlab: option --warmup-users must be a whole number/);
   });
 
+  test("--self-warm-users warms the client's code on a stand-in in its own process, sending the target nothing more", async () => {
+    await fixture.db.resetTable();
+    const out = path.join(fixture.dir, 'self-warm.json');
+    const res = await runCli([
+      'load',
+      '--target',
+      fixture.stack.url,
+      '--users',
+      '10',
+      '--ramp',
+      '0.5',
+      '--self-warm-users',
+      '400',
+      '--expect-backend',
+      'fastcgi',
+      '--out',
+      out,
+    ]);
+    assert.equal(res.code, 0, res.stderr);
+    const result = JSON.parse(fs.readFileSync(out, 'utf8')) as LoadResult;
+    assert.equal(result.users.scheduled, 10);
+    assert.equal(result.users.ok, 10);
+    assert.deepEqual(result.backends, { fastcgi: 30 }, 'only the measured users reached the target');
+    const audit = await fixture.db.auditMarkers(result.posts.acceptedMarkers);
+    assert.deepEqual(audit, { rows: 10, missing: 0, duplicated: 0 }, 'and only their posts are in the table');
+    const both = await runCli(['load', '--target', fixture.stack.url, '--self-warm-users', '10', '--threads', '2']);
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /^benchlab: option --self-warm-users warms one event loop: it cannot be combined with --threads above 1/);
+  });
+
   test('--json prints the result on stdout', async () => {
     const res = await runCli(['load', '--target', fixture.stack.url, '--users', '5', '--ramp', '0', '--json']);
     assert.equal(res.code, 0, res.stderr);

@@ -146,6 +146,7 @@ describe('defaults shown by --help are the ones the commands use', () => {
       '--run-tag': 'random',
       '--start-at': '$BENCHLAB_START_AT, else now',
       '--warmup-users': s.warmupUsers,
+      '--self-warm-users': s.selfWarmUsers,
     });
   });
 
