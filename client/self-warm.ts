@@ -1,9 +1,9 @@
 // Warms a client's own code before its measured users start, without loading the target: uncounted
 // users against a stand-in guestbook served from this same process. A measuring client is a fresh
-// Node process; cold, it started its first users up to 12–22 ms late in its first two seconds (the
-// timeline's latenessMaxMs, 2–8 ms later on), so users arrived in bunches, nginx spread them over
-// workers the warm-up had left idle, and one default run was flagged for its lateness p99 alone
-// (bench/README.md, "Warm-up"). The stand-in answers as the contract asks (a csrf cookie and field,
+// Node process; cold, it started its first users 8–35 ms late in its first second (the timeline's
+// latenessMaxMs, median 16.5 ms over seven runs, 9 ms warmed; 2–8 ms later on), so users arrived in
+// bunches, nginx spread them over workers the warm-up had left idle, and default runs were flagged
+// for their lateness p99 alone (bench/README.md, "Warm-up"). The stand-in answers as the contract asks (a csrf cookie and field,
 // a 302 back to the page, the user's own post listed, the expected X-Backend), so the users take the
 // same paths through the client as the measured ones.
 import { randomBytes } from 'node:crypto';

@@ -52,7 +52,7 @@ function arrivalArgs(target: string, load: MeasuredLoad, o: RunOptions, processe
 
 /**
  * `--self-warm-users` for a client process with one event loop: a fresh process started its first
- * users up to 22 ms late in its first two seconds, cold (client/self-warm.ts). It boots while the
+ * users up to 35 ms late in its first second, cold (client/self-warm.ts). It boots while the
  * variant warms up, so the time is not the run's.
  */
 function selfWarmArgs(target: string, load: MeasuredLoad, o: RunOptions, processes: number, k: number): string[] {
