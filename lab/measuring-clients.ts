@@ -53,11 +53,12 @@ function arrivalArgs(target: string, load: MeasuredLoad, o: RunOptions, processe
 /**
  * `--self-warm-users` for a client process with one event loop: a fresh process started its first
  * users up to 35 ms late in its first second, cold (client/self-warm.ts). It boots while the
- * variant warms up, so the time is not the run's.
+ * variant warms up, so the time is not the run's. `--warmup-users 0` asks for a cold measurement:
+ * the clients then skip theirs too.
  */
-function selfWarmArgs(target: string, load: MeasuredLoad, o: RunOptions, processes: number, k: number): string[] {
+export function selfWarmArgs(target: string, load: MeasuredLoad, o: RunOptions, processes: number, k: number): string[] {
   const loops = arrivalArgs(target, load, o, processes, k).includes('--threads');
-  return loops || RUN_DEFAULTS.clientSelfWarmUsers === 0 ? [] : ['--self-warm-users', String(RUN_DEFAULTS.clientSelfWarmUsers)];
+  return loops || o.warmupUsers === 0 || RUN_DEFAULTS.clientSelfWarmUsers === 0 ? [] : ['--self-warm-users', String(RUN_DEFAULTS.clientSelfWarmUsers)];
 }
 
 /** Client processes for a measurement: never more than there are users, pool connections or in-flight slots to share. */
