@@ -23,6 +23,8 @@ export interface RepetitionSummary {
     integrityOk: boolean | null;
     /** The round's measured app CPU per user against its warm-up's last readings (measured / warm − 1), where the two compare. */
     warmUpChange?: number;
+    /** The round's first seconds' app CPU per user against its own last half (start / steady − 1), where it could be read. */
+    startChange?: number;
   }>;
 }
 

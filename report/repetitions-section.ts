@@ -1,4 +1,5 @@
 import { RUN_DEFAULTS } from '../common/defaults.js';
+import { START_SECONDS } from './warm-up-check.js';
 import type { VariantResult } from '../common/result.js';
 import { beyondNoise, type MetricSpread, type RepeatedMetric } from '../common/repetitions.js';
 import { markdownTable } from './markdown-table.js';
@@ -23,15 +24,18 @@ function noiseVerdict(r: VariantResult, best: VariantResult | undefined): string
 
 /**
  * Rounds whose client was saturated, whose audit failed, or whose measurement cost more than the
- * warm-up's tolerance away from where its warm-up settled: their figures are in the spread, and say so here.
+ * warm-up's tolerance away from where its warm-up settled or whose first seconds did from its own
+ * last half: their figures are in the spread, and say so here.
  */
 function flaggedRounds(r: VariantResult): string {
   const flagged = (r.repetitions?.rounds ?? []).flatMap((round, i) => {
     const offWarm = round.warmUpChange !== undefined && Math.abs(round.warmUpChange) > RUN_DEFAULTS.warmupTolerance;
+    const offStart = round.startChange !== undefined && Math.abs(round.startChange) > RUN_DEFAULTS.warmupTolerance;
     const what = [
       ...(round.valid ? [] : ['INVALID']),
       ...(round.integrityOk === false ? ['integrity FAIL'] : []),
       ...(offWarm ? [`app CPU per user ${signedPercent(round.warmUpChange!)} from its warm-up`] : []),
+      ...(offStart ? [`first ${START_SECONDS} s ${signedPercent(round.startChange!)} from its own last half`] : []),
     ];
     return what.length === 0 ? [] : [`round ${i + 1}: ${what.join(', ')}`];
   });

@@ -164,7 +164,12 @@ export function withWarmUpChecks(result: VariantResult, runs: readonly VariantRe
   if (rounds === undefined) return result;
   const checked = rounds.map((round, i) => {
     const gap = runs[i] === undefined ? undefined : warmUpGap(runs[i]);
-    return gap === undefined ? round : { ...round, warmUpChange: Math.round(gap.change * 1000) / 1000 };
+    const start = runs[i] === undefined ? undefined : measuredStart(runs[i]);
+    return {
+      ...round,
+      ...(gap === undefined ? {} : { warmUpChange: Math.round(gap.change * 1000) / 1000 }),
+      ...(start === undefined ? {} : { startChange: Math.round(start.change * 1000) / 1000 }),
+    };
   });
   return { ...result, repetitions: { ...result.repetitions!, rounds: checked } };
 }

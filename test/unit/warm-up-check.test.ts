@@ -196,6 +196,23 @@ describe('measuredStartCaveats', () => {
     assert.match(caveat!, /the measurement queued \(its second 6 served 60 of 100 arriving users\)/);
   });
 
+  it("keeps each --repeat round's own start with the rounds' verdicts, and the repetitions table names a round off its own last half", () => {
+    const runs = [
+      secondBySecond([150, 130, 110, 105, 100, 100, 100, 100, 100, 100]),
+      secondBySecond([100, 100, 100, 100, 100, 100, 100, 100, 100, 100]),
+      variantResultFixture({ users: 1000, durationSeconds: 10 }),
+    ].map((r) => ({ ...r, validity: { valid: true, reasons: [] } }));
+    const result = withWarmUpChecks(representativeOf(runs), runs);
+    assert.deepEqual(
+      result.repetitions?.rounds?.map((round) => round.startChange),
+      [0.3, 0, undefined],
+      'the third has no per-second CPU',
+    );
+    const table = repetitionsSection([result]).join('\n');
+    assert.match(table, /round 1: first 3 s \+30% from its own last half/);
+    assert.doesNotMatch(table, /round 2:|round 3:/);
+  });
+
   it('shows the own start beside the warm-up check in the setup table', () => {
     const column = setupAndNeighbourColumns.find((c) => c.header === 'warm-up')!;
     const r = secondBySecond([150, 130, 110, 105, 100, 100, 100, 100, 100, 100]);
