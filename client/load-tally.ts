@@ -67,7 +67,7 @@ export class LoadTally {
     this.lateness.recordValue(latenessUs);
     const second = this.secondOf(nowMs);
     bump(this.arrivalsBySecond, second);
-    if (!(latenessUs <= (this.latenessMaxBySecond[second] ?? -1))) this.latenessMaxBySecond[second] = latenessUs;
+    if (latenessUs > (this.latenessMaxBySecond[second] ?? Number.NEGATIVE_INFINITY)) this.latenessMaxBySecond[second] = latenessUs;
   }
 
   stepDone(step: StepName, fromMs: number, sentMs: number, toMs: number): void {

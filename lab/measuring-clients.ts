@@ -1,9 +1,9 @@
 // The measured load's client processes: `benchlab load` pinned to the client CPUs, started ahead,
 // waiting at a start gate, each taking its share of one schedule; their results merged exactly.
-import { RUN_DEFAULTS } from '../common/defaults.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { RUN_DEFAULTS } from '../common/defaults.js';
 import { LabError } from '../common/errors.js';
 import type { LoadResult, PeakResult } from '../common/result.js';
 import { scheduledUsers } from '../client/load.js';
@@ -54,10 +54,10 @@ function arrivalArgs(target: string, load: MeasuredLoad, o: RunOptions, processe
  * `--self-warm-users` for a client process with one event loop: a fresh process started its first
  * users up to 35 ms late in its first second, cold (client/self-warm.ts). It boots while the
  * variant warms up, so the time is not the run's. `--warmup-users 0` asks for a cold measurement:
- * the clients then skip theirs too.
+ * the clients then skip theirs too. `loadArgs` are the client's arrival arguments (`arrivalArgs`).
  */
-export function selfWarmArgs(target: string, load: MeasuredLoad, o: RunOptions, processes: number, k: number): string[] {
-  const loops = arrivalArgs(target, load, o, processes, k).includes('--threads');
+export function selfWarmArgs(o: Pick<RunOptions, 'warmupUsers'>, loadArgs: readonly string[]): string[] {
+  const loops = loadArgs.includes('--threads');
   return loops || o.warmupUsers === 0 || RUN_DEFAULTS.clientSelfWarmUsers === 0 ? [] : ['--self-warm-users', String(RUN_DEFAULTS.clientSelfWarmUsers)];
 }
 
@@ -132,12 +132,13 @@ export async function startMeasuringClients(stack: VariantStack, load: MeasuredL
       const progressFile = path.join(ctx.workDir, `${load.label}${suffix}.progress.json`);
       const readyFile = path.join(ctx.workDir, `${load.label}${suffix}.ready`);
       fs.rmSync(readyFile, { force: true });
+      const loadArgs = arrivalArgs(stack.target, load, o, count, k);
       const client = await startClient(
         'client',
         [
           '--target',
           stack.target,
-          ...arrivalArgs(stack.target, load, o, count, k),
+          ...loadArgs,
           '--timeout',
           String(o.timeoutMs),
           '--arrival',
@@ -151,7 +152,7 @@ export async function startMeasuringClients(stack: VariantStack, load: MeasuredL
           '--out',
           out,
           ...(ctx.progress !== undefined ? ['--progress-file', progressFile] : []),
-          ...selfWarmArgs(stack.target, load, o, count, k),
+          ...selfWarmArgs(o, loadArgs),
         ],
         path.join(ctx.workDir, `${load.label}${suffix}.client.log`),
         ctx,

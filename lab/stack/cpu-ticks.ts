@@ -70,6 +70,7 @@ export function busySeconds(
   if (both === undefined || both.after.atMs <= both.before.atMs) return undefined;
   const elapsed = (both.after.atMs - both.before.atMs) / 1000;
   const idle = (both.after.idle - both.before.idle) / ticksPerSecond;
+  // iowait, counted in idle, can step back between readings on a tickless kernel: busy stays within the window.
   return { busy: Math.min(elapsed, Math.max(0, elapsed - idle)), elapsed };
 }
 
