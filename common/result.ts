@@ -260,4 +260,12 @@ export interface Isolation {
    * progress; null where it was not measured, as in results written before it was).
    */
   clientCpusOthers: { cpuSeconds: number; percent: number; labSeconds?: number | null } | null;
+  /**
+   * CPU the server CPUs spent on anything but the server side (app, nginx, a database on this
+   * machine) during the window: their busy time less the server side's own CPU, read per thread.
+   * Absent in results written before it was measured.
+   */
+  serverCpusOthers?: { cpuSeconds: number; percent: number } | null;
+  /** The processes outside the lab that used the most CPU during the window, on whichever CPUs they may use. */
+  otherProcesses?: Array<{ name: string; pid: number; cpuSeconds: number; cpus: string | null }>;
 }

@@ -2,7 +2,7 @@ import { LabError } from '../common/errors.js';
 import { RUN_DEFAULTS } from '../common/defaults.js';
 import { scheduleFaults } from './faults/kinds.js';
 import { faultInjector } from './faults/injectors.js';
-import { startSampler, treeCpuNs, type Sampler } from './stack/sampler.js';
+import { processTree, startSampler, treeCpuNs, type Sampler } from './stack/sampler.js';
 import { startCpuTimeline, type CpuTimeline } from './stack/cpu-timeline.js';
 import { readCpuTicks, type CpuTicks } from './stack/cpu-ticks.js';
 import { startVariantStack, type VariantStack, type VariantStackOptions } from './stack/variant-stack.js';
@@ -25,7 +25,8 @@ import { clientValidity, peakValidity } from './validity.js';
 import { cpuUnion } from './stack/confine.js';
 import type { VariantProgress } from './progress/phase-reporter.js';
 import { getPeak, runMeasuringClients, startMeasuringClients, type MeasuredLoad, type MeasuringClients } from './measuring-clients.js';
-import { cpuSecondsBetween, isolationOf } from './stack/isolation.js';
+import { cpuSecondsBetween, isolationOf, type MachineCpuWindow } from './stack/isolation.js';
+import { readMachineCpu, type ProcessCpu } from './stack/machine-cpu.js';
 
 export interface VariantRunContext {
   options: RunOptions;
@@ -142,6 +143,8 @@ export async function measureStack(
   let ticksAtStart: Map<string, CpuTicks> | undefined;
   let ticksAtEnd: Map<string, CpuTicks> | undefined;
   let labCpuAtStart: NodeJS.CpuUsage | undefined;
+  let machineAtStart: { cpu: Map<number, ProcessCpu>; lab: number[] } | undefined;
+  let machine: MachineCpuWindow | undefined;
   let labSeconds: number | undefined;
   let cpuTimeline: CpuTimeline | undefined;
   let cpuBySecond: number[] = [];
@@ -155,27 +158,42 @@ export async function measureStack(
     });
     measuring = clients ?? (await startMeasuringClients(stack, load, ctx));
     // The window opens with the start gate: the clients' boot and wait are not the server's figures.
-    result = await runMeasuringClients(measuring, stack, ctx, (startMs) => {
-      // The warm-up's load, if it still runs, ends as the measured one starts: no pause between them.
-      void warm?.release();
-      sampler = startSampler({
-        server: () => [stack.app.pid],
-        nginx: () => stack.nginx.pids(),
-        database: () => ctx.database.pids(),
-      });
-      ticksAtStart = readCpuTicks();
-      labCpuAtStart = process.cpuUsage();
-      cpuTimeline = startCpuTimeline(() => treeCpuNs(stack.app.pid), startMs);
-      faults?.start();
-    });
+    result = await runMeasuringClients(
+      measuring,
+      stack,
+      ctx,
+      (startMs) => {
+        // The warm-up's load, if it still runs, ends as the measured one starts: no pause between them.
+        void warm?.release();
+        sampler = startSampler({
+          server: () => [stack.app.pid],
+          nginx: () => stack.nginx.pids(),
+          database: () => ctx.database.pids(),
+        });
+        cpuTimeline = startCpuTimeline(() => treeCpuNs(stack.app.pid), startMs);
+        faults?.start();
+      },
+      () => {
+        // Every process's CPU is read before the gate opens (10–20 ms of the lab's CPU that would
+        // otherwise fall on the client CPUs in the clients' first moments), then the window's start.
+        if (ctx.options.serverCpus !== undefined && ctx.options.clientCpus !== undefined)
+          machineAtStart = { cpu: readMachineCpu(), lab: processTree([process.pid]) };
+        ticksAtStart = readCpuTicks();
+        labCpuAtStart = process.cpuUsage();
+      },
+    );
   } finally {
     resources = sampler?.stop();
     cpuBySecond = cpuTimeline?.stop() ?? [];
     ticksAtEnd = readCpuTicks();
     if (labCpuAtStart !== undefined) labSeconds = cpuSecondsBetween(labCpuAtStart, process.cpuUsage());
+    if (machineAtStart !== undefined) {
+      const lab = new Set([...machineAtStart.lab, ...processTree([process.pid])]);
+      machine = { before: machineAtStart.cpu, after: readMachineCpu(), lab };
+    }
     injected = await faults?.settle();
   }
-  const isolation = isolationOf(stack, ctx, ticksAtStart, ticksAtEnd, result, labSeconds);
+  const isolation = isolationOf(stack, ctx, ticksAtStart, ticksAtEnd, result, labSeconds, machine);
   ctx.progress?.phase({ variant: stack.variant.name, phase: 'auditing' });
   const peak = ctx.options.closed ? await getPeak(stack, load, ctx) : undefined;
   const audit = await ctx.database.auditMeasurement(result.posts.acceptedMarkers, {

@@ -1,12 +1,13 @@
 // Whether the server side kept to its CPUs and the client had its own, and which database settings
 // held for the run: the conditions a reader needs before comparing the figures.
+import { parseCpuList } from '../common/option-parsers.js';
 import type { VariantResult } from '../common/result.js';
 import type { Column } from './columns.js';
 import { MISSING } from './format.js';
 import { markdownTable } from './markdown-table.js';
 import type { DatabaseSettings, RunInfo } from './run-info.js';
 
-/** Above this share of the client CPUs used by something else, the summary says so. */
+/** Above this share of the client or the server CPUs used by something else, the summary says so. */
 export const CLIENT_CPUS_OTHERS_NOTE_PERCENT = 5;
 
 const BYTES_PER_MB = 1_000_000;
@@ -34,6 +35,46 @@ export function othersBreakdown(others: ClientCpusOthers): string {
   return `the lab's own process ${lab.toFixed(2)} s, other work ${Math.max(0, others.cpuSeconds - lab).toFixed(2)} s`;
 }
 
+type OtherProcesses = NonNullable<NonNullable<VariantResult['isolation']>['otherProcesses']>;
+
+/**
+ * "kdamond.0 0.23 s, ksoftirqd/0 0.05 s (CPU 0)": the processes outside the lab that used the most
+ * CPU in the window; a CPU list only where a process was held to fewer CPUs than the run used.
+ */
+export function otherProcessesText(others: OtherProcesses, runCpus: readonly string[]): string {
+  const all = new Set(runCpus.flatMap(cpuList));
+  return others
+    .map((p) => {
+      const cpus = p.cpus === null ? [] : cpuList(p.cpus);
+      const narrower = cpus.length > 0 && cpus.length < all.size && cpus.every((c) => all.has(c));
+      return `${p.name} ${p.cpuSeconds.toFixed(2)} s${narrower ? ` (CPU ${p.cpus})` : ''}`;
+    })
+    .join(', ');
+}
+
+/** "0-2,4" → ["0", "1", "2", "4"]; nothing for a list that does not parse (a result from elsewhere). */
+function cpuList(list: string): string[] {
+  try {
+    return parseCpuList('cpus', list, Number.MAX_SAFE_INTEGER).map(String);
+  } catch {
+    return [];
+  }
+}
+
+function namedOthers(r: VariantResult): string {
+  const iso = r.isolation;
+  if (!iso?.otherProcesses?.length) return '';
+  return otherProcessesText(
+    iso.otherProcesses,
+    [iso.serverCpus ?? '', iso.clientCpus ?? ''].filter((c) => c !== ''),
+  );
+}
+
+function serverOthersText(r: VariantResult): string {
+  const others = r.isolation?.serverCpusOthers;
+  return others ? `${others.cpuSeconds.toFixed(2)} s (${others.percent}%)` : MISSING;
+}
+
 function othersText(r: VariantResult): string {
   const others = r.isolation?.clientCpusOthers;
   if (!others) return MISSING;
@@ -51,6 +92,8 @@ export function isolationSection(run: RunInfo, results: readonly VariantResult[]
     { header: 'server threads elsewhere', align: 'left', cell: (r) => (r.isolation!.strays.length === 0 ? 'none' : r.isolation!.strays.join(', ')) },
     { header: 'client CPUs', align: 'left', cell: (r) => r.isolation!.clientCpus ?? MISSING },
     { header: 'other work on the client CPUs', align: 'right', cell: othersText },
+    { header: 'other work on the server CPUs', align: 'right', cell: serverOthersText },
+    { header: 'busiest processes outside the lab', align: 'left', cell: (r) => namedOthers(r) || MISSING },
   ];
   return [
     '## Isolation and the database',
@@ -59,22 +102,35 @@ export function isolationSection(run: RunInfo, results: readonly VariantResult[]
       ? [
           'Every thread of the app, nginx and a database on this machine was checked in /proc to be allowed only on the server CPUs; ' +
             "other work on the client CPUs is their busy time during the window (its length less their idle time in /proc/stat) minus the client's own CPU, " +
-            "split into the lab's own process (which keeps to the client CPUs while the clients run) and the rest (other processes, the kernel's own work).",
+            "split into the lab's own process (which keeps to the client CPUs while the clients run) and the rest (other processes, the kernel's own work). " +
+            "Other work on the server CPUs is their busy time less the server side's own CPU (every thread of the app, nginx and the database, from /proc). " +
+            'The busiest processes outside the lab are every process read in /proc at both ends of the window (with the short-lived commands they waited for), wherever each may run; a CPU list marks one held to fewer CPUs than the run used.',
           markdownTable(columns, withIsolation),
         ]
       : []),
   ];
 }
 
-/** The caveat a reader must see when something else shared the client's CPUs. */
+/** The caveats a reader must see when something else shared the client's or the server's CPUs. */
 export function isolationCaveats(results: readonly VariantResult[]): string[] {
   return results.flatMap((r) => {
     const others = r.isolation?.clientCpusOthers;
-    return others && others.percent > CLIENT_CPUS_OTHERS_NOTE_PERCENT
-      ? [
-          `${r.variant}: other work used ${others.percent}% of the client CPUs during the window (${others.cpuSeconds.toFixed(2)} s` +
-            `${othersBreakdown(others) ? `: ${othersBreakdown(others)}` : ''}).`,
-        ]
-      : [];
+    const server = r.isolation?.serverCpusOthers;
+    const named = namedOthers(r);
+    const busiest = named ? `; outside the lab, the most CPU went to ${named}` : '';
+    return [
+      ...(others && others.percent > CLIENT_CPUS_OTHERS_NOTE_PERCENT
+        ? [
+            `${r.variant}: other work used ${others.percent}% of the client CPUs during the window (${others.cpuSeconds.toFixed(2)} s` +
+              `${othersBreakdown(others) ? `: ${othersBreakdown(others)}` : ''})${busiest}.`,
+          ]
+        : []),
+      ...(server && server.percent > CLIENT_CPUS_OTHERS_NOTE_PERCENT
+        ? [
+            `${r.variant}: other work used ${server.percent}% of the server CPUs during the window (${server.cpuSeconds.toFixed(2)} s), ` +
+              `which the server side did not have${busiest}.`,
+          ]
+        : []),
+    ];
   });
 }

@@ -5,6 +5,7 @@ import type { RunOptions } from '../run-options.js';
 import { cpuSet, strayProcesses } from './confine.js';
 import { busySeconds, type CpuTicks } from './cpu-ticks.js';
 import type { Database } from './database.js';
+import { busiestOthers, cpuOfBetween, type ProcessCpu } from './machine-cpu.js';
 import { clockTicksPerSecond, processTree } from './sampler.js';
 import type { VariantStack } from './variant-stack.js';
 
@@ -29,14 +30,7 @@ export function clientCpusOthersOf(
   labSeconds: number | undefined,
   ticksPerSecond: number,
 ): NonNullable<Isolation['clientCpusOthers']> {
-  let busy = 0;
-  let total = 0;
-  for (const cpu of cpuSet(clientCpus).map((c) => `cpu${c}`)) {
-    const seconds = busySeconds(before, after, cpu, ticksPerSecond);
-    if (seconds === undefined) continue;
-    busy += seconds.busy;
-    total += seconds.elapsed;
-  }
+  const { busy, total } = busyOf(clientCpus, before, after, ticksPerSecond);
   const round = (seconds: number) => Math.round(seconds * 1000) / 1000;
   const others = Math.max(0, busy - clientCpuSeconds);
   return {
@@ -46,10 +40,49 @@ export function clientCpusOthersOf(
   };
 }
 
+/** Busy seconds and elapsed seconds of a CPU list between two /proc/stat readings. */
+function busyOf(cpus: string, before: Map<string, CpuTicks>, after: Map<string, CpuTicks>, ticksPerSecond: number): { busy: number; total: number } {
+  let busy = 0;
+  let total = 0;
+  for (const cpu of cpuSet(cpus).map((c) => `cpu${c}`)) {
+    const seconds = busySeconds(before, after, cpu, ticksPerSecond);
+    if (seconds === undefined) continue;
+    busy += seconds.busy;
+    total += seconds.elapsed;
+  }
+  return { busy, total };
+}
+
+/**
+ * What else used the server CPUs between two /proc/stat readings: their busy time less the server
+ * side's own CPU over the same window (its processes' threads, read per thread from schedstat).
+ */
+export function serverCpusOthersOf(
+  serverCpus: string,
+  before: Map<string, CpuTicks>,
+  after: Map<string, CpuTicks>,
+  serverSideSeconds: number,
+  ticksPerSecond: number,
+): { cpuSeconds: number; percent: number } {
+  const { busy, total } = busyOf(serverCpus, before, after, ticksPerSecond);
+  const others = Math.max(0, busy - serverSideSeconds);
+  return { cpuSeconds: Math.round(others * 1000) / 1000, percent: total > 0 ? Math.round((1000 * others) / total) / 10 : 0 };
+}
+
+/** Every process's CPU at the window's two ends (`readMachineCpu`), and the lab's own processes among them. */
+export interface MachineCpuWindow {
+  before: Map<number, ProcessCpu>;
+  after: Map<number, ProcessCpu>;
+  /** The lab's process and its descendants at either end. */
+  lab: Set<number>;
+}
+
 /**
  * Whether the window kept to its CPUs: every thread of the app, nginx and a database on this
- * machine allowed only on the server CPUs (read in /proc as the window closes), and how much of the
- * client CPUs something other than the client used meanwhile (their busy time minus the client's own).
+ * machine allowed only on the server CPUs (read in /proc as the window closes), how much of the
+ * client CPUs something other than the client used meanwhile (their busy time minus the client's
+ * own), and, with every process's CPU at both ends, how much of the server CPUs something other
+ * than the server side used and which processes outside the lab used the most.
  */
 export function isolationOf(
   stack: VariantStack,
@@ -58,6 +91,7 @@ export function isolationOf(
   after: Map<string, CpuTicks> | undefined,
   result: LoadResult,
   labSeconds?: number,
+  machine?: MachineCpuWindow,
 ): Isolation {
   const { serverCpus, clientCpus } = ctx.options;
   if (serverCpus === undefined || clientCpus === undefined) return { pinned: false, serverCpus: null, clientCpus: null, strays: [], clientCpusOthers: null };
@@ -72,5 +106,17 @@ export function isolationOf(
     before !== undefined && after !== undefined && result.client !== undefined
       ? clientCpusOthersOf(clientCpus, before, after, result.client.cpuSeconds, labSeconds, clockTicksPerSecond())
       : null;
-  return { pinned: true, serverCpus, clientCpus, strays, clientCpusOthers };
+  if (machine === undefined || before === undefined || after === undefined) return { pinned: true, serverCpus, clientCpus, strays, clientCpusOthers };
+  const serverSide = groups.flatMap(([, pids]) => pids);
+  const serverCpusOthers = serverCpusOthersOf(serverCpus, before, after, cpuOfBetween(machine.before, machine.after, serverSide), clockTicksPerSecond());
+  const outside = new Set([...machine.lab, ...serverSide]);
+  return {
+    pinned: true,
+    serverCpus,
+    clientCpus,
+    strays,
+    clientCpusOthers,
+    serverCpusOthers,
+    otherProcesses: busiestOthers(machine.before, machine.after, outside),
+  };
 }

@@ -1,0 +1,140 @@
+// Who used the CPU during a measured window: every process on the machine, read from /proc at the
+// window's two ends. /proc/stat says how busy the server and client CPUs were; this names what,
+// outside the lab, was busy. On the 2-core host a sched_switch trace of the client CPU during a
+// default run found, besides the client and the lab: kdamond.0 (the kernel's memory monitor)
+// 0.23–0.43 s per 10-s window, the VM's own agent (tokio-rt-worker) 0.06–0.15 s, the machine's
+// services (redis, nats, mosquitto) 0.01–0.04 s each, and now and then a short-lived Erlang VM
+// of the machine's RabbitMQ tooling, 0.25–0.34 s of CPU within about a third of a second.
+import fs from 'node:fs';
+import { clockTicksPerSecond } from './sampler.js';
+
+/** One process at one moment: its threads' time on a CPU, and its reaped children's. */
+export interface ProcessCpu {
+  name: string;
+  /** When it started (clock ticks since boot): a pid reused by another process starts over. */
+  startTicks: number;
+  /** Every thread's time on a CPU so far (schedstat, ns). */
+  ns: number;
+  /** Its waited-for children's user and system time (cutime + cstime), ns. */
+  childNs: number;
+}
+
+/** A process outside the lab that used CPU during the window. */
+export interface OtherProcess {
+  name: string;
+  pid: number;
+  cpuSeconds: number;
+  /** The CPUs it may run on (Cpus_allowed_list), read at the window's end; null when it had ended. */
+  cpus: string | null;
+}
+
+/** Below this a process is not named: a reading's own noise and the machine's idle chatter. */
+const NAME_AT_SECONDS = 0.01;
+
+function readText(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined; // gone meanwhile
+  }
+}
+
+/** The fields of /proc/PID/stat after the name (which may hold spaces and parentheses). */
+function statFields(text: string): { name: string; rest: string[] } | undefined {
+  const open = text.indexOf('(');
+  const close = text.lastIndexOf(')');
+  if (open < 0 || close < open) return undefined;
+  return {
+    name: text.slice(open + 1, close),
+    rest: text
+      .slice(close + 2)
+      .trim()
+      .split(/\s+/),
+  };
+}
+
+/**
+ * Every process's CPU so far, by pid. 81 processes took 23–25 ms to read on the 2-core host, so it
+ * is read only at a window's two ends, and the start before the gate opens.
+ */
+export function readMachineCpu(): Map<number, ProcessCpu> {
+  const nsPerTick = 1e9 / clockTicksPerSecond();
+  const processes = new Map<number, ProcessCpu>();
+  for (const entry of fs.readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || pid <= 0) continue;
+    const stat = readText(`/proc/${pid}/stat`);
+    const fields = stat === undefined ? undefined : statFields(stat);
+    if (fields === undefined) continue;
+    // After the name: state(0) … utime(11) stime(12) cutime(13) cstime(14) … starttime(19).
+    const childNs = (Number(fields.rest[13]) + Number(fields.rest[14])) * nsPerTick;
+    let ns = 0;
+    let threads: string[] = [];
+    try {
+      threads = fs.readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue;
+    }
+    for (const tid of threads) {
+      const schedstat = readText(`/proc/${pid}/task/${tid}/schedstat`);
+      if (schedstat !== undefined) ns += Number(schedstat.split(' ', 1)[0]);
+    }
+    processes.set(pid, { name: fields.name, startTicks: Number(fields.rest[19]), ns, childNs: Number.isFinite(childNs) ? childNs : 0 });
+  }
+  return processes;
+}
+
+/**
+ * The CPU seconds each process used between two readings: its own threads' (those alive at both
+ * ends) and the children it reaped meanwhile, so that a short-lived command counts for the process
+ * that waited for it. A process that started during the window counts whole; one that ended during
+ * it is missed unless a live parent reaped it. Skips `exclude` (the lab's own processes).
+ */
+export function cpuUseBetween(
+  before: ReadonlyMap<number, ProcessCpu>,
+  after: ReadonlyMap<number, ProcessCpu>,
+  exclude: ReadonlySet<number>,
+): Array<{ pid: number; name: string; cpuSeconds: number }> {
+  const used: Array<{ pid: number; name: string; cpuSeconds: number }> = [];
+  for (const [pid, end] of after) {
+    if (exclude.has(pid)) continue;
+    const start = before.get(pid);
+    // A kernel worker's name changes with its work; a pid reused by another process starts over.
+    const same = start !== undefined && start.startTicks === end.startTicks;
+    // Threads that ended meanwhile take their time with them: never below nothing.
+    const ns = same ? Math.max(0, end.ns - start.ns) + Math.max(0, end.childNs - start.childNs) : end.ns + end.childNs;
+    if (ns > 0) used.push({ pid, name: end.name, cpuSeconds: ns / 1e9 });
+  }
+  return used.sort((a, b) => b.cpuSeconds - a.cpuSeconds);
+}
+
+/** CPU seconds between two readings of the given processes (threads alive at both ends). */
+export function cpuOfBetween(before: ReadonlyMap<number, ProcessCpu>, after: ReadonlyMap<number, ProcessCpu>, pids: Iterable<number>): number {
+  let ns = 0;
+  for (const pid of new Set(pids)) {
+    const start = before.get(pid);
+    const end = after.get(pid);
+    if (end === undefined) continue;
+    ns += start !== undefined && start.startTicks === end.startTicks ? Math.max(0, end.ns - start.ns) : end.ns;
+  }
+  return ns / 1e9;
+}
+
+function allowedCpus(pid: number): string | null {
+  const status = readText(`/proc/${pid}/status`);
+  const match = status === undefined ? null : /^Cpus_allowed_list:\s*(\S+)/m.exec(status);
+  return match === null ? null : match[1]!;
+}
+
+/** The `count` processes outside the lab that used the most CPU, each with the CPUs it may use now. */
+export function busiestOthers(
+  before: ReadonlyMap<number, ProcessCpu>,
+  after: ReadonlyMap<number, ProcessCpu>,
+  exclude: ReadonlySet<number>,
+  count = 5,
+): OtherProcess[] {
+  return cpuUseBetween(before, after, exclude)
+    .filter((p) => p.cpuSeconds >= NAME_AT_SECONDS)
+    .slice(0, count)
+    .map((p) => ({ name: p.name, pid: p.pid, cpuSeconds: Math.round(p.cpuSeconds * 1000) / 1000, cpus: allowedCpus(p.pid) }));
+}
