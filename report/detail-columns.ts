@@ -51,21 +51,23 @@ export function roundsByRate(w: WarmUpRecord): string {
  * drained rounds until the app's cost settled, its continuous seconds until that cost held (with the
  * attempt they belong to when earlier ones queued: "then 3 s (attempt 2, 1 queued)"), and the
  * measured window's cost against its last seconds' at the same rate; then the measurement's first
- * seconds against its own last half ("; first 3 s 1.14 against 1.12 (+2%)").
+ * seconds against its own last half ("; first 3 s 1.14 against 1.12 (+2%)"). Without a warm-up:
+ * "none; first 3 s 2.90 against 1.20 (+142%) CPU ms/user".
  */
 function warmUpText(r: VariantResult): string {
   const w = r.warmup;
-  if (w === undefined || w.rounds.length === 0) return MISSING;
+  const start = measuredStart(r);
+  const ownStart = (lead: string) =>
+    start === undefined ? '' : `${lead}first ${START_SECONDS} s ${start.startMs.toFixed(2)} against ${start.steadyMs.toFixed(2)} (${signedPercent(start.change)})`;
+  // A cold measurement (no warm-up) still shows how its start compared with its own end.
+  if (w === undefined || w.rounds.length === 0) return start === undefined ? MISSING : `none; ${ownStart('')} CPU ms/user`;
   const cost = (v: number | null | undefined) => (typeof v === 'number' ? v.toFixed(2) : MISSING);
   const gap = warmUpGap(r);
   const measured = gap === undefined ? '' : `, measured ${gap.measuredMs.toFixed(2)} (${signedPercent(gap.change)})`;
-  const start = measuredStart(r);
-  const ownStart =
-    start === undefined ? '' : `; first ${START_SECONDS} s ${start.startMs.toFixed(2)} against ${start.steadyMs.toFixed(2)} (${signedPercent(start.change)})`;
   const queued = w.queuedAttempts?.length ?? 0;
   const attempt = queued === 0 ? '' : ` (attempt ${queued + 1}, ${queued} queued)`;
   const slices = w.slices === undefined ? '' : `, then ${w.slices.length} s${attempt}: ${cost(w.slices.at(-1)?.cpuMsPerUser)}`;
-  return `${roundsByRate(w)} users/s: ${cost(w.rounds[0]?.cpuMsPerUser)} → ${cost(w.rounds.at(-1)?.cpuMsPerUser)}${slices} CPU ms/user${w.steady ? '' : ' (not settled)'}${measured}${ownStart}`;
+  return `${roundsByRate(w)} users/s: ${cost(w.rounds[0]?.cpuMsPerUser)} → ${cost(w.rounds.at(-1)?.cpuMsPerUser)}${slices} CPU ms/user${w.steady ? '' : ' (not settled)'}${measured}${ownStart('; ')}`;
 }
 
 /** How each variant started, then what nginx and the database cost while it ran. */

@@ -219,4 +219,11 @@ describe('measuredStartCaveats', () => {
     const cell = column.cell({ ...r, warmup: { rate: 100, rounds: rounds(3, 1.2, 1.2, 1.2), steady: true, seconds: 4 } });
     assert.match(cell, /; first 3 s 1\.30 against 1\.00 \(\+30%\)$/);
   });
+
+  it('shows the own start of a cold measurement too, and nothing where there is neither', () => {
+    const column = setupAndNeighbourColumns.find((c) => c.header === 'warm-up')!;
+    const r = secondBySecond([290, 200, 150, 120, 120, 120, 120, 120, 120, 120]);
+    assert.equal(column.cell({ ...r, warmup: { rate: 100, rounds: [], steady: false, seconds: 0 } }), 'none; first 3 s 2.13 against 1.20 (+78%) CPU ms/user');
+    assert.equal(column.cell({ ...secondBySecond([undefined, 1, 1, 1, 1, 1, 1, 1, 1, 1]), warmup: { rate: 100, rounds: [], steady: false, seconds: 0 } }), '–');
+  });
 });
