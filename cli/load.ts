@@ -139,19 +139,19 @@ export async function loadCommand(raw: RawLoadCommandOptions): Promise<void> {
   }
   const settings = loadSettingsFrom(raw);
   const { options, meta, startOption, gate, waitSeconds, warmupUsers, selfWarmUsers, threads } = settings;
-  if (selfWarmUsers > 0 && threads > 1) throw optionError('--self-warm-users', 'warms one event loop: it cannot be combined with --threads above 1');
   let startMs = settings.startMs;
   const outFile = raw.out === undefined ? undefined : resultFile(raw.out);
   const live = !raw.quiet && !raw.json && process.stdout.isTTY === true;
   const progressFile = raw.progressFile;
   // Several event loops boot while the target is awaited and warmed up.
-  const loops = threads > 1 ? (await import('../client/load-threads.js')).startLoadThreads(options, threads, live || progressFile !== undefined) : undefined;
+  const loops =
+    threads > 1 ? (await import('../client/load-threads.js')).startLoadThreads(options, threads, live || progressFile !== undefined, selfWarmUsers) : undefined;
   // So does this loop's launch timer thread: its start would otherwise fall in the measured window's first 100 ms.
   if (loops === undefined && options.closed === undefined) startLaunchThread();
   const interrupt = abortOnSignals();
   let lastDrawMs = 0;
   try {
-    if (selfWarmUsers > 0) {
+    if (selfWarmUsers > 0 && loops === undefined) {
       const { warmClientCode } = await import('../client/self-warm.js');
       await warmClientCode({ ...options, runTag: 'self-warm' }, selfWarmUsers, interrupt.signal);
     }

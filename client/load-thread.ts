@@ -8,7 +8,12 @@ import type { LoadOptions } from './load-options.js';
 import type { ToThread, FromThread } from './load-threads.js';
 
 const port = parentPort!;
-const { options, progress } = workerData as { options: LoadOptions; progress: boolean };
+const { options, progress, selfWarmUsers, selfWarmRate } = workerData as {
+  options: LoadOptions;
+  progress: boolean;
+  selfWarmUsers: number;
+  selfWarmRate: number;
+};
 const abort = new AbortController();
 const send = (message: FromThread) => port.postMessage(message);
 
@@ -30,6 +35,20 @@ port.on('message', (message: ToThread) => {
   if (message.type === 'start') void run();
   else abort.abort(new LabError('BL_ERR_INTERRUPTED', 'interrupted'));
 });
-// Its launch timer's thread boots now, while the run waits for its start.
+// Its launch timer's thread boots now, while the run waits for its start, and the loop warms its own
+// code against a stand-in (client/self-warm.ts): every loop is a fresh isolate with a JIT of its own.
 if (options.closed === undefined) startLaunchThread();
-send({ type: 'ready' });
+async function warmThenReady(): Promise<void> {
+  try {
+    if (selfWarmUsers > 0) {
+      const { warmClientCode } = await import('./self-warm.js');
+      await warmClientCode({ ...options, runTag: 'self-warm' }, selfWarmUsers, abort.signal, selfWarmRate);
+    }
+    send({ type: 'ready' });
+  } catch (error) {
+    if (!(error instanceof LabError)) throw error;
+    send({ type: 'error', code: error.code, message: error.message });
+    port.close();
+  }
+}
+void warmThenReady();

@@ -6,6 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { LabError, optionError, type ErrorCode } from '../common/errors.js';
 import { MAX_THREADS, type LoadOptions } from './load-options.js';
 import { scheduledUsers, type WatchedLoad } from './load.js';
+import { SELF_WARM_RATE } from './self-warm.js';
 import type { LoadHooks } from './load-run.js';
 import { mergeLoadResults } from './merge-results.js';
 import type { LoadProgress } from './progress.js';
@@ -20,7 +21,7 @@ export type FromThread =
   | { type: 'error'; code: ErrorCode; message: string };
 
 export interface LoadThreads {
-  /** Resolves once every thread has loaded the client and waits for the start. */
+  /** Resolves once every thread has loaded the client, warmed it, and waits for the start. */
   ready: Promise<void>;
   /** Starts every thread at once and resolves with their merged result and the worst of their loop delays. */
   run(hooks: LoadHooks): Promise<WatchedLoad>;
@@ -76,12 +77,18 @@ function combined(latest: readonly (LoadProgress | undefined)[]): LoadProgress {
   return sum;
 }
 
-/** Boots `threads` worker threads for a validated load; they wait for run(). */
-export function startLoadThreads(options: LoadOptions, threads: number, progress: boolean): LoadThreads {
+/**
+ * Boots `threads` worker threads for a validated load, each first warming its code with
+ * `selfWarmUsers` of its own, the threads sharing the self-warm's rate; they wait for run().
+ */
+export function startLoadThreads(options: LoadOptions, threads: number, progress: boolean, selfWarmUsers = 0): LoadThreads {
   checkThreads(options, threads);
   const workers = Array.from(
     { length: threads },
-    (_, j) => new Worker(new URL('./load-thread.js', import.meta.url), { workerData: { options: threadOptions(options, threads, j), progress } }),
+    (_, j) =>
+      new Worker(new URL('./load-thread.js', import.meta.url), {
+        workerData: { options: threadOptions(options, threads, j), progress, selfWarmUsers, selfWarmRate: SELF_WARM_RATE / threads },
+      }),
   );
   // How each thread ends: with its result, or with the error that stopped it.
   const ended = workers.map(

@@ -17,11 +17,16 @@ import { runLoad } from './load.js';
 export const SELF_WARM_RATE = 500;
 const PAGE_ENTRIES = 20;
 
-/** Runs `users` uncounted users against a stand-in in this process, then closes it; their result (never counted). */
+/**
+ * Runs `users` uncounted users against a stand-in in this process (or worker thread), then closes
+ * it; their result (never counted). `rate` is this loop's share of SELF_WARM_RATE: the event loops
+ * of one client share its CPUs, and with the lab's own warm-up beside them.
+ */
 export async function warmClientCode(
   options: Pick<LoadOptions, 'timeoutMs' | 'expectBackend' | 'checkOwnPost' | 'runTag'>,
   users: number,
   signal: AbortSignal,
+  rate = SELF_WARM_RATE,
 ): Promise<LoadResult> {
   const standIn = await startStandIn(options.expectBackend ?? 'stand-in');
   try {
@@ -30,7 +35,7 @@ export async function warmClientCode(
         target: standIn.url,
         variant: 'self-warm',
         users,
-        rampSeconds: users / SELF_WARM_RATE,
+        rampSeconds: users / rate,
         timeoutMs: options.timeoutMs,
         arrival: 'uniform',
         checkOwnPost: options.checkOwnPost ?? true,

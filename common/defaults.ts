@@ -25,7 +25,7 @@ export const RUN_DEFAULTS = {
   latenessShareOfP50: 0.05, // lateness is inside every user time: it changes a conclusion only when it is a noticeable part of one
   repeat: 1, // rounds over all variants
   clientThreads: 1, // event loops per client process
-  clientSelfWarmUsers: 2000, // uncounted users each measuring client (one event loop) runs against a stand-in in its own process before the start gate
+  clientSelfWarmUsers: 2000, // uncounted users each measuring client's event loop runs against a stand-in in its own process before the start gate
   resultsDir: 'results',
   slo: 'errors<1%,p99<1s', // what a variant must hold: capacity's search, and run's verdict
 };

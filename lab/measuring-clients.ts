@@ -51,14 +51,13 @@ function arrivalArgs(target: string, load: MeasuredLoad, o: RunOptions, processe
 }
 
 /**
- * `--self-warm-users` for a client process with one event loop: a fresh process started its first
- * users up to 35 ms late in its first second, cold (client/self-warm.ts). It boots while the
- * variant warms up, so the time is not the run's. `--warmup-users 0` asks for a cold measurement:
- * the clients then skip theirs too. `loadArgs` are the client's arrival arguments (`arrivalArgs`).
+ * `--self-warm-users` for a measuring client: a fresh process started its first users up to 35 ms
+ * late in its first second, cold (client/self-warm.ts); each of its event loops warms its own code,
+ * the loops sharing the self-warm's rate. It boots while the variant warms up, so the time is not
+ * the run's. `--warmup-users 0` asks for a cold measurement: the clients then skip theirs too.
  */
-export function selfWarmArgs(o: Pick<RunOptions, 'warmupUsers'>, loadArgs: readonly string[]): string[] {
-  const loops = loadArgs.includes('--threads');
-  return loops || o.warmupUsers === 0 || RUN_DEFAULTS.clientSelfWarmUsers === 0 ? [] : ['--self-warm-users', String(RUN_DEFAULTS.clientSelfWarmUsers)];
+export function selfWarmArgs(o: Pick<RunOptions, 'warmupUsers'>): string[] {
+  return o.warmupUsers === 0 || RUN_DEFAULTS.clientSelfWarmUsers === 0 ? [] : ['--self-warm-users', String(RUN_DEFAULTS.clientSelfWarmUsers)];
 }
 
 /** Client processes for a measurement: never more than there are users, pool connections or in-flight slots to share. */
@@ -152,7 +151,7 @@ export async function startMeasuringClients(stack: VariantStack, load: MeasuredL
           '--out',
           out,
           ...(ctx.progress !== undefined ? ['--progress-file', progressFile] : []),
-          ...selfWarmArgs(o, loadArgs),
+          ...selfWarmArgs(o),
         ],
         path.join(ctx.workDir, `${load.label}${suffix}.client.log`),
         ctx,

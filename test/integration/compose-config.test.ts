@@ -218,6 +218,8 @@ describe('docker-compose.yml, without a Docker engine', () => {
     assert.deepEqual(metaOf(client)['app_cpus'], '2');
     assert.equal(optionValue(client, '--users'), '2000');
     assert.equal(optionValue(client, '--threads'), '4');
+    assert.equal(optionValue(client, '--self-warm-users'), '2000', "each client warms its own code first, as the native lab's do");
+    assert.equal(optionValue(argv(renderedServices({ BENCHLAB_SELF_WARM_USERS: '0' })['prefork']!), '--self-warm-users'), '0');
     assert.equal(tuned['prefork']!.deploy?.replicas, 4);
     assert.equal(tuned['prefork-nginx']!.environment?.['NGINX_WORKERS'], '2');
     assert.equal(metaOf(client)['nginx_workers'], '2', 'the client records the worker count in its shard');
