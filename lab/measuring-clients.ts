@@ -173,7 +173,7 @@ export async function runMeasuringClients(
   ctx: VariantRunContext,
   onStarted?: (startMs: number) => void,
   /** Runs once every client is ready, just before the gate opens: readings that would cost the clients' first moments. */
-  beforeOpen?: () => void,
+  beforeOpen?: () => void | Promise<void>,
 ): Promise<LoadResult> {
   const gated = m.clients.map((c) => ({ readyFile: c.readyFile, hasExited: () => c.client.hasExited() }));
   const startMs = await openStartGate(m.gate, gated, ctx.signal, CLIENT_READY_TIMEOUT_MS, beforeOpen);

@@ -173,11 +173,11 @@ export async function measureStack(
         cpuTimeline = startCpuTimeline(() => treeCpuNs(stack.app.pid), startMs);
         faults?.start();
       },
-      () => {
-        // Every process's CPU is read before the gate opens (10–20 ms of the lab's CPU that would
+      async () => {
+        // Every process's CPU is read before the gate opens (23–25 ms of the lab's CPU that would
         // otherwise fall on the client CPUs in the clients' first moments), then the window's start.
         if (ctx.options.serverCpus !== undefined && ctx.options.clientCpus !== undefined)
-          machineAtStart = { cpu: readMachineCpu(), lab: processTree([process.pid]) };
+          machineAtStart = { cpu: await readMachineCpu(), lab: processTree([process.pid]) };
         ticksAtStart = readCpuTicks();
         labCpuAtStart = process.cpuUsage();
       },
@@ -189,7 +189,7 @@ export async function measureStack(
     if (labCpuAtStart !== undefined) labSeconds = cpuSecondsBetween(labCpuAtStart, process.cpuUsage());
     if (machineAtStart !== undefined) {
       const lab = new Set([...machineAtStart.lab, ...processTree([process.pid])]);
-      machine = { before: machineAtStart.cpu, after: readMachineCpu(), lab };
+      machine = { before: machineAtStart.cpu, after: await readMachineCpu(), lab };
     }
     injected = await faults?.settle();
   }

@@ -55,33 +55,46 @@ function statFields(text: string): { name: string; rest: string[] } | undefined 
 
 /**
  * Every process's CPU so far, by pid. 81 processes took 23–25 ms to read on the 2-core host, so it
- * is read only at a window's two ends, and the start before the gate opens.
+ * is read only at a window's two ends. The start is read while the lab's own warm-up load still runs
+ * in this process, and 23 ms of a blocked loop would start a bunch of its users together just before
+ * the hand-off (a bunch opens upstream connections that spread the load over cold workers), so
+ * the reading yields to the event loop every `sliceMs`.
  */
-export function readMachineCpu(): Map<number, ProcessCpu> {
+export async function readMachineCpu(sliceMs = 1): Promise<Map<number, ProcessCpu>> {
   const nsPerTick = 1e9 / clockTicksPerSecond();
   const processes = new Map<number, ProcessCpu>();
+  let sliceStart = performance.now();
   for (const entry of fs.readdirSync('/proc')) {
+    if (performance.now() - sliceStart > sliceMs) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      sliceStart = performance.now();
+    }
     const pid = Number(entry);
     if (!Number.isInteger(pid) || pid <= 0) continue;
-    const stat = readText(`/proc/${pid}/stat`);
-    const fields = stat === undefined ? undefined : statFields(stat);
-    if (fields === undefined) continue;
-    // After the name: state(0) … utime(11) stime(12) cutime(13) cstime(14) … starttime(19).
-    const childNs = (Number(fields.rest[13]) + Number(fields.rest[14])) * nsPerTick;
-    let ns = 0;
-    let threads: string[] = [];
-    try {
-      threads = fs.readdirSync(`/proc/${pid}/task`);
-    } catch {
-      continue;
-    }
-    for (const tid of threads) {
-      const schedstat = readText(`/proc/${pid}/task/${tid}/schedstat`);
-      if (schedstat !== undefined) ns += Number(schedstat.split(' ', 1)[0]);
-    }
-    processes.set(pid, { name: fields.name, startTicks: Number(fields.rest[19]), ns, childNs: Number.isFinite(childNs) ? childNs : 0 });
+    const read = readProcess(pid, nsPerTick);
+    if (read !== undefined) processes.set(pid, read);
   }
   return processes;
+}
+
+function readProcess(pid: number, nsPerTick: number): ProcessCpu | undefined {
+  const stat = readText(`/proc/${pid}/stat`);
+  const fields = stat === undefined ? undefined : statFields(stat);
+  if (fields === undefined) return undefined;
+  // After the name: state(0) … utime(11) stime(12) cutime(13) cstime(14) … starttime(19).
+  const childNs = (Number(fields.rest[13]) + Number(fields.rest[14])) * nsPerTick;
+  let threads: string[];
+  try {
+    threads = fs.readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return undefined;
+  }
+  let ns = 0;
+  for (const tid of threads) {
+    const schedstat = readText(`/proc/${pid}/task/${tid}/schedstat`);
+    if (schedstat !== undefined) ns += Number(schedstat.split(' ', 1)[0]);
+  }
+  return { name: fields.name, startTicks: Number(fields.rest[19]), ns, childNs: Number.isFinite(childNs) ? childNs : 0 };
 }
 
 /**

@@ -38,13 +38,19 @@ export interface GatedClient {
  * The lab's side: once every client is ready (or has exited, which its exit status reports), writes the
  * common start time into the gate. Resolves to that time.
  */
-export async function openStartGate(gate: string, clients: GatedClient[], signal: AbortSignal, timeoutMs: number, beforeOpen?: () => void): Promise<number> {
+export async function openStartGate(
+  gate: string,
+  clients: GatedClient[],
+  signal: AbortSignal,
+  timeoutMs: number,
+  beforeOpen?: () => void | Promise<void>,
+): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   while (!clients.every((c) => c.hasExited() || fs.existsSync(c.readyFile))) {
     if (Date.now() > deadline) throw new LabError('BL_ERR_START', `the measuring client was not ready within ${timeoutMs / 1000} s`);
     await pause(signal);
   }
-  beforeOpen?.();
+  await beforeOpen?.();
   const startMs = Date.now() + (clients.length > 1 ? COMMON_START_AHEAD_MS : 0);
   // Written whole under another name first: a client never reads half a time.
   fs.writeFileSync(`${gate}.tmp`, `${startMs}\n`);

@@ -66,16 +66,26 @@ describe('cpuUseBetween', () => {
 });
 
 describe('readMachineCpu', () => {
+  it("lets the event loop run while it reads (the lab's warm-up load runs in the same loop)", async () => {
+    let turned = false;
+    setImmediate(() => {
+      turned = true;
+    });
+    const read = await readMachineCpu(0);
+    assert.ok(read.size > 0);
+    assert.ok(turned, 'a callback queued before the reading ran before it ended');
+  });
+
   it('names a busy process outside the lab, and a parent for the short-lived command it waited for', async () => {
     // A shell that runs a 400-ms busy loop as its child, waits for it, then sleeps: read while it sleeps,
     // the loop has ended, and its time is the shell's reaped children's.
     const spin = `const end = Date.now() + 400; while (Date.now() < end);`;
-    const before = readMachineCpu();
+    const before = await readMachineCpu();
     const shell = spawn('sh', ['-c', `"${process.execPath}" -e '${spin}'; echo spun; sleep 5`], { stdio: ['ignore', 'pipe', 'ignore'] });
     try {
       await once(shell.stdout!, 'data');
       await sleep(50);
-      const after = readMachineCpu();
+      const after = await readMachineCpu();
       const others = busiestOthers(before, after, new Set([process.pid]), 50);
       const sh = others.find((p) => p.pid === shell.pid);
       assert.ok(sh, `the shell is named among ${JSON.stringify(others)}`);
