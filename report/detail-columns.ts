@@ -58,7 +58,9 @@ function warmUpText(r: VariantResult): string {
   const w = r.warmup;
   const start = measuredStart(r);
   const ownStart = (lead: string) =>
-    start === undefined ? '' : `${lead}first ${START_SECONDS} s ${start.startMs.toFixed(2)} against ${start.steadyMs.toFixed(2)} (${signedPercent(start.change)})`;
+    start === undefined
+      ? ''
+      : `${lead}first ${START_SECONDS} s ${start.startMs.toFixed(2)} against ${start.steadyMs.toFixed(2)} (${signedPercent(start.change)})`;
   // A cold measurement (no warm-up) still shows how its start compared with its own end.
   if (w === undefined || w.rounds.length === 0) return start === undefined ? MISSING : `none; ${ownStart('')} CPU ms/user`;
   const cost = (v: number | null | undefined) => (typeof v === 'number' ? v.toFixed(2) : MISSING);
