@@ -82,32 +82,33 @@ function othersText(r: VariantResult): string {
   return `${others.cpuSeconds.toFixed(2)} s (${others.percent}%)${parts ? `: ${parts}` : ''}`;
 }
 
+/** One row per variant measured with the CPUs pinned: where its sides ran and what else used their CPUs. */
+export const isolationColumns: readonly Column<VariantResult>[] = [
+  { header: 'variant', align: 'left', cell: (r) => r.variant },
+  { header: 'server CPUs', align: 'left', cell: (r) => r.isolation!.serverCpus ?? MISSING },
+  { header: 'server threads elsewhere', align: 'left', cell: (r) => (r.isolation!.strays.length === 0 ? 'none' : r.isolation!.strays.join(', ')) },
+  { header: 'client CPUs', align: 'left', cell: (r) => r.isolation!.clientCpus ?? MISSING },
+  { header: 'other work on the client CPUs', align: 'right', cell: othersText },
+  { header: 'other work on the server CPUs', align: 'right', cell: serverOthersText },
+  { header: 'busiest processes outside the lab', align: 'left', cell: (r) => namedOthers(r) || MISSING },
+];
+
+/** The text above the isolation table: how each figure is read. */
+export const ISOLATION_HOW_TO_READ =
+  'Every thread of the app, nginx and a database on this machine was checked in /proc to be allowed only on the server CPUs; ' +
+  "other work on the client CPUs is their busy time during the window (its length less their idle time in /proc/stat) minus the client's own CPU, " +
+  "split into the lab's own process (which keeps to the client CPUs while the clients run) and the rest (other processes, the kernel's own work). " +
+  "Other work on the server CPUs is their busy time less the server side's own CPU (every thread of the app, nginx and the database, from /proc). " +
+  'The busiest processes outside the lab are every process read in /proc at both ends of the window (with the short-lived commands they waited for), wherever each may run; a CPU list marks one held to fewer CPUs than the run used.';
+
 export function isolationSection(run: RunInfo, results: readonly VariantResult[]): string[] {
   const settings = run.environment.databaseSettings;
   const withIsolation = results.filter((r) => r.isolation?.pinned);
   if (settings === undefined && withIsolation.length === 0) return [];
-  const columns: Column<VariantResult>[] = [
-    { header: 'variant', align: 'left', cell: (r) => r.variant },
-    { header: 'server CPUs', align: 'left', cell: (r) => r.isolation!.serverCpus ?? MISSING },
-    { header: 'server threads elsewhere', align: 'left', cell: (r) => (r.isolation!.strays.length === 0 ? 'none' : r.isolation!.strays.join(', ')) },
-    { header: 'client CPUs', align: 'left', cell: (r) => r.isolation!.clientCpus ?? MISSING },
-    { header: 'other work on the client CPUs', align: 'right', cell: othersText },
-    { header: 'other work on the server CPUs', align: 'right', cell: serverOthersText },
-    { header: 'busiest processes outside the lab', align: 'left', cell: (r) => namedOthers(r) || MISSING },
-  ];
   return [
     '## Isolation and the database',
     ...(settings !== undefined ? [`Database for every variant: ${databaseSettingsText(settings)}.`] : []),
-    ...(withIsolation.length > 0
-      ? [
-          'Every thread of the app, nginx and a database on this machine was checked in /proc to be allowed only on the server CPUs; ' +
-            "other work on the client CPUs is their busy time during the window (its length less their idle time in /proc/stat) minus the client's own CPU, " +
-            "split into the lab's own process (which keeps to the client CPUs while the clients run) and the rest (other processes, the kernel's own work). " +
-            "Other work on the server CPUs is their busy time less the server side's own CPU (every thread of the app, nginx and the database, from /proc). " +
-            'The busiest processes outside the lab are every process read in /proc at both ends of the window (with the short-lived commands they waited for), wherever each may run; a CPU list marks one held to fewer CPUs than the run used.',
-          markdownTable(columns, withIsolation),
-        ]
-      : []),
+    ...(withIsolation.length > 0 ? [ISOLATION_HOW_TO_READ, markdownTable(isolationColumns, withIsolation)] : []),
   ];
 }
 

@@ -1,6 +1,7 @@
 // report.html: the run as charts, one self-contained page beside summary.md.
 import { verdictSentence } from './verdict.js';
 import { calibrationCaveats } from './calibration-section.js';
+import { ISOLATION_HOW_TO_READ, isolationColumns } from './isolation-section.js';
 import type { StepName, VariantResult } from '../common/result.js';
 import { resultCaveats } from './caveats.js';
 import type { ChartSpec } from './chart-spec.js';
@@ -128,6 +129,11 @@ function capacityHtml(capacity: CapacityReport | undefined, charts: readonly Cha
   );
 }
 
+function isolationHtml(results: readonly VariantResult[]): string {
+  const pinned = results.filter((r) => r.isolation?.pinned);
+  return pinned.length === 0 ? '' : section('Isolation', ISOLATION_HOW_TO_READ, htmlTable(isolationColumns, pinned));
+}
+
 export function reportHtml(run: RunInfo, results: VariantResult[], capacity?: CapacityReport): string {
   const charts = reportCharts(results);
   const rateCharts = capacity === undefined ? [] : capacityCharts(capacity);
@@ -172,6 +178,7 @@ export function reportHtml(run: RunInfo, results: VariantResult[], capacity?: Ca
         'Memory stacks each group at its own peak, so the total is an upper bound.',
       chartDivs(charts.resources) + htmlTable(setupAndNeighbourColumns, results, 'Setup, nginx and database'),
     ),
+    isolationHtml(results),
     section(
       'Requests per worker',
       'Responses per X-Worker value (a process, or process:thread): an even spread means the listen socket or pool shares work fairly.',

@@ -72,6 +72,30 @@ describe('report.html', () => {
     assert.match(html, /var uPlot=/, 'the chart library is inline');
   });
 
+  test('the isolation table is on the page for a pinned run, names escaped, and absent for an unpinned one', () => {
+    const pinned = {
+      ...variantResultFixture({ variant: 'prefork' }),
+      isolation: {
+        pinned: true,
+        serverCpus: '0',
+        clientCpus: '1',
+        strays: [],
+        clientCpusOthers: { cpuSeconds: 0.7, percent: 7, labSeconds: 0.3 },
+        serverCpusOthers: { cpuSeconds: 0.12, percent: 1.2 },
+        otherProcesses: [
+          { name: 'kdamond.0', pid: 83, cpuSeconds: 0.25, cpus: '0-1' },
+          { name: HOSTILE, pid: 9, cpuSeconds: 0.05, cpus: '1' },
+        ],
+      },
+    };
+    const page = reportHtml(runInfoFixture(['prefork'], { users: 400 }), [pinned]);
+    assert.match(page, /<h2>Isolation<\/h2>/);
+    assert.ok(page.includes('0.12 s (1.2%)'), "the server CPUs' other work");
+    assert.ok(page.includes(`kdamond.0 0.25 s, ${escapeHtml(HOSTILE)} 0.05 s (CPU 1)`), 'the busiest processes outside the lab, escaped');
+    assert.ok(!page.includes('<img src=x'));
+    assert.doesNotMatch(html, /<h2>Isolation<\/h2>/, 'the fixtures without isolation have no such section');
+  });
+
   test('configuration, environment and the original table are on the page', () => {
     for (const text of [
       'MariaDB 10.11.6',
