@@ -28,6 +28,15 @@ export function cpuUnion(a: string, b: string): string {
   return cpuSet(`${a},${b}`).join(',');
 }
 
+/** The CPUs a process (its main thread) or one of its threads may run on now (Cpus_allowed_list); undefined when it is gone. */
+export function allowedCpus(pid: number, tid: number | string = pid): string | undefined {
+  try {
+    return /^Cpus_allowed_list:\s*(\S+)$/m.exec(fs.readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8'))?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
 /** The processes of the tree that have a thread allowed on other CPUs than `wanted`. */
 export function strayProcesses(pids: number[], wanted: string): number[] {
   const target = cpuSet(wanted).join(',');
@@ -39,12 +48,8 @@ export function strayProcesses(pids: number[], wanted: string): number[] {
       return false;
     }
     return tasks.some((tid) => {
-      try {
-        const allowed = /^Cpus_allowed_list:\s*(\S+)$/m.exec(fs.readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8'))?.[1];
-        return allowed !== undefined && cpuSet(allowed).join(',') !== target;
-      } catch {
-        return false;
-      }
+      const allowed = allowedCpus(pid, tid);
+      return allowed !== undefined && cpuSet(allowed).join(',') !== target;
     });
   });
 }
@@ -74,12 +79,9 @@ function threadAffinities(pids: readonly number[]): Map<number, Map<number, stri
       continue;
     }
     for (const tid of tasks) {
-      try {
-        const allowed = /^Cpus_allowed_list:\s*(\S+)$/m.exec(fs.readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8'))?.[1];
-        if (allowed !== undefined) threads.set(Number(tid), allowed);
-      } catch {
-        // A thread that ended meanwhile needs nothing.
-      }
+      // A thread that ended meanwhile needs nothing.
+      const allowed = allowedCpus(pid, tid);
+      if (allowed !== undefined) threads.set(Number(tid), allowed);
     }
     byPid.set(pid, threads);
   }

@@ -6,7 +6,8 @@
 // services (redis, nats, mosquitto) 0.01–0.04 s each, and now and then a short-lived Erlang VM
 // of the machine's RabbitMQ tooling, 0.25–0.34 s of CPU within about a third of a second.
 import fs from 'node:fs';
-import { clockTicksPerSecond } from './sampler.js';
+import { allowedCpus } from './confine.js';
+import { clockTicksPerSecond, parseProcStat, processCpuNs, type ProcStat } from './sampler.js';
 
 /** One process at one moment: its threads' time on a CPU, and its reaped children's. */
 export interface ProcessCpu {
@@ -30,28 +31,6 @@ export interface OtherProcess {
 
 /** Below this a process is not named: a reading's own noise and the machine's idle chatter. */
 const NAME_AT_SECONDS = 0.01;
-
-function readText(file: string): string | undefined {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch {
-    return undefined; // gone meanwhile
-  }
-}
-
-/** The fields of /proc/PID/stat after the name (which may hold spaces and parentheses). */
-function statFields(text: string): { name: string; rest: string[] } | undefined {
-  const open = text.indexOf('(');
-  const close = text.lastIndexOf(')');
-  if (open < 0 || close < open) return undefined;
-  return {
-    name: text.slice(open + 1, close),
-    rest: text
-      .slice(close + 2)
-      .trim()
-      .split(/\s+/),
-  };
-}
 
 /**
  * Every process's CPU so far, by pid. 81 processes took 23–25 ms to read on the 2-core host, so it
@@ -78,23 +57,14 @@ export async function readMachineCpu(sliceMs = 1): Promise<Map<number, ProcessCp
 }
 
 function readProcess(pid: number, nsPerTick: number): ProcessCpu | undefined {
-  const stat = readText(`/proc/${pid}/stat`);
-  const fields = stat === undefined ? undefined : statFields(stat);
-  if (fields === undefined) return undefined;
-  // After the name: state(0) … utime(11) stime(12) cutime(13) cstime(14) … starttime(19).
-  const childNs = (Number(fields.rest[13]) + Number(fields.rest[14])) * nsPerTick;
-  let threads: string[];
+  let stat: ProcStat;
   try {
-    threads = fs.readdirSync(`/proc/${pid}/task`);
+    stat = parseProcStat(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
-    return undefined;
+    return undefined; // gone meanwhile
   }
-  let ns = 0;
-  for (const tid of threads) {
-    const schedstat = readText(`/proc/${pid}/task/${tid}/schedstat`);
-    if (schedstat !== undefined) ns += Number(schedstat.split(' ', 1)[0]);
-  }
-  return { name: fields.name, startTicks: Number(fields.rest[19]), ns, childNs: Number.isFinite(childNs) ? childNs : 0 };
+  const childNs = (stat.cutimeTicks + stat.cstimeTicks) * nsPerTick;
+  return { name: stat.comm, startTicks: stat.startTimeTicks, ns: processCpuNs(pid), childNs: Number.isFinite(childNs) ? childNs : 0 };
 }
 
 /**
@@ -133,12 +103,6 @@ export function cpuOfBetween(before: ReadonlyMap<number, ProcessCpu>, after: Rea
   return ns / 1e9;
 }
 
-function allowedCpus(pid: number): string | null {
-  const status = readText(`/proc/${pid}/status`);
-  const match = status === undefined ? null : /^Cpus_allowed_list:\s*(\S+)/m.exec(status);
-  return match === null ? null : match[1]!;
-}
-
 /** The `count` processes outside the lab that used the most CPU, each with the CPUs it may use now. */
 export function busiestOthers(
   before: ReadonlyMap<number, ProcessCpu>,
@@ -149,5 +113,5 @@ export function busiestOthers(
   return cpuUseBetween(before, after, exclude)
     .filter((p) => p.cpuSeconds >= NAME_AT_SECONDS)
     .slice(0, count)
-    .map((p) => ({ name: p.name, pid: p.pid, cpuSeconds: Math.round(p.cpuSeconds * 1000) / 1000, cpus: allowedCpus(p.pid) }));
+    .map((p) => ({ name: p.name, pid: p.pid, cpuSeconds: Math.round(p.cpuSeconds * 1000) / 1000, cpus: allowedCpus(p.pid) ?? null }));
 }

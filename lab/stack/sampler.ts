@@ -11,6 +11,9 @@ export interface ProcStat {
   pgrp: number;
   utimeTicks: number;
   stimeTicks: number;
+  /** User and system time of the children it has waited for. */
+  cutimeTicks: number;
+  cstimeTicks: number;
   threads: number;
   /** When the process started, in clock ticks since boot: tells a reused pid from the old one. */
   startTimeTicks: number;
@@ -35,6 +38,8 @@ export function parseProcStat(text: string): ProcStat {
     pgrp: field(5),
     utimeTicks: field(14),
     stimeTicks: field(15),
+    cutimeTicks: field(16),
+    cstimeTicks: field(17),
     threads: field(20),
     startTimeTicks: field(22),
   };
@@ -203,7 +208,8 @@ export function treeCpuNs(root: number): number {
   return total;
 }
 
-function processCpuNs(pid: number): number {
+/** One process's threads' time on a CPU so far (schedstat, ns); 0 when it is gone. */
+export function processCpuNs(pid: number): number {
   let threads: string[];
   try {
     threads = fs.readdirSync(`/proc/${pid}/task`);
