@@ -153,7 +153,7 @@ export async function loadCommand(raw: RawLoadCommandOptions): Promise<void> {
   try {
     if (selfWarmUsers > 0 && loops === undefined) {
       const { warmClientCode } = await import('../client/self-warm.js');
-      await warmClientCode({ ...options, runTag: 'self-warm' }, selfWarmUsers, interrupt.signal);
+      await warmClientCode(options, selfWarmUsers, interrupt.signal);
     }
     if (waitSeconds !== undefined) await waitForTarget(options.target, waitSeconds * 1000, interrupt.signal);
     // Like benchlab run's warm-up: the same users, uncounted, before the schedule and its common start.

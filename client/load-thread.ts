@@ -16,6 +16,11 @@ const { options, progress, selfWarmUsers, selfWarmRate } = workerData as {
 };
 const abort = new AbortController();
 const send = (message: FromThread) => port.postMessage(message);
+/** A LabError goes to the main thread as the thread's result; anything else is a bug and ends the thread. */
+function sendLabError(error: unknown): void {
+  if (!(error instanceof LabError)) throw error;
+  send({ type: 'error', code: error.code, message: error.message });
+}
 
 async function run(): Promise<void> {
   try {
@@ -25,8 +30,7 @@ async function run(): Promise<void> {
     });
     send({ type: 'done', ...watched });
   } catch (error) {
-    if (!(error instanceof LabError)) throw error;
-    send({ type: 'error', code: error.code, message: error.message });
+    sendLabError(error);
   }
   port.close();
 }
@@ -42,12 +46,11 @@ async function warmThenReady(): Promise<void> {
   try {
     if (selfWarmUsers > 0) {
       const { warmClientCode } = await import('./self-warm.js');
-      await warmClientCode({ ...options, runTag: 'self-warm' }, selfWarmUsers, abort.signal, selfWarmRate);
+      await warmClientCode(options, selfWarmUsers, abort.signal, selfWarmRate);
     }
     send({ type: 'ready' });
   } catch (error) {
-    if (!(error instanceof LabError)) throw error;
-    send({ type: 'error', code: error.code, message: error.message });
+    sendLabError(error);
     port.close();
   }
 }

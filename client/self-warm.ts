@@ -10,11 +10,14 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { LoadOptions } from './load-options.js';
+import { escapeHtml } from '../common/html-escape.js';
 import type { LoadResult } from '../common/result.js';
 import { runLoad } from './load.js';
 
 /** Users per second of the self-warm: brisk, and still light beside the lab's warm-up on the same CPU. */
 export const SELF_WARM_RATE = 500;
+/** The self-warm users' posts carry this tag; they never reach the target's table. */
+const SELF_WARM_TAG = 'self-warm';
 const PAGE_ENTRIES = 20;
 
 /**
@@ -23,7 +26,7 @@ const PAGE_ENTRIES = 20;
  * of one client share its CPUs, and with the lab's own warm-up beside them.
  */
 export async function warmClientCode(
-  options: Pick<LoadOptions, 'timeoutMs' | 'expectBackend' | 'checkOwnPost' | 'runTag'>,
+  options: Pick<LoadOptions, 'timeoutMs' | 'expectBackend' | 'checkOwnPost'>,
   users: number,
   signal: AbortSignal,
   rate = SELF_WARM_RATE,
@@ -40,7 +43,7 @@ export async function warmClientCode(
         arrival: 'uniform',
         checkOwnPost: options.checkOwnPost ?? true,
         ...(options.expectBackend === undefined ? {} : { expectBackend: options.expectBackend }),
-        ...(options.runTag === undefined ? {} : { runTag: options.runTag }),
+        runTag: SELF_WARM_TAG,
       },
       { signal },
     );
@@ -78,7 +81,7 @@ function page(response: ServerResponse, token: string | undefined, posts: readon
   const entries = posts
     .slice(-PAGE_ENTRIES)
     .reverse()
-    .map((text) => `<li class="entry">${escaped(text)}</li>`);
+    .map((text) => `<li class="entry">${escapeHtml(text)}</li>`);
   response.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
   response.end(
     `<!doctype html><html><head><title>Guestbook</title></head><body><form method="post" action="/">` +
@@ -94,9 +97,6 @@ function post(response: ServerResponse, text: string, token: string | undefined,
   if (posts.length > 4 * PAGE_ENTRIES) posts.splice(0, posts.length - PAGE_ENTRIES);
   response.writeHead(302, { Location: '/' }).end();
 }
-
-const ENTITIES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-const escaped = (text: string) => text.replace(/[&<>"']/g, (c) => ENTITIES[c]!);
 
 function bodyOf(request: IncomingMessage): Promise<string> {
   return new Promise((resolve) => {
