@@ -70,16 +70,19 @@ function namedOthers(r: VariantResult): string {
   );
 }
 
+/** "0.75 s (7.4%)": other work's seconds and its share of the CPUs' window. */
+const secondsAndShare = (others: { cpuSeconds: number; percent: number }) => `${others.cpuSeconds.toFixed(2)} s (${others.percent}%)`;
+
 function serverOthersText(r: VariantResult): string {
   const others = r.isolation?.serverCpusOthers;
-  return others ? `${others.cpuSeconds.toFixed(2)} s (${others.percent}%)` : MISSING;
+  return others ? secondsAndShare(others) : MISSING;
 }
 
 function othersText(r: VariantResult): string {
   const others = r.isolation?.clientCpusOthers;
   if (!others) return MISSING;
   const parts = othersBreakdown(others);
-  return `${others.cpuSeconds.toFixed(2)} s (${others.percent}%)${parts ? `: ${parts}` : ''}`;
+  return `${secondsAndShare(others)}${parts ? `: ${parts}` : ''}`;
 }
 
 /** One row per variant measured with the CPUs pinned: where its sides ran and what else used their CPUs. */
