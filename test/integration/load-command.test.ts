@@ -67,52 +67,22 @@ describe('benchlab load against nginx in front of benchlab serve', () => {
   });
 
   test("--self-warm-users warms the client's code on a stand-in in its own process, sending the target nothing more", async () => {
-    await fixture.db.resetTable();
-    const out = path.join(fixture.dir, 'self-warm.json');
-    const res = await runCli([
-      'load',
-      '--target',
-      fixture.stack.url,
-      '--users',
-      '10',
-      '--ramp',
-      '0.5',
-      '--self-warm-users',
-      '400',
-      '--expect-backend',
-      'fastcgi',
-      '--out',
-      out,
-    ]);
-    assert.equal(res.code, 0, res.stderr);
-    const result = JSON.parse(fs.readFileSync(out, 'utf8')) as LoadResult;
+    /** Ten measured users after the self-warm, into an emptied table; the result file they wrote. */
+    const selfWarmed = async (name: string, more: string[]): Promise<LoadResult> => {
+      await fixture.db.resetTable();
+      const out = path.join(fixture.dir, `${name}.json`);
+      const res = await runCli(['load', '--target', fixture.stack.url, '--users', '10', '--ramp', '0.5', ...more, '--expect-backend', 'fastcgi', '--out', out]);
+      assert.equal(res.code, 0, res.stderr);
+      return JSON.parse(fs.readFileSync(out, 'utf8')) as LoadResult;
+    };
+    const result = await selfWarmed('self-warm', ['--self-warm-users', '400']);
     assert.equal(result.users.scheduled, 10);
     assert.equal(result.users.ok, 10);
     assert.deepEqual(result.backends, { fastcgi: 30 }, 'only the measured users reached the target');
     const audit = await fixture.db.auditMarkers(result.posts.acceptedMarkers);
     assert.deepEqual(audit, { rows: 10, missing: 0, duplicated: 0 }, 'and only their posts are in the table');
     // With several event loops, each warms its own code (an isolate has a JIT of its own): still nothing more for the target.
-    await fixture.db.resetTable();
-    const loopsOut = path.join(fixture.dir, 'self-warm-loops.json');
-    const loops = await runCli([
-      'load',
-      '--target',
-      fixture.stack.url,
-      '--users',
-      '10',
-      '--ramp',
-      '0.5',
-      '--self-warm-users',
-      '200',
-      '--threads',
-      '2',
-      '--expect-backend',
-      'fastcgi',
-      '--out',
-      loopsOut,
-    ]);
-    assert.equal(loops.code, 0, loops.stderr);
-    const loopsResult = JSON.parse(fs.readFileSync(loopsOut, 'utf8')) as LoadResult;
+    const loopsResult = await selfWarmed('self-warm-loops', ['--self-warm-users', '200', '--threads', '2']);
     assert.equal(loopsResult.client?.eventLoops, 2);
     assert.equal(loopsResult.users.ok, 10);
     assert.deepEqual(loopsResult.backends, { fastcgi: 30 }, 'only the measured users of both loops reached the target');
