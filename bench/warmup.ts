@@ -1,17 +1,19 @@
 // How warm the server is when the measurement starts: the app's CPU per user, second by second, of a
 // run at a fixed rate on a variant just started (cold), and of the same run after the lab's warm-up
-// at that rate (lab/warm-up.ts). The warm-up is good enough when the median of the warm run's first
-// three seconds is within 10% of the steady value: the median of the warm run's last third, long
-// after the warm-up (the cold run's last third is printed beside it, to show whether it got there).
-//   npm run bench:warmup [-- --rate 400 --seconds 30 --only http-prefork-fastify]
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
+// at that rate (lab/warm-up.ts). The warm-up is good enough when the median of the warm runs' first
+// three seconds is within 10% of the steady value: the median of the warm runs' last thirds, long
+// after the warm-up. One second's figure moves by 10–40% on this kind of host, largely with how the
+// load spread over the workers, so the warm run is repeated (`--repeat`, the variants' order turned
+// each time) and every second's busiest worker's share is printed beside its cost.
+//   npm run bench:warmup [-- --rate 200 --seconds 30 --repeat 3 --only http-prefork-fastify]
 import os from 'node:os';
+import fs from 'node:fs';
 import path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { VARIANT_SETS, findVariant } from '../apps/variants.js';
-import { runLoad } from '../client/load.js';
+import { runLoad, type LoadProgress } from '../client/load.js';
 import { RUN_DEFAULTS } from '../common/defaults.js';
-import type { LoadResult } from '../common/result.js';
+import { busiestShare } from '../common/worker-share.js';
 import { openDatabase } from '../lab/run.js';
 import { runOptionsFrom } from '../lab/run-options.js';
 import { stackOptionsOf } from '../lab/variant-run.js';
@@ -22,61 +24,86 @@ import { costsText, DEFAULT_WARM_UP, warmUntilSteady, type WarmStack } from '../
 import { benchCpus, integerOptions, machineLine, runBench } from './bench-setup.js';
 
 const DESIGN = VARIANT_SETS['design']!.map((name) => findVariant(name)!.name);
-const options = integerOptions({ rate: 400, seconds: 30 }, DESIGN);
-const SAMPLE_MS = 1_000;
+const options = integerOptions({ rate: 200, seconds: 30, repeat: 3 }, DESIGN);
+/** The load reports progress about once a second; a shorter report (the one at its end) is no second. */
+const MIN_SECOND = 0.9;
 /** Seconds per printed row. */
 const ROW_SECONDS = 15;
+/** A second whose busiest worker served at least this share counts as "on one worker". */
+const ONE_WORKER = 0.9;
 
-/** The app's CPU ms per arriving user in each second of a run at `rate` users/s for `seconds`; `onStart` as it starts. */
-async function perSecondCost(
-  stack: VariantStack,
-  tag: string,
-  signal: AbortSignal,
-  onStart: () => void,
-): Promise<{ costs: Array<number | null>; result: LoadResult }> {
+/** One second of a run: the app's CPU ms per arriving user, the busiest worker's share, users in flight at its end. */
+interface Second {
+  cost: number | null;
+  share: number | null;
+  inFlight: number;
+}
+
+/** The seconds of a run at `options.rate` users/s for `options.seconds`; `onStart` as it starts. */
+async function perSecond(stack: VariantStack, tag: string, signal: AbortSignal, onStart: () => void): Promise<Second[]> {
   onStart();
-  const cpuNs: number[] = [treeCpuNs(stack.app.pid)];
-  const timer = setInterval(() => cpuNs.push(treeCpuNs(stack.app.pid)), SAMPLE_MS);
-  let result: LoadResult;
-  try {
-    result = await runLoad(
-      {
-        target: stack.target,
-        variant: stack.variant.name,
-        users: options.rate * options.seconds,
-        rampSeconds: options.seconds,
-        timeoutMs: 10_000,
-        arrival: 'uniform',
-        runTag: tag,
-        expectBackend: stack.variant.name,
-      },
-      { signal },
-    );
-  } finally {
-    clearInterval(timer);
-  }
-  const costs = result.timeline.slice(0, options.seconds).map((second, i) => {
-    const used = cpuNs[i + 1] !== undefined ? (cpuNs[i + 1]! - cpuNs[i]!) / 1e6 : null;
-    // Per arriving user: at a fixed rate the arrivals are steady, while completions lag behind at the start.
-    return used !== null && second.arrivals > 0 ? used / second.arrivals : null;
-  });
-  return { costs, result };
+  const seconds: Second[] = [];
+  let last = { at: 0, cpuNs: treeCpuNs(stack.app.pid), started: 0, workers: {} as Readonly<Record<string, number>> };
+  const onProgress = (p: LoadProgress): void => {
+    if (p.elapsedSeconds - last.at < MIN_SECOND || seconds.length >= options.seconds) return;
+    const now = { at: p.elapsedSeconds, cpuNs: treeCpuNs(stack.app.pid), started: p.started, workers: p.workers ?? {} };
+    const arrivals = now.started - last.started;
+    seconds.push({
+      // Per arriving user: at a fixed rate the arrivals are steady, while completions lag behind at the start.
+      cost: arrivals > 0 ? (now.cpuNs - last.cpuNs) / 1e6 / arrivals : null,
+      share: busiestShare(Object.entries(now.workers).map(([worker, responses]) => responses - (last.workers[worker] ?? 0))),
+      inFlight: p.inFlight,
+    });
+    last = now;
+  };
+  await runLoad(
+    {
+      target: stack.target,
+      variant: stack.variant.name,
+      users: options.rate * options.seconds,
+      rampSeconds: options.seconds,
+      timeoutMs: 10_000,
+      arrival: 'uniform',
+      runTag: tag,
+      expectBackend: stack.variant.name,
+    },
+    { signal, onProgress },
+  );
+  return seconds;
 }
 
 // A figure nothing was measured for (a median of no seconds) prints "–", never a number.
-const ms = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : '–');
-const cell = (v: number | null | undefined) => (typeof v === 'number' ? v.toFixed(2).padStart(6) : '     –');
+const ms = (v: number | null | undefined) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(2) : '–');
+const cell = (v: number | null | undefined) => ms(v).padStart(6);
+const shareCell = (v: number | null | undefined) => (typeof v === 'number' ? `${Math.round(v * 100)}%` : '–').padStart(6);
+const percent = (v: number | null, from: number | null) =>
+  v === null || from === null || !(from > 0) ? '–' : `${v >= from ? '+' : ''}${(((v - from) / from) * 100).toFixed(0)}%`;
 
-function median(values: number[]): number {
+function median(values: readonly number[]): number | null {
+  if (values.length === 0) return null;
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+const costs = (seconds: readonly Second[]) => seconds.flatMap((s) => (s.cost === null ? [] : [s.cost]));
+const firstThree = (run: readonly Second[]) => run.slice(0, 3);
+const lastThird = (run: readonly Second[]) => run.slice(Math.floor((run.length * 2) / 3));
+const shares = (seconds: readonly Second[]) => seconds.flatMap((s) => (s.share === null ? [] : [s.share]));
+
+function printRun(label: string, run: readonly Second[]): void {
+  for (let from = 0; from < run.length; from += ROW_SECONDS) {
+    const part = run.slice(from, from + ROW_SECONDS);
+    console.log(`  second        ${part.map((_, i) => String(from + i + 1).padStart(6)).join('')}`);
+    console.log(`  ${label.padEnd(12)}${part.map((s) => cell(s.cost)).join('')}`);
+    console.log(`  busiest     ${part.map((s) => shareCell(s.share)).join('')}`);
+  }
 }
 
 runBench('warmup', async (workDir, signal) => {
   const cpus = benchCpus();
   console.log(`machine: ${machineLine()}`);
   console.log(
-    `${options.rate} users/s for ${options.seconds} s per run; app, nginx and a private MariaDB on CPU ${cpus.server ?? 'any'}, client on CPU ${cpus.client ?? 'any'}; load average ${os
+    `${options.rate} users/s for ${options.seconds} s per run, the warm run ${options.repeat} times; app, nginx and a private MariaDB on CPU ${cpus.server ?? 'any'}, client on CPU ${cpus.client ?? 'any'}; load average ${os
       .loadavg()
       .map((l) => l.toFixed(2))
       .join(', ')}\n`,
@@ -89,62 +116,79 @@ runBench('warmup', async (workDir, signal) => {
   // The bench's own client on the client CPU, like the lab's measuring client (once the split is known).
   if (cpus.client !== undefined) execFileSync('taskset', ['-a', '-p', '-c', cpus.client, String(process.pid)], { stdio: 'ignore' });
   const database = await openDatabase(runOptions, () => undefined);
+  const names = options.only ? [options.only] : DESIGN;
+  const warmRuns = new Map<string, Second[][]>(names.map((name) => [name, []]));
   try {
     await database.ensureSchema();
-    for (const name of options.only ? [options.only] : DESIGN) {
-      if (signal.aborted) break;
-      const variant = findVariant(name)!;
-      const series: Record<string, Array<number | null>> = {};
-      let warmRounds = '';
-      for (const mode of ['cold', 'warm'] as const) {
-        await database.resetTable();
-        const dir = path.join(workDir, `${name}-${mode}`);
-        fs.mkdirSync(dir, { recursive: true });
-        const stack = await startVariantStack(variant, stackOptionsOf(runOptions, database, dir));
-        try {
-          // As the lab runs: a settled warm-up load goes on until the measured run starts, with no pause between them.
-          let warm: WarmStack | undefined;
-          if (mode === 'warm') {
-            const base = { target: stack.target, variant: name, timeoutMs: 10_000, expectBackend: name, checkOwnPost: true };
-            warm = await warmUntilSteady(stack, base, { ...DEFAULT_WARM_UP, rate: options.rate, minUsers: RUN_DEFAULTS.warmupUsers }, 'warm', signal, true);
-            if (!warm.keptWarm) await settle(stack, database, signal);
-            warmRounds = `${costsText(warm.record.rounds)}; continuous ${costsText(warm.record.slices ?? [])}${warm.keptWarm ? ', kept going' : ' (not settled; drained)'}`;
-          }
+    for (let repetition = 0; repetition < options.repeat && !signal.aborted; repetition++) {
+      // The order turns each time, so that no variant always runs first on a quiet machine.
+      const order = repetition % 2 === 0 ? names : [...names].reverse();
+      for (const name of order) {
+        if (signal.aborted) break;
+        const variant = findVariant(name)!;
+        // The cold run once: it shows what the warm-up buys, the repetitions are for the warm start.
+        for (const mode of repetition === 0 ? (['cold', 'warm'] as const) : (['warm'] as const)) {
+          await database.resetTable();
+          const dir = path.join(workDir, `${name}-${mode}-${repetition + 1}`);
+          fs.mkdirSync(dir, { recursive: true });
+          const stack = await startVariantStack(variant, stackOptionsOf(runOptions, database, dir));
           try {
-            series[mode] = (await perSecondCost(stack, mode, signal, () => void warm?.release())).costs;
+            // As the lab runs: a settled warm-up load goes on until the measured run starts, with no pause between them.
+            let warm: WarmStack | undefined;
+            let warmUp = '';
+            if (mode === 'warm') {
+              const base = { target: stack.target, variant: name, timeoutMs: 10_000, expectBackend: name, checkOwnPost: true };
+              warm = await warmUntilSteady(stack, base, { ...DEFAULT_WARM_UP, rate: options.rate, minUsers: RUN_DEFAULTS.warmupUsers }, 'warm', signal, true);
+              if (!warm.keptWarm) await settle(stack, database, signal);
+              warmUp = `rounds ${costsText(warm.record.rounds)}; continuous ${costsText(warm.record.slices ?? [])}${warm.keptWarm ? ', kept going' : ' (not settled; drained)'}`;
+            }
+            let run: Second[];
+            try {
+              run = await perSecond(stack, mode, signal, () => void warm?.release());
+            } finally {
+              await warm?.release();
+            }
+            if (mode === 'warm') warmRuns.get(name)!.push(run);
+            console.log(
+              `${name}, ${mode} run${mode === 'warm' ? ` ${repetition + 1}` : ''}: app CPU ms per arriving user and the busiest worker's share, second by second`,
+            );
+            if (warmUp) console.log(`  warm-up: ${warmUp}`);
+            printRun(mode, run);
+            console.log(
+              `  first three seconds ${ms(median(costs(firstThree(run))))}, last third ${ms(median(costs(lastThird(run))))} (medians); ` +
+                `most in flight at a second's end ${Math.max(0, ...run.map((s) => s.inFlight))}\n`,
+            );
           } finally {
-            await warm?.release();
+            await stack.stop();
           }
-        } finally {
-          await stack.stop();
         }
       }
-      const cold = series['cold']!;
-      const warm = series['warm']!;
-      const known = (values: (number | null)[]) => values.filter((v): v is number => v !== null);
-      const lastThird = (values: (number | null)[]) => median(known(values.slice(Math.floor((values.length * 2) / 3))));
-      const steady = lastThird(warm);
-      const off = (v: number | null) => (v === null || !(steady > 0) ? '–' : `${(((v - steady) / steady) * 100).toFixed(0)}%`);
-      console.log(`${name}: app CPU ms per arriving user, second by second`);
-      console.log(`  warm-up: rounds ${warmRounds}`);
-      for (let from = 0; from < options.seconds; from += ROW_SECONDS) {
-        const to = Math.min(options.seconds, from + ROW_SECONDS);
-        console.log(`  second   ${Array.from({ length: to - from }, (_, i) => String(from + i + 1).padStart(6)).join('')}`);
-        console.log(`  cold     ${cold.slice(from, to).map(cell).join('')}`);
-        console.log(`  warm     ${warm.slice(from, to).map(cell).join('')}`);
-      }
-      console.log(`  steady (the warm run's last third): ${ms(steady)}; the cold run's last third: ${ms(lastThird(cold))}`);
-      // A single second moves by 10–20% at steady state on this kind of host (the spread printed); the
-      // median of the first three is what the goal holds to.
-      const steadySeconds = known(warm.slice(Math.floor((warm.length * 2) / 3)));
-      const spread = steadySeconds.length > 0 ? `${ms(Math.min(...steadySeconds))}–${ms(Math.max(...steadySeconds))}` : '–';
-      const firstThree = known(warm.slice(0, 3));
-      console.log(
-        `  the warm run's first three seconds from steady: ${warm.slice(0, 3).map(off).join(', ')}, their median ${off(firstThree.length > 0 ? median(firstThree) : null)} ` +
-          `(goal: within 10%; the steady seconds themselves span ${spread}); the cold run's first three: ${cold.slice(0, 3).map(off).join(', ')}\n`,
-      );
     }
   } finally {
     await database.stop();
   }
+  console.log(`Summary: the warm runs' first three seconds against the steady value (their last thirds), all repetitions together`);
+  console.log(
+    'variant                     runs  first three  steady  from steady  per run (first three / last third)      busiest, first three / last third  steady on one worker / spread',
+  );
+  for (const name of names) {
+    const runs = warmRuns.get(name)!;
+    if (runs.length === 0) continue;
+    const start = median(costs(runs.flatMap(firstThree)));
+    const steady = median(costs(runs.flatMap(lastThird)));
+    const perRun = runs.map((run) => `${ms(median(costs(firstThree(run))))}/${ms(median(costs(lastThird(run))))}`).join(', ');
+    const steadySeconds = runs.flatMap(lastThird);
+    const onOne = median(costs(steadySeconds.filter((s) => s.share !== null && s.share >= ONE_WORKER)));
+    const spread = median(costs(steadySeconds.filter((s) => s.share !== null && s.share < ONE_WORKER)));
+    const shareText = (seconds: readonly Second[]) => {
+      const m = median(shares(seconds));
+      return m === null ? '–' : `${Math.round(m * 100)}%`;
+    };
+    console.log(
+      `${name.padEnd(28)}${String(runs.length).padStart(4)}  ${ms(start).padStart(11)}  ${ms(steady).padStart(6)}  ${percent(start, steady).padStart(11)}  ${perRun.padEnd(38)}  ${`${shareText(runs.flatMap(firstThree))} / ${shareText(steadySeconds)}`.padStart(33)}  ${ms(onOne)} / ${ms(spread)}`,
+    );
+  }
+  console.log(
+    `(goal: the first three within 10% of steady; "on one worker": seconds whose busiest worker served at least ${ONE_WORKER * 100}% of the responses)`,
+  );
 });
