@@ -40,12 +40,12 @@ describe('the warm-up load', () => {
     assert.equal(posts('keep'), atRelease, 'released: no user started, none was left in flight');
   });
 
-  test('without keepGoing, or when the seconds run out first, the load has ended when the warm-up returns', { timeout: 30_000 }, async () => {
+  test('without keepGoing the load has ended when the warm-up returns, settled or not', { timeout: 30_000 }, async () => {
     const signal = new AbortController().signal;
     const settled = await warmUntilSteady(stack, base(), { rate: 100, minUsers: 100, maxRounds: 5, maxSlices: 5, tolerance: 100 }, 'ends', signal);
     assert.equal(settled.keptWarm, false);
     // No tolerance: readings never agree exactly, so the continuous part runs its two seconds out.
-    const unsettled = await warmUntilSteady(stack, base(), { rate: 100, minUsers: 100, maxRounds: 3, maxSlices: 2, tolerance: 0 }, 'runs-out', signal, true);
+    const unsettled = await warmUntilSteady(stack, base(), { rate: 100, minUsers: 100, maxRounds: 3, maxSlices: 2, tolerance: 0 }, 'runs-out', signal);
     assert.equal(unsettled.keptWarm, false);
     assert.equal(unsettled.record.steady, false);
     assert.equal(unsettled.record.rounds.length, 3, 'the rounds ran out');
@@ -53,7 +53,39 @@ describe('the warm-up load', () => {
     const atReturn = posts('ends') + posts('runs-out');
     await sleep(300);
     assert.equal(posts('ends') + posts('runs-out'), atReturn, 'nothing runs after the warm-up returned');
-    await unsettled.release();
+  });
+
+  test('when its seconds run out unsettled, a load that kept up goes on until released, one that did not has ended', { timeout: 30_000 }, async () => {
+    const signal = new AbortController().signal;
+    // No tolerance: readings never agree exactly, so the continuous part runs its two seconds out.
+    const settings = { rate: 100, minUsers: 100, maxRounds: 3, maxSlices: 2, tolerance: 0 };
+    const kept = await warmUntilSteady(stack, base(), settings, 'kept-up', signal, true);
+    assert.equal(kept.record.steady, false, 'not settled');
+    assert.equal(kept.record.slices?.length, 2);
+    assert.equal(kept.keptWarm, true, 'it kept up, so it hands over running');
+    const atReturn = posts('kept-up');
+    await sleep(500);
+    assert.ok(posts('kept-up') >= atReturn + 30, `the load went on (${atReturn} → ${posts('kept-up')} posts in 0.5 s)`);
+    await kept.release();
+
+    // Every GET held 300 ms: about 60 users in flight at 100 users/s, more than a tenth of a second's
+    // arrivals (behind) and less than a second's (no queue to abandon).
+    const behind = await startScenarioStub({ getDelayMs: 300 });
+    try {
+      const lagging = await warmUntilSteady(stack, { ...base(), target: behind.url }, settings, 'behind', signal, true);
+      assert.equal(lagging.record.steady, false);
+      assert.equal(lagging.record.slices?.length, 2, 'its seconds ran out');
+      assert.ok(
+        lagging.record.slices!.every((slice) => (slice.inFlight ?? 0) > 10),
+        `behind in every second (${JSON.stringify(lagging.record.slices)})`,
+      );
+      assert.equal(lagging.keptWarm, false, 'it did not keep up, so it ended');
+      const atEnd = behind.rows.length;
+      await sleep(300);
+      assert.equal(behind.rows.length, atEnd, 'nothing runs after the warm-up returned');
+    } finally {
+      await behind.close();
+    }
   });
 
   test('a rate above the base one is reached through rounds at the base rate first', { timeout: 30_000 }, async () => {
