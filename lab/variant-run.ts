@@ -103,7 +103,7 @@ export async function leadInto(stack: VariantStack, ctx: VariantRunContext, rate
   const lead = await leadIn(stack, base, { ...DEFAULT_WARM_UP, rate, minUsers: o.warmupUsers, maxSlices }, ctx.signal);
   const slices = lead.record.slices ?? [];
   const how = lead.keptWarm
-    ? 'kept going into the step'
+    ? `${lead.record.steady ? '' : 'not settled but kept up, '}kept going into the step`
     : lead.queued !== undefined
       ? `ended with ${lead.queued} users in flight (not kept up)`
       : 'not settled';
