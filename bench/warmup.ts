@@ -142,7 +142,7 @@ runBench('warmup', async (workDir, signal) => {
               const base = { target: stack.target, variant: name, timeoutMs: 10_000, expectBackend: name, checkOwnPost: true };
               warm = await warmUntilSteady(stack, base, { ...DEFAULT_WARM_UP, rate: options.rate, minUsers: RUN_DEFAULTS.warmupUsers }, 'warm', signal, true);
               if (!warm.keptWarm) await settle(stack, database, signal);
-              warmUp = `rounds ${costsText(warm.record.rounds)}; continuous ${costsText(warm.record.slices ?? [])}${warm.keptWarm ? ', kept going' : ' (not settled; drained)'}`;
+              warmUp = `rounds ${costsText(warm.record.rounds)}; continuous ${costsText(warm.record.slices ?? [])}${warm.record.steady ? '' : ' (not settled)'}${warm.keptWarm ? ', kept going' : ', drained'}`;
             }
             let run: Second[];
             try {
