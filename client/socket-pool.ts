@@ -24,10 +24,12 @@ export class Connection {
   constructor(
     readonly socket: Socket,
     pool: SocketPool,
+    afterEvent: () => void,
   ) {
     socket.on('connect', () => {
       this.connected = true;
       this.owner?.onConnectionConnected();
+      afterEvent();
     });
     socket.on('end', () => this.owner?.onConnectionEnd());
     socket.on('error', (error: Error) => this.owner?.onConnectionError(error));
@@ -54,6 +56,8 @@ export class SocketPool {
     private readonly port: number,
     /** Every socket reads into this; a read is handled before the next one lands. */
     private readonly readBuffer: Buffer,
+    /** Called after every read and connect has been handled: the loop is awake anyway, so the run starts a user that has come due. */
+    private readonly afterEvent: () => void = () => {},
   ) {}
 
   /** A new TCP connection for `owner`, on an idle Socket when there is one. */
@@ -66,6 +70,7 @@ export class SocketPool {
       return reused;
     }
     let connection: Connection | undefined;
+    const { afterEvent } = this;
     const socket = net.connect({
       host: this.host,
       port: this.port,
@@ -74,11 +79,12 @@ export class SocketPool {
         buffer: this.readBuffer,
         callback: (bytes: number) => {
           connection!.owner?.onConnectionRead(bytes);
+          afterEvent();
           return true;
         },
       },
     });
-    connection = new Connection(socket, this);
+    connection = new Connection(socket, this, afterEvent);
     connection.owner = owner;
     return connection;
   }
